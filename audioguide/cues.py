@@ -1,0 +1,93 @@
+"""The cue script: what is heard when. Immutable values with text and JSON forms."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+SPEECH = "speech"
+TONE = "tone"
+EventKind = Literal["speech", "tone"]
+
+
+@dataclass(frozen=True)
+class Event:
+    """One sound on the timeline. Silence between events is implied.
+
+    For speech, `text` is the phrase; for a tone, its kind (`start` or `end`).
+    `role` says what the cue is for (instruction, countdown, rep, halfway...).
+    """
+
+    kind: EventKind
+    text: str
+    start_ms: int
+    end_ms: int
+    chapter: int
+    role: str
+
+    @property
+    def duration_ms(self) -> int:
+        return self.end_ms - self.start_ms
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "text": self.text,
+            "start_ms": self.start_ms,
+            "end_ms": self.end_ms,
+            "chapter": self.chapter,
+            "role": self.role,
+        }
+
+
+@dataclass(frozen=True)
+class Chapter:
+    title: str
+    start_ms: int
+    end_ms: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"title": self.title, "start_ms": self.start_ms, "end_ms": self.end_ms}
+
+
+@dataclass(frozen=True)
+class CueScript:
+    title: str
+    level: str
+    events: tuple[Event, ...]
+    chapters: tuple[Chapter, ...]
+    duration_ms: int
+    warnings: tuple[str, ...] = ()
+
+    def phrases(self) -> list[str]:
+        """Every distinct spoken phrase, in order of first use."""
+        return list(dict.fromkeys(e.text for e in self.events if e.kind == SPEECH))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "level": self.level,
+            "duration_ms": self.duration_ms,
+            "chapters": [c.to_json() for c in self.chapters],
+            "events": [e.to_json() for e in self.events],
+            "warnings": list(self.warnings),
+        }
+
+    def to_text(self) -> str:
+        """A readable cue sheet: chapters as headings, one cue a line with its time."""
+        lines = [f"{self.title} ({self.level}), {clock(self.duration_ms)}"]
+        for index, chapter in enumerate(self.chapters):
+            lines += ["", f"{clock(chapter.start_ms)}  == {chapter.title} =="]
+            for event in self.events:
+                if event.chapter == index:
+                    what = event.text if event.kind == SPEECH else f"[{event.text} tone]"
+                    lines.append(f"{clock(event.start_ms)}  {what}")
+        return "\n".join(lines) + "\n"
+
+
+def clock(ms: int) -> str:
+    """Milliseconds as m:ss (or h:mm:ss), rounded down to the second as a player shows it."""
+    seconds = ms // 1000
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

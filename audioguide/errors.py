@@ -1,0 +1,27 @@
+"""The errors a user may see. The CLI prints them as `error: <message>` and exits 1."""
+
+from __future__ import annotations
+
+
+class AudioguideError(Exception):
+    """Base class: its text is written for the person running audioguide."""
+
+
+class RoutineError(AudioguideError):
+    """A routine file is broken. Carries every problem found, each already located."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+class TimingError(AudioguideError):
+    """A cue cannot be placed without talking over another one."""
+
+
+class SpeechError(AudioguideError):
+    """A speech engine failed or is not usable here."""
+
+
+class ExportError(AudioguideError):
+    """Writing the track or its sidecars failed."""

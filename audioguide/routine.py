@@ -1,0 +1,567 @@
+"""The routine model and its strict loader: YAML text -> frozen dataclasses.
+
+Every problem is reported with the file, the line and the place in the document
+(`exercises[2].sets`), and all problems are collected before raising, so a user
+fixes a file in one pass.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from audioguide.errors import RoutineError
+
+LEVELS = ("easy", "medium", "hard")
+DEFAULT_LEVEL = "medium"
+
+# Limits that keep a hand-written typo ("reps: 10000") from becoming a day-long build.
+MAX_COUNT = 500
+MAX_DURATION_MS = 2 * 3600 * 1000
+MAX_TEXT_CHARS = 600
+MAX_FILE_BYTES = 1_000_000
+MAX_NODES = 50_000  # YAML aliases can expand a small file enormously ("billion laughs")
+MAX_DEPTH = 20
+
+PLACEHOLDERS = ("side", "other")
+
+
+@dataclass(frozen=True)
+class Count:
+    """A whole number that may differ by level: `10-20` is easy 10, medium 15, hard 20."""
+
+    easy: int
+    medium: int
+    hard: int
+
+    @classmethod
+    def fixed(cls, n: int) -> Count:
+        return cls(n, n, n)
+
+    def at(self, level: str) -> int:
+        return getattr(self, level)
+
+    def __str__(self) -> str:
+        return str(self.easy) if self.easy == self.hard else f"{self.easy}-{self.hard}"
+
+
+@dataclass(frozen=True)
+class CueSettings:
+    """How cues are spoken. Set for the routine; an exercise may override any of them."""
+
+    countdown: int = 3  # spoken countdown words before the end of a hold or a rest
+    halfway: bool = True  # say "halfway" in holds of HALFWAY_MIN_MS or more
+    get_ready_ms: int = 10_000  # pause to get into position before an exercise starts
+    switch_pause_ms: int = 5_000  # pause to change sides
+
+
+@dataclass(frozen=True)
+class Hold:
+    """Hold a position (or keep doing something) for an exact time."""
+
+    say: str
+    duration_ms: int
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One part of a counted rep, e.g. "up" for 2 s."""
+
+    say: str
+    duration_ms: int
+
+
+@dataclass(frozen=True)
+class Reps:
+    """Counted repetitions, each rep a sequence of timed phases."""
+
+    say: str
+    count: Count
+    tempo: tuple[Phase, ...]
+
+    @property
+    def rep_ms(self) -> int:
+        return sum(p.duration_ms for p in self.tempo)
+
+
+@dataclass(frozen=True)
+class Say:
+    """A spoken instruction with an optional pause after it."""
+
+    say: str
+    pause_ms: int = 0
+
+
+Step = Hold | Reps | Say
+
+
+@dataclass(frozen=True)
+class Exercise:
+    name: str
+    steps: tuple[Step, ...]
+    purpose: str = ""
+    equipment: tuple[str, ...] = ()
+    setup: str = ""
+    sides: tuple[str, ...] = ()
+    switch: str = "Switch to your {side} side."
+    sets: Count = Count.fixed(1)
+    rest_ms: int = 15_000  # between sets
+    rest_after_ms: int | None = None  # before the next exercise; None: the routine's
+    cues: CueSettings = CueSettings()
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.name)
+
+
+@dataclass(frozen=True)
+class Routine:
+    title: str
+    exercises: tuple[Exercise, ...]
+    intro: str = ""
+    outro: str = ""
+    rest_between_ms: int = 30_000
+    cues: CueSettings = CueSettings()
+    source: str = field(default="<routine>", compare=False)
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.title)
+
+
+def slugify(text: str) -> str:
+    """`Heel raises` -> `heel-raises`; never empty, never a path."""
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug[:80].strip("-") or "routine"
+
+
+# --- values ----------------------------------------------------------------------------
+
+_DURATION = re.compile(
+    r"^(?:(?P<h>\d+(?:\.\d+)?)h)?(?:(?P<m>\d+(?:\.\d+)?)m(?!s))?"
+    r"(?:(?P<s>\d+(?:\.\d+)?)s)?(?:(?P<ms>\d+)ms)?$"
+)
+_RANGE = re.compile(r"^\s*(\d+)\s*[-\u2013]\s*(\d+)\s*$")
+
+
+class _Invalid(ValueError):
+    """A value is wrong; the text says what was expected."""
+
+
+def parse_duration(value: Any) -> int:
+    """`20s`, `1m30s`, `1.5s`, `500ms` or a bare number of seconds -> milliseconds."""
+    if isinstance(value, bool):
+        raise _Invalid(f"must be a duration like 20s or 1m30s, got {value!r}")
+    if isinstance(value, int | float):
+        ms = round(value * 1000)
+    elif isinstance(value, str) and value.strip() and (m := _DURATION.match(value.strip())):
+        parts = {k: float(v) for k, v in m.groupdict().items() if v}
+        ms = round(
+            parts.get("h", 0) * 3_600_000
+            + parts.get("m", 0) * 60_000
+            + parts.get("s", 0) * 1000
+            + parts.get("ms", 0)
+        )
+    else:
+        raise _Invalid(f"must be a duration like 20s or 1m30s, got {_show(value)}")
+    if ms <= 0:
+        raise _Invalid(f"must be longer than zero, got {_show(value)}")
+    if ms > MAX_DURATION_MS:
+        raise _Invalid(f"must be at most 2h, got {_show(value)}")
+    return ms
+
+
+def parse_count(value: Any) -> Count:
+    """A positive whole number, or a range `low-high` spread over the levels."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not 1 <= value <= MAX_COUNT:
+            raise _Invalid(f"must be between 1 and {MAX_COUNT}, got {value}")
+        return Count.fixed(value)
+    if isinstance(value, str) and (m := _RANGE.match(value)):
+        low, high = int(m[1]), int(m[2])
+        if not 1 <= low < high <= MAX_COUNT:
+            raise _Invalid(
+                f"a range must go from a low to a higher count within 1-{MAX_COUNT}, got {value!r}"
+            )
+        return Count(low, low + (high - low + 1) // 2, high)
+    raise _Invalid(f"must be a positive whole number or a range like 10-20, got {_show(value)}")
+
+
+def _show(value: Any) -> str:
+    text = repr(value) if not isinstance(value, str) else f'"{value}"'
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+# --- the loader -----------------------------------------------------------------------
+
+
+class _Reader:
+    """Walks composed YAML nodes, converting values and collecting located problems."""
+
+    def __init__(self, source: str):
+        self.source = source
+        self.problems: list[str] = []
+
+    def problem(self, node: yaml.Node | None, path: str, message: str) -> None:
+        line = f":{node.start_mark.line + 1}" if node is not None else ""
+        where = f" {path}:" if path else ""
+        self.problems.append(f"{self.source}{line}:{where} {message}")
+
+    def mapping(
+        self, node: yaml.Node, path: str, required: tuple[str, ...], optional: tuple[str, ...]
+    ) -> dict[str, yaml.Node] | None:
+        if not isinstance(node, yaml.MappingNode):
+            self.problem(node, path, f"must be a mapping of keys to values, got {_kind(node)}")
+            return None
+        known = required + optional
+        out: dict[str, yaml.Node] = {}
+        suggested: set[str] = set()
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            here = f"{path}.{key}" if path else str(key)
+            if not isinstance(key, str) or key_node.tag != "tag:yaml.org,2002:str":
+                self.problem(key_node, path, f"keys must be plain words, got {_kind(key_node)}")
+            elif key in out:
+                self.problem(key_node, here, "appears twice; keep one")
+            elif key not in known:
+                close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+                hint = f"did you mean '{close[0]}'?" if close else f"expected one of: {', '.join(known)}"
+                self.problem(key_node, here, f"unknown key; {hint}")
+                suggested.update(close)
+            else:
+                out[key] = value_node
+        for key in required:
+            if key not in out and key not in suggested:
+                self.problem(node, path, f"missing '{key}'")
+        return out
+
+    def scalar(self, node: yaml.Node, path: str, convert: Callable[[Any], Any]) -> Any:
+        if not isinstance(node, yaml.ScalarNode):
+            self.problem(node, path, f"must be a single value, got {_kind(node)}")
+            return None
+        try:
+            return convert(_construct(node))
+        except _Invalid as exc:
+            self.problem(node, path, str(exc))
+            return None
+
+    def text(self, node: yaml.Node, path: str) -> str | None:
+        return self.scalar(node, path, _text)
+
+    def sequence(self, node: yaml.Node, path: str) -> list[yaml.Node]:
+        if not isinstance(node, yaml.SequenceNode):
+            self.problem(node, path, f"must be a list, got {_kind(node)}")
+            return []
+        return node.value
+
+
+def _kind(node: yaml.Node) -> str:
+    if isinstance(node, yaml.MappingNode):
+        return "a mapping"
+    if isinstance(node, yaml.SequenceNode):
+        return "a list"
+    return _show(_construct(node))
+
+
+def _construct(node: yaml.ScalarNode) -> Any:
+    try:
+        return yaml.SafeLoader("").construct_object(node)
+    except (yaml.YAMLError, ValueError, OverflowError):
+        return node.value
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool) or value is None or isinstance(value, list | dict):
+        raise _Invalid(f"must be text, got {_show(value)}")
+    text = " ".join(str(value).split())
+    if not text:
+        raise _Invalid("must not be empty")
+    if len(text) > MAX_TEXT_CHARS:
+        raise _Invalid(f"is too long ({len(text)} characters); keep it under {MAX_TEXT_CHARS}")
+    if any(ord(c) < 32 for c in text):
+        raise _Invalid("contains control characters")
+    return text
+
+
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _Invalid(f"must be true or false, got {_show(value)}")
+    return value
+
+
+def _countdown(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10:
+        raise _Invalid(f"must be a whole number of seconds from 0 to 10, got {_show(value)}")
+    return value
+
+
+_CUE_KEYS = ("countdown", "halfway", "get_ready", "switch_pause")
+_ROUTINE_KEYS = ("intro", "outro", "rest_between", "cues", "exercises")
+_EXERCISE_KEYS = (
+    "purpose", "equipment", "setup", "sides", "switch", "sets", "rest", "rest_after", "cues",
+    "steps",
+)
+_STEP_KINDS = {"hold": ("say",), "reps": ("say", "tempo"), "say": ("pause",)}
+
+
+def _check_nodes(root: yaml.Node) -> str | None:
+    """Refuse documents whose node graph is too big or too deep to be a routine."""
+    seen = 0
+    stack: list[tuple[yaml.Node, int]] = [(root, 0)]
+    while stack:
+        node, depth = stack.pop()
+        seen += 1
+        if seen > MAX_NODES:
+            return "is too large to be a routine (are YAML aliases repeating a block?)"
+        if depth > MAX_DEPTH:
+            return "is nested too deeply to be a routine"
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend((child, depth + 1) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack.extend(((key, depth + 1), (value, depth + 1)))
+    return None
+
+
+def loads(text: str, source: str = "<routine>") -> Routine:
+    """Parse routine YAML text; raise RoutineError naming every problem found."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        why = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise RoutineError([f"{source}{line}: not valid YAML: {why}"]) from None
+    except (ValueError, RecursionError):
+        raise RoutineError([f"{source}: not valid YAML text"]) from None
+    if root is None:
+        raise RoutineError([f"{source}: is empty; a routine needs a title and exercises"])
+    if too_big := _check_nodes(root):
+        raise RoutineError([f"{source}: {too_big}"])
+    reader = _Reader(source)
+    routine = _routine(reader, root)
+    if reader.problems or routine is None:
+        raise RoutineError(reader.problems)
+    return replace(routine, source=source)
+
+
+def load(path: str | Path) -> Routine:
+    """Load a routine file."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise RoutineError([f"{path}: is {size:,} bytes; a routine file is at most 1 MB"])
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise RoutineError([f"{path}: no such file. Run `audioguide list` for built-in routines"]) from None
+    except IsADirectoryError:
+        raise RoutineError([f"{path}: is a directory, not a routine file"]) from None
+    except OSError as exc:
+        raise RoutineError([f"{path}: cannot be read: {exc.strerror}"]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise RoutineError([f"{path}: is not UTF-8 text; save it as UTF-8"]) from None
+    return loads(text, source=str(path))
+
+
+# --- built-in routines ----------------------------------------------------------------
+
+
+def builtin_names() -> list[str]:
+    folder = resources.files("audioguide") / "routines"
+    return sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def builtin_text(name: str) -> str:
+    if name not in builtin_names():
+        raise RoutineError(
+            [f"{name}: no such file or built-in routine. Built-in: {', '.join(builtin_names())}"]
+        )
+    return (resources.files("audioguide") / "routines" / f"{name}.yaml").read_text("utf-8")
+
+
+def load_builtin(name: str) -> Routine:
+    return loads(builtin_text(name), source=f"{name}.yaml (built-in)")
+
+
+DEFAULT_ROUTINE = "feet-and-back"
+
+
+def resolve(spec: str | None) -> Routine:
+    """A routine from a file path or a built-in name; the default built-in when None."""
+    if spec is None:
+        return load_builtin(DEFAULT_ROUTINE)
+    if Path(spec).exists() or spec.endswith((".yaml", ".yml")) or "/" in spec:
+        return load(spec)
+    return load_builtin(spec)
+
+
+# --- document structure ---------------------------------------------------------------
+
+
+def _routine(r: _Reader, root: yaml.Node) -> Routine | None:
+    keys = r.mapping(root, "", ("title", "exercises"), _ROUTINE_KEYS)
+    if keys is None:
+        return None
+    title = r.text(keys["title"], "title") if "title" in keys else None
+    cues = _cues(r, keys["cues"], "cues", CueSettings()) if "cues" in keys else CueSettings()
+    exercises: list[Exercise | None] = []
+    if "exercises" in keys:
+        items = r.sequence(keys["exercises"], "exercises")
+        if not items and isinstance(keys["exercises"], yaml.SequenceNode):
+            r.problem(keys["exercises"], "exercises", "is empty; add at least one exercise")
+        exercises = [_exercise(r, item, f"exercises[{i}]", cues) for i, item in enumerate(items)]
+        slugs = [e.slug for e in exercises if e is not None]
+        for i, (item, exercise) in enumerate(zip(items, exercises)):
+            if exercise is not None and slugs.count(exercise.slug) > 1:
+                r.problem(item, f"exercises[{i}].name", "is used by another exercise; names must differ")
+    optional = {
+        "intro": r.text(keys["intro"], "intro") if "intro" in keys else "",
+        "outro": r.text(keys["outro"], "outro") if "outro" in keys else "",
+        "rest_between": (
+            r.scalar(keys["rest_between"], "rest_between", parse_duration)
+            if "rest_between" in keys
+            else 30_000
+        ),
+    }
+    if r.problems or title is None or None in exercises or None in optional.values():
+        return None
+    return Routine(
+        title=title,
+        exercises=tuple(exercises),
+        intro=optional["intro"],
+        outro=optional["outro"],
+        rest_between_ms=optional["rest_between"],
+        cues=cues,
+    )
+
+
+def _cues(r: _Reader, node: yaml.Node, path: str, base: CueSettings) -> CueSettings:
+    keys = r.mapping(node, path, (), _CUE_KEYS)
+    if keys is None:
+        return base
+    values = {
+        "countdown": ("countdown", _countdown),
+        "halfway": ("halfway", _bool),
+        "get_ready_ms": ("get_ready", parse_duration),
+        "switch_pause_ms": ("switch_pause", parse_duration),
+    }
+    changes = {}
+    for attr, (key, convert) in values.items():
+        if key in keys:
+            value = r.scalar(keys[key], f"{path}.{key}", convert)
+            if value is not None:
+                changes[attr] = value
+    return replace(base, **changes)
+
+
+def _exercise(r: _Reader, node: yaml.Node, path: str, routine_cues: CueSettings) -> Exercise | None:
+    before = len(r.problems)
+    keys = r.mapping(node, path, ("name", "steps"), _EXERCISE_KEYS)
+    if keys is None:
+        return None
+    name = r.text(keys["name"], f"{path}.name") if "name" in keys else None
+    fields: dict[str, Any] = {}
+    for key in ("purpose", "setup", "switch"):
+        if key in keys:
+            fields[key] = r.text(keys[key], f"{path}.{key}")
+    if "equipment" in keys:
+        fields["equipment"] = _texts(r, keys["equipment"], f"{path}.equipment")
+    if "sides" in keys:
+        sides = _texts(r, keys["sides"], f"{path}.sides")
+        if len(sides) < 2 or len(set(sides)) != len(sides):
+            r.problem(keys["sides"], f"{path}.sides", "needs two or more different sides, like [right, left]")
+        fields["sides"] = sides
+    if "sets" in keys:
+        fields["sets"] = r.scalar(keys["sets"], f"{path}.sets", parse_count)
+    for key, attr in (("rest", "rest_ms"), ("rest_after", "rest_after_ms")):
+        if key in keys:
+            fields[attr] = r.scalar(keys[key], f"{path}.{key}", parse_duration)
+    fields["cues"] = _cues(r, keys["cues"], f"{path}.cues", routine_cues) if "cues" in keys else routine_cues
+    steps: list[Step | None] = []
+    if "steps" in keys:
+        items = r.sequence(keys["steps"], f"{path}.steps")
+        if not items and isinstance(keys["steps"], yaml.SequenceNode):
+            r.problem(keys["steps"], f"{path}.steps", "is empty; add a hold, reps or say step")
+        steps = [_step(r, item, f"{path}.steps[{i}]") for i, item in enumerate(items)]
+    if len(r.problems) > before or name is None:
+        return None
+    exercise = Exercise(name=name, steps=tuple(steps), **fields)  # type: ignore[arg-type]
+    _check_placeholders(r, node, path, exercise)
+    return exercise
+
+
+def _texts(r: _Reader, node: yaml.Node, path: str) -> tuple[str, ...]:
+    if isinstance(node, yaml.ScalarNode):
+        text = r.text(node, path)
+        return (text,) if text else ()
+    return tuple(t for i, item in enumerate(r.sequence(node, path)) if (t := r.text(item, f"{path}[{i}]")))
+
+
+def _step(r: _Reader, node: yaml.Node, path: str) -> Step | None:
+    if not isinstance(node, yaml.MappingNode):
+        r.problem(node, path, f"must be a step like {{hold: 20s, say: ...}}, got {_kind(node)}")
+        return None
+    present = [k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)]
+    kinds = [k for k in ("hold", "reps") if k in present] or (["say"] if "say" in present else [])
+    if len(kinds) != 1:
+        what = "both 'hold' and 'reps'" if len(kinds) > 1 else "none of 'hold', 'reps' or 'say'"
+        r.problem(node, path, f"has {what}; a step is one of hold: 20s, reps: 10 or say: text")
+        return None
+    kind = kinds[0]
+    keys = r.mapping(node, path, (kind, "say") if kind != "say" else ("say",), _STEP_KINDS[kind])
+    if keys is None or "say" not in keys:
+        return None
+    say = r.text(keys["say"], f"{path}.say")
+    if kind == "hold":
+        duration = r.scalar(keys["hold"], f"{path}.hold", parse_duration)
+        return Hold(say, duration) if say and duration else None
+    if kind == "say":
+        pause = r.scalar(keys["pause"], f"{path}.pause", parse_duration) if "pause" in keys else 0
+        return Say(say, pause) if say and pause is not None else None
+    count = r.scalar(keys["reps"], f"{path}.reps", parse_count)
+    if "tempo" not in keys:
+        r.problem(node, path, "missing 'tempo'; list the phases of one rep, like [{say: up, for: 2s}]")
+        return None
+    phases = [_phase(r, item, f"{path}.tempo[{i}]") for i, item in enumerate(r.sequence(keys["tempo"], f"{path}.tempo"))]
+    if not phases and isinstance(keys["tempo"], yaml.SequenceNode):
+        r.problem(keys["tempo"], f"{path}.tempo", "is empty; list the phases of one rep")
+    if not (say and count and phases) or None in phases:
+        return None
+    return Reps(say, count, tuple(phases))  # type: ignore[arg-type]
+
+
+def _phase(r: _Reader, node: yaml.Node, path: str) -> Phase | None:
+    keys = r.mapping(node, path, ("say", "for"), ())
+    if keys is None or len(keys) < 2:
+        return None
+    say = r.text(keys["say"], f"{path}.say")
+    duration = r.scalar(keys["for"], f"{path}.for", parse_duration)
+    return Phase(say, duration) if say and duration else None
+
+
+def _check_placeholders(r: _Reader, node: yaml.Node, path: str, exercise: Exercise) -> None:
+    texts = [exercise.setup, exercise.switch, *(s.say for s in exercise.steps)]
+    texts += [p.say for s in exercise.steps if isinstance(s, Reps) for p in s.tempo]
+    for text in texts:
+        for name in re.findall(r"\{([^{}]*)\}", text):
+            if name not in PLACEHOLDERS:
+                r.problem(node, path, f"'{{{name}}}' in \"{text}\" is not a placeholder; use {{side}} or {{other}}")
+            elif not exercise.sides and text is not exercise.switch:
+                r.problem(node, path, f"'{{{name}}}' needs 'sides', like sides: [right, left]")
+
+
+def fill(text: str, side: str | None, other: str | None) -> str:
+    """Put the current side into an instruction: "lift your {side} leg" -> "lift your right leg"."""
+    if side is None:
+        return text
+    return text.replace("{side}", side).replace("{other}", other or side)
