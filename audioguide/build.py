@@ -1,0 +1,120 @@
+"""The whole pipeline behind one call: routine -> cue script -> speech -> PCM -> MP3 files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from audioguide import render, speech
+from audioguide.compiler import compile_routine, estimate_ms
+from audioguide.cues import CueScript
+from audioguide.errors import SpeechError
+from audioguide.export import DEFAULT_BITRATE, DEFAULT_RATE, TrackInfo, Written, write_track
+from audioguide.routine import DEFAULT_LEVEL, Routine
+
+DEFAULT_OUTPUT_DIR = Path("output")
+
+# (stage, done, total): stage is "speech" or "render"
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    level: str = DEFAULT_LEVEL
+    engine: str = speech.AUTO
+    lang: str | None = None
+    engine_options: dict[str, object] = field(default_factory=dict, hash=False)
+    output: Path | None = None  # a file, a folder, or None for output/<routine>.mp3
+    bitrate: str = DEFAULT_BITRATE
+    rate: int = DEFAULT_RATE
+    cache_dir: Path | None = None
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    written: Written
+    script: CueScript
+    engine: str
+    voice: str
+    synthesized: int  # phrases synthesized by this build (the rest came from the cache)
+    phrases: int
+    warnings: tuple[str, ...]
+
+
+def output_path(routine: Routine, level: str, output: Path | None) -> Path:
+    """Where the MP3 goes: `-o` as a file, as a folder, or output/<routine>[-level].mp3."""
+    if output is not None and output.suffix.lower() == ".mp3":
+        return output
+    name = routine.slug if level == DEFAULT_LEVEL else f"{routine.slug}-{level}"
+    return (output or DEFAULT_OUTPUT_DIR) / f"{name}.mp3"
+
+
+def lay_out(routine: Routine, level: str, voice: speech.Voice, progress: Progress | None = None) -> CueScript:
+    """Compile with real clip lengths, synthesizing phrases until the script is settled.
+
+    The first pass uses estimates to learn which phrases exist; later passes use the real
+    lengths, which can change a phrase (the intro states the track's length).
+    """
+    def report(done: int, total: int) -> None:
+        if progress:
+            progress("speech", done, total)
+
+    script = compile_routine(routine, level, estimate_ms)
+    while missing := [p for p in script.phrases() if not voice.has(p)]:
+        voice.load(missing, report)
+        script = compile_routine(
+            routine, level, lambda text: voice.duration_ms(text) if voice.has(text) else estimate_ms(text)
+        )
+    return script
+
+
+def build(routine: Routine, options: BuildOptions = BuildOptions(), progress: Progress | None = None) -> BuildResult:
+    """Build the routine's MP3 and sidecars. Under `auto`, one voice for the whole track."""
+    cache = speech.PhraseCache(options.cache_dir)
+    engine = speech.make_engine(options.engine, options.lang, **options.engine_options)
+    voice = speech.Voice(engine, cache, options.rate)
+    warnings: list[str] = []
+    try:
+        script = lay_out(routine, options.level, voice, progress)
+    except SpeechError as exc:
+        if options.engine != speech.AUTO or not engine.online:
+            raise
+        # Google failed part-way: start again offline, so the track never mixes two voices.
+        warnings.append(f"{exc}; building the whole track with the offline voice instead")
+        voice = speech.Voice(speech.offline_engine(options.lang), cache, options.rate)
+        script = lay_out(routine, options.level, voice, progress)
+    warnings.extend(script.warnings)
+    info = TrackInfo(
+        title=_title(routine, options.level),
+        album=routine.title,
+        engine=voice.engine.name,
+        voice=voice.engine.voice_id,
+        level=options.level,
+    )
+    pcm = _counted(render.pcm_chunks(script, voice.clip, options.rate), script, options.rate, progress)
+    written = write_track(script, pcm, output_path(routine, options.level, options.output), info, options.rate, options.bitrate)
+    return BuildResult(
+        written=written,
+        script=script,
+        engine=voice.engine.name,
+        voice=voice.engine.voice_id,
+        synthesized=voice.synthesized,
+        phrases=len(script.phrases()),
+        warnings=tuple(warnings),
+    )
+
+
+def _title(routine: Routine, level: str) -> str:
+    return routine.title if level == DEFAULT_LEVEL else f"{routine.title} ({level})"
+
+
+def _counted(chunks, script: CueScript, rate: int, progress: Progress | None):
+    """Pass PCM chunks through, reporting rendering progress in seconds of audio."""
+    total = script.duration_ms // 1000
+    written = 0
+    for chunk in chunks:
+        written += len(chunk)
+        if progress:
+            progress("render", min(total, written // (2 * rate)), total)
+        yield chunk

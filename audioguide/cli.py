@@ -1,0 +1,152 @@
+"""The command line: parse options, call the library, turn its errors into messages.
+
+Exit status: 0 success, 1 a problem the message explains (bad routine, engine failure,
+unwritable output), 2 a usage mistake (unknown option), 130 interrupted by Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from audioguide import __version__, routine, speech
+from audioguide.build import BuildOptions, build
+from audioguide.compiler import compile_routine
+from audioguide.cues import clock
+from audioguide.errors import AudioguideError, RoutineError
+from audioguide.export import DEFAULT_BITRATE
+from audioguide.routine import DEFAULT_LEVEL, LEVELS
+
+EXIT_INTERRUPTED = 130
+
+
+class UserError(click.ClickException):
+    """An error for the person at the terminal: `error: <what>: <why>. <fix>`, exit 1."""
+
+    def show(self, file=None) -> None:
+        click.echo(f"error: {self.message}", err=True)
+
+
+def _message(exc: AudioguideError) -> str:
+    if isinstance(exc, RoutineError) and len(exc.problems) > 1:
+        return f"{len(exc.problems)} problems in the routine:\n  " + "\n  ".join(exc.problems)
+    return str(exc)
+
+
+class Boundary(click.Group):
+    """The one place where library errors and Ctrl-C become messages and exit codes."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except AudioguideError as exc:
+            raise UserError(_message(exc)) from None
+        except KeyboardInterrupt:
+            click.echo("interrupted: nothing was written", err=True)
+            raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
+
+
+@click.group(cls=Boundary, epilog="Exit status: 0 ok, 1 error (explained), 2 usage, 130 interrupted.")
+@click.version_option(__version__, prog_name="audioguide")
+def cli() -> None:
+    """Turn exercise routines into narrated, exactly timed MP3 workout tracks."""
+
+
+ROUTINE_ARG = click.argument("routine_spec", metavar="[ROUTINE]", required=False)
+LEVEL_OPTION = click.option(
+    "--level", type=click.Choice(LEVELS), default=DEFAULT_LEVEL, show_default=True,
+    help="Where a routine gives a range (10-20 reps), easy takes the low end, hard the high.",
+)  # fmt: skip
+
+
+@cli.command("build")
+@ROUTINE_ARG
+@LEVEL_OPTION
+@click.option("--engine", default=speech.AUTO, show_default=True,
+              help="Speech engine: auto (Google if reachable, else offline pico), gtts or pico.")
+@click.option("--lang", help="Language, e.g. en, en-GB, de, es. Default: the engine's English.")
+@click.option("--tld", default="com", show_default=True, help="gtts only: Google accent domain (com, co.uk, com.au...).")
+@click.option("--slow", is_flag=True, help="gtts only: slower speech.")
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="Output .mp3 file or folder. Default: output/<routine>.mp3")
+@click.option("--bitrate", default=DEFAULT_BITRATE, show_default=True, help="MP3 bitrate.")
+@click.option("--cache-dir", type=click.Path(path_type=Path), envvar="AUDIOGUIDE_CACHE_DIR",
+              help="Phrase cache folder (env AUDIOGUIDE_CACHE_DIR). Default: your user cache.")
+def build_command(routine_spec, level, engine, lang, tld, slow, output, bitrate, cache_dir) -> None:
+    """Build ROUTINE (a YAML file or a built-in name) into an MP3 with sidecars."""
+    loaded = routine.resolve(routine_spec)
+    options = BuildOptions(
+        level=level, engine=engine, lang=lang, output=output, bitrate=bitrate, cache_dir=cache_dir,
+        engine_options={"tld": tld, "slow": slow} if engine in ("gtts", speech.AUTO) else {},
+    )  # fmt: skip
+    with _Progress() as progress:
+        result = build(loaded, options, progress)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    cached = result.phrases - result.synthesized
+    click.echo(
+        f"Wrote {result.written.mp3} ({clock(result.script.duration_ms)}, level {level}) "
+        f"with voice {result.engine} ({result.voice}): "
+        f"{result.synthesized} phrases synthesized, {cached} from cache."
+    )
+    click.echo(f"Sidecars: {result.written.timeline}, {result.written.cues}")
+
+
+@cli.command("script")
+@ROUTINE_ARG
+@LEVEL_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print the cue script as JSON.")
+def script_command(routine_spec, level, as_json) -> None:
+    """Print ROUTINE's cue script with estimated times; synthesizes nothing."""
+    script = compile_routine(routine.resolve(routine_spec), level)
+    if as_json:
+        click.echo(json.dumps({**script.to_json(), "estimated": True}, indent=1))
+        return
+    click.echo("Times are estimates: the real voice's phrase lengths shift them slightly.\n")
+    click.echo(script.to_text(), nl=False)
+    for warning in script.warnings:
+        click.echo(f"warning: {warning}", err=True)
+
+
+@cli.command("list")
+def list_command() -> None:
+    """List the built-in routines with their estimated length at each level."""
+    for name in routine.builtin_names():
+        loaded = routine.load_builtin(name)
+        lengths = ", ".join(
+            f"{level} {clock(compile_routine(loaded, level).duration_ms)}" for level in LEVELS
+        )
+        click.echo(f"{name}: {loaded.title}, {len(loaded.exercises)} exercises ({lengths})")
+
+
+class _Progress:
+    """A progress bar on a terminal; silent when stderr is a file or a pipe."""
+
+    def __init__(self) -> None:
+        self.enabled = sys.stderr.isatty()
+        self.stage = ""
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.enabled and self.stage:
+            click.echo(err=True)
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if stage != self.stage and self.stage:
+            click.echo(err=True)
+        self.stage = stage
+        width = 30
+        filled = width * done // max(total, 1)
+        label = "synthesizing" if stage == "speech" else "rendering  "
+        click.echo(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", err=True, nl=False)
+
+
+def main() -> None:
+    cli(prog_name="audioguide")

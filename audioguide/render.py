@@ -1,0 +1,70 @@
+"""Cue script + phrase audio -> the track's PCM, streamed in order. No file writes.
+
+The track is never assembled in memory (pydub's `+=` copies the whole track on every
+append): each clip's samples and the silences between them are yielded as they come,
+straight into the encoder, so memory stays flat however long the routine is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from functools import cache
+
+from pydub import AudioSegment
+from pydub.generators import Sine
+
+from audioguide.compiler import TONE_MS
+from audioguide.cues import SPEECH, CueScript, Event
+
+SILENCE_BLOCK_MS = 1000
+# Tones sit a few dB under the voice (speech is levelled to about -17 dBFS RMS): clear
+# signals that do not startle through earbuds.
+TONE_DBFS = -21.0
+TONE_HZ = {"start": 880.0, "end": 587.33}  # A5 to start, a lower D5 to stop
+TONE_FADE_IN_MS = 4
+TONE_FADE_OUT_MS = 40
+
+ClipFor = Callable[[str], AudioSegment]
+
+
+@cache
+def tone(kind: str, rate: int) -> AudioSegment:
+    audio = Sine(TONE_HZ[kind], sample_rate=rate, bit_depth=16).to_audio_segment(
+        duration=TONE_MS, volume=TONE_DBFS
+    )
+    return audio.fade_in(TONE_FADE_IN_MS).fade_out(TONE_FADE_OUT_MS)
+
+
+def sample_at(ms: int, rate: int) -> int:
+    """The sample where an event starts. Rounding down keeps clips inside their slots."""
+    return ms * rate // 1000
+
+
+def pcm_chunks(script: CueScript, clip_for: ClipFor, rate: int) -> Iterator[bytes]:
+    """The whole track as mono 16-bit little-endian PCM at `rate`, in order."""
+    silence = AudioSegment.silent(SILENCE_BLOCK_MS, frame_rate=rate).raw_data
+    position = 0  # samples written so far
+    for event in script.events:
+        start = sample_at(event.start_ms, rate)
+        yield from _silence(start - position, silence)
+        audio = _audio(event, clip_for, rate)
+        yield audio.raw_data
+        position = start + int(audio.frame_count())
+        if position > sample_at(event.end_ms, rate):
+            raise ValueError(f"the clip for {event.text!r} is longer than its slot")
+    yield from _silence(sample_at(script.duration_ms, rate) - position, silence)
+
+
+def _audio(event: Event, clip_for: ClipFor, rate: int) -> AudioSegment:
+    audio = clip_for(event.text) if event.kind == SPEECH else tone(event.text, rate)
+    if audio.frame_rate != rate or audio.channels != 1 or audio.sample_width != 2:
+        raise ValueError(f"the clip for {event.text!r} is not mono 16-bit at {rate} Hz")
+    return audio
+
+
+def _silence(samples: int, block: bytes) -> Iterator[bytes]:
+    remaining = samples * 2
+    while remaining > 0:
+        chunk = block[: min(remaining, len(block))]
+        remaining -= len(chunk)
+        yield chunk
