@@ -56,6 +56,7 @@ def lay_out(routine: Routine, level: str, voice: speech.Voice, progress: Progres
     The first pass uses estimates to learn which phrases exist; later passes use the real
     lengths, which can change a phrase (the intro states the track's length).
     """
+
     def report(done: int, total: int) -> None:
         if progress:
             progress("speech", done, total)
@@ -69,7 +70,9 @@ def lay_out(routine: Routine, level: str, voice: speech.Voice, progress: Progres
     return script
 
 
-def build(routine: Routine, options: BuildOptions = BuildOptions(), progress: Progress | None = None) -> BuildResult:
+def build(
+    routine: Routine, options: BuildOptions = BuildOptions(), progress: Progress | None = None
+) -> BuildResult:
     """Build the routine's MP3 and sidecars. Under `auto`, one voice for the whole track."""
     cache = speech.PhraseCache(options.cache_dir)
     engine = speech.make_engine(options.engine, options.lang, **options.engine_options)
@@ -93,7 +96,9 @@ def build(routine: Routine, options: BuildOptions = BuildOptions(), progress: Pr
         level=options.level,
     )
     pcm = _counted(render.pcm_chunks(script, voice.clip, options.rate), script, options.rate, progress)
-    written = write_track(script, pcm, output_path(routine, options.level, options.output), info, options.rate, options.bitrate)
+    written = write_track(
+        script, pcm, output_path(routine, options.level, options.output), info, options.rate, options.bitrate
+    )
     return BuildResult(
         written=written,
         script=script,

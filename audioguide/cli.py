@@ -65,16 +65,30 @@ LEVEL_OPTION = click.option(
 @cli.command("build")
 @ROUTINE_ARG
 @LEVEL_OPTION
-@click.option("--engine", default=speech.AUTO, show_default=True,
-              help="Speech engine: auto (Google if reachable, else offline pico), gtts or pico.")
+@click.option(
+    "--engine",
+    default=speech.AUTO,
+    show_default=True,
+    help="Speech engine: auto (Google if reachable, else offline pico), gtts or pico.",
+)
 @click.option("--lang", help="Language, e.g. en, en-GB, de, es. Default: the engine's English.")
-@click.option("--tld", default="com", show_default=True, help="gtts only: Google accent domain (com, co.uk, com.au...).")
+@click.option(
+    "--tld", default="com", show_default=True, help="gtts only: Google accent domain (com, co.uk, com.au...)."
+)
 @click.option("--slow", is_flag=True, help="gtts only: slower speech.")
-@click.option("-o", "--output", type=click.Path(path_type=Path),
-              help="Output .mp3 file or folder. Default: output/<routine>.mp3")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="Output .mp3 file or folder. Default: output/<routine>.mp3",
+)
 @click.option("--bitrate", default=DEFAULT_BITRATE, show_default=True, help="MP3 bitrate.")
-@click.option("--cache-dir", type=click.Path(path_type=Path), envvar="AUDIOGUIDE_CACHE_DIR",
-              help="Phrase cache folder (env AUDIOGUIDE_CACHE_DIR). Default: your user cache.")
+@click.option(
+    "--cache-dir",
+    type=click.Path(path_type=Path),
+    envvar="AUDIOGUIDE_CACHE_DIR",
+    help="Phrase cache folder (env AUDIOGUIDE_CACHE_DIR). Default: your user cache.",
+)
 def build_command(routine_spec, level, engine, lang, tld, slow, output, bitrate, cache_dir) -> None:
     """Build ROUTINE (a YAML file or a built-in name) into an MP3 with sidecars."""
     loaded = routine.resolve(routine_spec)

@@ -88,7 +88,7 @@ class _Timeline:
             start = self.speak_at(start, text, role) + GAP_MS
 
     def countdown(self, end: int, count: int) -> None:
-        """"Three, two, one" with each word starting k seconds before `end`."""
+        """ "Three, two, one" with each word starting k seconds before `end`."""
         for k in range(count, 0, -1):
             self.speak_at(end - k * 1000, words.number(k), "countdown")
 
@@ -133,9 +133,7 @@ def _compile(routine: Routine, level: str, duration_of: DurationOf, minutes: int
     events, warnings = _check_overlaps(t.cues)
     duration = max(t.cursor, events[-1].end_ms if events else 0) + TAIL_MS
     starts = [start for _, start in t.chapters] + [duration]
-    chapters = tuple(
-        Chapter(title, start, starts[i + 1]) for i, (title, start) in enumerate(t.chapters)
-    )
+    chapters = tuple(Chapter(title, start, starts[i + 1]) for i, (title, start) in enumerate(t.chapters))
     return CueScript(routine.title, level, tuple(events), chapters, duration, tuple(warnings))
 
 
@@ -265,7 +263,7 @@ def _check_overlaps(cues: list[_Cue]) -> tuple[list[Event], list[str]]:
             if loser is None:
                 raise TimingError(_overlap_message(previous, cue))
             warnings.append(
-                f"{loser.where}: dropped the \"{loser.event.text}\" cue at "
+                f'{loser.where}: dropped the "{loser.event.text}" cue at '
                 f"{loser.event.start_ms / 1000:.1f} s: it would talk over another cue"
             )
             if loser is previous:
@@ -273,7 +271,7 @@ def _check_overlaps(cues: list[_Cue]) -> tuple[list[Event], list[str]]:
             else:
                 continue
         if cue.event.start_ms < 0:
-            raise TimingError(f"{cue.where}: the cue \"{cue.event.text}\" would start before the track")
+            raise TimingError(f'{cue.where}: the cue "{cue.event.text}" would start before the track')
         kept.append(cue)
     return [c.event for c in kept], warnings
 
@@ -283,7 +281,7 @@ def _overlap_message(first: _Cue, second: _Cue) -> str:
     name = a.text if a.kind == SPEECH else f"{a.text} tone"
     other = b.text if b.kind == SPEECH else f"{b.text} tone"
     return (
-        f"{first.where}: the cue \"{name}\" lasts {a.duration_ms / 1000:.1f} s but only "
-        f"{(b.start_ms - a.start_ms) / 1000:.1f} s are free before \"{other}\". "
+        f'{first.where}: the cue "{name}" lasts {a.duration_ms / 1000:.1f} s but only '
+        f'{(b.start_ms - a.start_ms) / 1000:.1f} s are free before "{other}". '
         "Make that hold, rest or pause longer, shorten the text, or lower the countdown"
     )

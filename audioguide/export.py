@@ -129,7 +129,14 @@ def tag(path: Path, info: TrackInfo) -> None:
     tags.add(TCON(encoding=3, text=GENRE))
     if info.year:
         tags.add(TDRC(encoding=3, text=info.year))
-    tags.add(COMM(encoding=3, lang="eng", desc="", text=f"level {info.level}; engine {info.engine}; voice {info.voice}"))
+    tags.add(
+        COMM(
+            encoding=3,
+            lang="eng",
+            desc="",
+            text=f"level {info.level}; engine {info.engine}; voice {info.voice}",
+        )
+    )
     tags.save(path, v2_version=3)
 
 

@@ -305,7 +305,15 @@ def _countdown(value: Any) -> int:
 _CUE_KEYS = ("countdown", "halfway", "get_ready", "switch_pause")
 _ROUTINE_KEYS = ("intro", "outro", "rest_between", "cues", "exercises")
 _EXERCISE_KEYS = (
-    "purpose", "equipment", "setup", "sides", "switch", "sets", "rest", "rest_after", "cues",
+    "purpose",
+    "equipment",
+    "setup",
+    "sides",
+    "switch",
+    "sets",
+    "rest",
+    "rest_after",
+    "cues",
     "steps",
 )
 _STEP_KINDS = {"hold": ("say",), "reps": ("say", "tempo"), "say": ("pause",)}
@@ -420,10 +428,11 @@ def _routine(r: _Reader, root: yaml.Node) -> Routine | None:
         if not items and isinstance(keys["exercises"], yaml.SequenceNode):
             r.problem(keys["exercises"], "exercises", "is empty; add at least one exercise")
         exercises = [_exercise(r, item, f"exercises[{i}]", cues) for i, item in enumerate(items)]
-        slugs = [e.slug for e in exercises if e is not None]
-        for i, (item, exercise) in enumerate(zip(items, exercises)):
-            if exercise is not None and slugs.count(exercise.slug) > 1:
+        seen: set[str] = set()
+        for i, (item, exercise) in enumerate(zip(items, exercises, strict=True)):
+            if exercise is not None and exercise.slug in seen:
                 r.problem(item, f"exercises[{i}].name", "is used by another exercise; names must differ")
+            seen.add(exercise.slug if exercise else "")
     optional = {
         "intro": r.text(keys["intro"], "intro") if "intro" in keys else "",
         "outro": r.text(keys["outro"], "outro") if "outro" in keys else "",
@@ -532,7 +541,10 @@ def _step(r: _Reader, node: yaml.Node, path: str) -> Step | None:
     if "tempo" not in keys:
         r.problem(node, path, "missing 'tempo'; list the phases of one rep, like [{say: up, for: 2s}]")
         return None
-    phases = [_phase(r, item, f"{path}.tempo[{i}]") for i, item in enumerate(r.sequence(keys["tempo"], f"{path}.tempo"))]
+    phases = [
+        _phase(r, item, f"{path}.tempo[{i}]")
+        for i, item in enumerate(r.sequence(keys["tempo"], f"{path}.tempo"))
+    ]
     if not phases and isinstance(keys["tempo"], yaml.SequenceNode):
         r.problem(keys["tempo"], f"{path}.tempo", "is empty; list the phases of one rep")
     if not (say and count and phases) or None in phases:
@@ -555,7 +567,9 @@ def _check_placeholders(r: _Reader, node: yaml.Node, path: str, exercise: Exerci
     for text in texts:
         for name in re.findall(r"\{([^{}]*)\}", text):
             if name not in PLACEHOLDERS:
-                r.problem(node, path, f"'{{{name}}}' in \"{text}\" is not a placeholder; use {{side}} or {{other}}")
+                r.problem(
+                    node, path, f"'{{{name}}}' in \"{text}\" is not a placeholder; use {{side}} or {{other}}"
+                )
             elif not exercise.sides and text is not exercise.switch:
                 r.problem(node, path, f"'{{{name}}}' needs 'sides', like sides: [right, left]")
 

@@ -16,8 +16,15 @@ AUTO = "auto"
 OFFLINE_DEFAULT = pico.PicoEngine.name
 
 __all__ = [
-    "AUTO", "ENGINES", "Engine", "PhraseCache", "SpeechError", "Voice",
-    "make_engine", "offline_engine", "register",
+    "AUTO",
+    "ENGINES",
+    "Engine",
+    "PhraseCache",
+    "SpeechError",
+    "Voice",
+    "make_engine",
+    "offline_engine",
+    "register",
 ]
 
 load_plugins()

@@ -35,8 +35,7 @@ class Engine(ABC):
         matches += [code for code in cls.languages if code.lower().split("-")[0] == lang.lower()]
         if not matches:
             raise SpeechError(
-                f"the {cls.name} engine does not speak '{lang}'. "
-                f"It speaks: {', '.join(cls.languages)}"
+                f"the {cls.name} engine does not speak '{lang}'. It speaks: {', '.join(cls.languages)}"
             )
         return matches[0]
 

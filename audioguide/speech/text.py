@@ -26,7 +26,7 @@ def straighten_quotes(text: str) -> str:
 
 
 def expand_units(text: str) -> str:
-    """"20s" -> "20 seconds", so no engine reads it as "twenty ess"."""
+    """ "20s" -> "20 seconds", so no engine reads it as "twenty ess"."""
 
     def spoken(match: re.Match[str]) -> str:
         n, unit = int(match[1]), _UNITS[match[2]]

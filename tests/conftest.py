@@ -1,0 +1,57 @@
+"""Shared fixtures: an isolated cache per test, no network, and a fake engine."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+from pydub import AudioSegment
+from pydub.generators import Sine
+
+from audioguide import routine  # first: it imports pydub without pydub's ffmpeg warning
+from audioguide.speech import ENGINES, Engine, register
+
+HERE = Path(__file__).parent
+SMALL_ROUTINE = HERE / "routines" / "small.yaml"
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path, monkeypatch):
+    """Each test gets its own phrase cache, and Google is never reachable unless a test fakes it."""
+    monkeypatch.setenv("AUDIOGUIDE_CACHE_DIR", str(tmp_path / "cache"))
+    # A closed local port: `auto` sees Google as unreachable at once, and nothing leaves the machine.
+    monkeypatch.setenv("AUDIOGUIDE_GTTS_URL", "http://127.0.0.1:9/batchexecute")
+
+
+class FakeEngine(Engine):
+    """Speaks every phrase as a tone whose length grows with the text; counts its calls."""
+
+    name = "fake"
+    languages = ("en", "de")
+    calls: list[str] = []
+    ms_per_char = 25
+
+    def synthesize(self, text: str) -> AudioSegment:
+        FakeEngine.calls.append(text)
+        ms = 150 + self.ms_per_char * len(text)
+        voice = Sine(330, sample_rate=22_050).to_audio_segment(duration=ms, volume=-12)
+        pad = AudioSegment.silent(120, frame_rate=22_050)  # engines pad clips with silence
+        return pad + voice + pad
+
+
+@pytest.fixture
+def fake_engine():
+    FakeEngine.calls = []
+    register(FakeEngine)
+    yield FakeEngine
+    ENGINES.pop(FakeEngine.name, None)
+
+
+@pytest.fixture
+def small_routine() -> routine.Routine:
+    return routine.load(SMALL_ROUTINE)
+
+
+def approx_ms(a: float, b: float, tolerance: float = 10.0) -> bool:
+    return math.isclose(a, b, abs_tol=tolerance)
