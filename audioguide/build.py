@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from audioguide import render, speech
-from audioguide.compiler import compile_routine, estimate_ms
-from audioguide.cues import CueScript
+from audioguide.compiler import LENGTH_ROLE, compile_routine, estimate_ms
+from audioguide.cues import SPEECH, CueScript
 from audioguide.errors import SpeechError
 from audioguide.export import DEFAULT_BITRATE, DEFAULT_RATE, TrackInfo, Written, write_track
 from audioguide.routine import DEFAULT_LEVEL, Routine
@@ -61,12 +61,16 @@ def lay_out(routine: Routine, level: str, voice: speech.Voice, progress: Progres
         if progress:
             progress("speech", done, total)
 
+    def duration_ms(text: str) -> int:
+        return voice.duration_ms(text) if voice.has(text) else estimate_ms(text)
+
     script = compile_routine(routine, level, estimate_ms)
-    while missing := [p for p in script.phrases() if not voice.has(p)]:
-        voice.load(missing, report)
-        script = compile_routine(
-            routine, level, lambda text: voice.duration_ms(text) if voice.has(text) else estimate_ms(text)
-        )
+    while missing := [e for e in script.events if e.kind == SPEECH and not voice.has(e.text)]:
+        # The phrase stating the track's length is settled last, once every other phrase
+        # has its real length; otherwise a guess at it would be synthesized for nothing.
+        content = [e.text for e in missing if e.role != LENGTH_ROLE]
+        voice.load(content or [e.text for e in missing], report)
+        script = compile_routine(routine, level, duration_ms)
     return script
 
 

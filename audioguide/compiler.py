@@ -31,6 +31,7 @@ LEAD_MS = 500  # silence between an instruction and the tone that starts the wor
 HALFWAY_MIN_MS = 20_000  # holds this long or longer get a "halfway" cue
 TAIL_MS = 1500  # silence at the very end of the track
 MINUTES_PASSES = 4  # the intro states the length, which changes the length: settle it
+LENGTH_ROLE = "length"  # the role of the intro's phrase that states the track's length
 
 # A rough speaking rate for dry runs, before any audio exists (measured on the Pico voice).
 ESTIMATE_MS_PER_CHAR = 62
@@ -115,10 +116,10 @@ def _compile(routine: Routine, level: str, duration_of: DurationOf, minutes: int
     t = _Timeline(duration_of)
     t.chapter("Introduction")
     count = len(routine.exercises)
+    t.say(f"{routine.title}.", routine.intro)
     t.say(
-        f"{routine.title}.",
-        routine.intro,
         f"{words.plural(count, 'exercise').capitalize()}, about {words.plural(minutes, 'minute')}.",
+        role=LENGTH_ROLE,
     )
     for index, exercise in enumerate(routine.exercises):
         t.chapter(exercise.name)
@@ -181,8 +182,12 @@ def _lead_in(step: Hold | Reps | Say, side: str | None, other: str | None) -> st
 def _pause(t: _Timeline, head: str | None, length_ms: int, countdown: int) -> None:
     """A timed pause that counts down into the next start."""
     start = t.cursor
-    if head:
-        t.speak_at(start, head, "instruction")
+    head_end = t.speak_at(start, head, "instruction") if head else start
+    if head_end + GAP_MS > start + length_ms - countdown * 1000:
+        raise TimingError(
+            f"{t.where}: the {length_ms / 1000:g} s pause is too short for "
+            f'"{head}" and a countdown of {countdown}. Make it longer or lower the countdown'
+        )
     t.cursor = start + length_ms
     t.countdown(t.cursor, countdown)
 
@@ -234,10 +239,17 @@ def _rest_between_rounds(
 ) -> None:
     """Exactly the rest's length from the last end tone to the next round's start."""
     end = t.work_end + exercise.rest_ms
-    t.speak_at(t.cursor, f"Rest for {words.duration(exercise.rest_ms)}.", "rest")
+    head_end = t.speak_at(t.cursor, f"Rest for {words.duration(exercise.rest_ms)}.", "rest")
     announce = [f"Round {words.number(round_index + 1)} of {words.number(sets)}."]
     announce.append(_lead_in(exercise.steps[0], side, other))
     countdown = exercise.cues.countdown
+    spoken = sum(t.duration_of(text) + GAP_MS for text in announce)
+    needed = head_end + GAP_MS + spoken + countdown * 1000 - t.work_end
+    if needed > exercise.rest_ms:
+        raise TimingError(
+            f"{t.where}: the {exercise.rest_ms / 1000:g} s rest between rounds is too short "
+            f"for its cues, which need {needed / 1000:.1f} s. Make 'rest' longer or lower the countdown"
+        )
     t.speak_before(end - countdown * 1000, announce, "instruction")
     t.countdown(end, countdown)
     t.cursor = end

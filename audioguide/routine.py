@@ -302,9 +302,9 @@ def _countdown(value: Any) -> int:
     return value
 
 
-_CUE_KEYS = ("countdown", "halfway", "get_ready", "switch_pause")
-_ROUTINE_KEYS = ("intro", "outro", "rest_between", "cues", "exercises")
-_EXERCISE_KEYS = (
+CUE_KEYS = ("countdown", "halfway", "get_ready", "switch_pause")
+ROUTINE_KEYS = ("intro", "outro", "rest_between", "cues", "exercises")
+EXERCISE_KEYS = (
     "purpose",
     "equipment",
     "setup",
@@ -316,7 +316,7 @@ _EXERCISE_KEYS = (
     "cues",
     "steps",
 )
-_STEP_KINDS = {"hold": ("say",), "reps": ("say", "tempo"), "say": ("pause",)}
+STEP_KINDS = {"hold": ("say",), "reps": ("say", "tempo"), "say": ("pause",)}
 
 
 def _check_nodes(root: yaml.Node) -> str | None:
@@ -417,7 +417,7 @@ def resolve(spec: str | None) -> Routine:
 
 
 def _routine(r: _Reader, root: yaml.Node) -> Routine | None:
-    keys = r.mapping(root, "", ("title", "exercises"), _ROUTINE_KEYS)
+    keys = r.mapping(root, "", ("title", "exercises"), ROUTINE_KEYS)
     if keys is None:
         return None
     title = r.text(keys["title"], "title") if "title" in keys else None
@@ -455,7 +455,7 @@ def _routine(r: _Reader, root: yaml.Node) -> Routine | None:
 
 
 def _cues(r: _Reader, node: yaml.Node, path: str, base: CueSettings) -> CueSettings:
-    keys = r.mapping(node, path, (), _CUE_KEYS)
+    keys = r.mapping(node, path, (), CUE_KEYS)
     if keys is None:
         return base
     values = {
@@ -475,7 +475,7 @@ def _cues(r: _Reader, node: yaml.Node, path: str, base: CueSettings) -> CueSetti
 
 def _exercise(r: _Reader, node: yaml.Node, path: str, routine_cues: CueSettings) -> Exercise | None:
     before = len(r.problems)
-    keys = r.mapping(node, path, ("name", "steps"), _EXERCISE_KEYS)
+    keys = r.mapping(node, path, ("name", "steps"), EXERCISE_KEYS)
     if keys is None:
         return None
     name = r.text(keys["name"], f"{path}.name") if "name" in keys else None
@@ -527,7 +527,7 @@ def _step(r: _Reader, node: yaml.Node, path: str) -> Step | None:
         r.problem(node, path, f"has {what}; a step is one of hold: 20s, reps: 10 or say: text")
         return None
     kind = kinds[0]
-    keys = r.mapping(node, path, (kind, "say") if kind != "say" else ("say",), _STEP_KINDS[kind])
+    keys = r.mapping(node, path, (kind, "say") if kind != "say" else ("say",), STEP_KINDS[kind])
     if keys is None or "say" not in keys:
         return None
     say = r.text(keys["say"], f"{path}.say")

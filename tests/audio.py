@@ -25,19 +25,20 @@ def decode(path: Path, rate: int = ANALYSIS_RATE) -> np.ndarray:
 def onsets(
     samples: np.ndarray, rate: int = ANALYSIS_RATE, quiet_ms: int = 40, floor_db: float = -45.0
 ) -> list[float]:
-    """Times (ms) where sound starts after at least `quiet_ms` of silence, to 1 ms."""
-    window = rate // 1000
+    """Times (ms) where sound starts after at least `quiet_ms` of silence, to about 1 ms."""
+    window = rate // 1000  # samples per analysis window, about a millisecond
+    window_ms = window * 1000 / rate
     frames = len(samples) // window
     rms = np.sqrt(np.mean(samples[: frames * window].reshape(frames, window) ** 2, axis=1))
     loud = 20 * np.log10(np.maximum(rms, 1e-9)) > floor_db
-    found, quiet = [], quiet_ms
-    for ms, is_loud in enumerate(loud):
+    found, quiet_run = [], quiet_ms
+    for index, is_loud in enumerate(loud):
         if is_loud:
-            if quiet >= quiet_ms:
-                found.append(float(ms))
-            quiet = 0
+            if quiet_run * window_ms >= quiet_ms:
+                found.append(index * window_ms)
+            quiet_run = 0
         else:
-            quiet += 1
+            quiet_run += 1
     return found
 
 

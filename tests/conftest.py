@@ -9,7 +9,7 @@ import pytest
 from pydub import AudioSegment
 from pydub.generators import Sine
 
-from audioguide import routine  # first: it imports pydub without pydub's ffmpeg warning
+from audioguide import routine
 from audioguide.speech import ENGINES, Engine, register
 
 HERE = Path(__file__).parent
@@ -55,3 +55,13 @@ def small_routine() -> routine.Routine:
 
 def approx_ms(a: float, b: float, tolerance: float = 10.0) -> bool:
     return math.isclose(a, b, abs_tol=tolerance)
+
+
+@pytest.fixture
+def google(monkeypatch):
+    """A local fake of Google's TTS endpoint, with the gtts engine pointed at it."""
+    from fake_google import FakeGoogle
+
+    with FakeGoogle() as fake:
+        monkeypatch.setenv("AUDIOGUIDE_GTTS_URL", fake.url)
+        yield fake

@@ -1,0 +1,103 @@
+"""A local stand-in for Google Translate's TTS endpoint, answering the way Google does.
+
+Tests script its answers: each request takes the next planned `Reply` (or the default),
+so a test can serve audio, refuse with HTTP 429, stall past a timeout, or send garbage.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from functools import cache
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from audioguide import ffmpeg
+
+
+@cache
+def sample_mp3(seconds: float = 0.8) -> bytes:
+    """A real MP3 (a tone with silence around it, as Google pads its speech)."""
+    return subprocess.run(
+        [ffmpeg.executable(), "-v", "error", "-f", "lavfi", "-i",
+         f"sine=frequency=300:duration={seconds},adelay=150,apad=pad_dur=0.2",
+         "-ac", "1", "-ar", "24000", "-c:a", "libmp3lame", "-b:a", "32k", "-f", "mp3", "-"],
+        check=True, capture_output=True,
+    ).stdout  # fmt: skip
+
+
+def batchexecute_body(mp3: bytes) -> bytes:
+    """The response format gTTS parses: the audio base64-encoded inside a jQ1olc RPC line."""
+    encoded = base64.b64encode(mp3).decode("ascii")
+    return f')]}}\'\n\n123\n[["wrb.fr","jQ1olc","[\\"{encoded}\\"]",null,null,null,"generic"]]\n'.encode()
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: bytes | None = None  # None: a good answer with sample_mp3()
+    delay_s: float = 0.0
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Request:
+    text: str  # the phrase gTTS asked for
+    lang: str
+    at: float  # time.monotonic() when it arrived
+
+
+class FakeGoogle:
+    def __init__(self) -> None:
+        self.plan: list[Reply] = []
+        self.default = Reply()
+        self.requests: list[Request] = []
+        self._lock = threading.Lock()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", 0))
+                fake._record(self.rfile.read(length).decode())
+                reply = fake._next()
+                time.sleep(reply.delay_s)
+                body = batchexecute_body(sample_mp3()) if reply.body is None else reply.body
+                try:
+                    self.send_response(reply.status)
+                    for name, value in reply.headers.items():
+                        self.send_header(name, value)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (a timeout test)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_port}/_/TranslateWebserverUi/data/batchexecute"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def _record(self, body: str) -> None:
+        rpc = json.loads(urllib.parse.unquote(body.removeprefix("f.req=").rstrip("&")))
+        text, lang, *_ = json.loads(rpc[0][0][1])
+        with self._lock:
+            self.requests.append(Request(text, lang, time.monotonic()))
+
+    def _next(self) -> Reply:
+        with self._lock:
+            return self.plan.pop(0) if self.plan else self.default
+
+    def __enter__(self) -> FakeGoogle:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()

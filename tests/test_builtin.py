@@ -1,0 +1,75 @@
+"""The built-in routine keeps the article's exercises, order and numbers at every level."""
+
+from __future__ import annotations
+
+import pytest
+
+from audioguide import routine
+from audioguide.compiler import compile_routine
+from audioguide.cues import TONE
+from audioguide.routine import Count, Hold, Reps
+
+
+@pytest.fixture(scope="module")
+def feet():
+    return routine.load_builtin("feet-and-back")
+
+
+def chapter_events(script, title):
+    index = [c.title for c in script.chapters].index(title)
+    return [e for e in script.events if e.chapter == index]
+
+
+def hold_lengths(events):
+    """From each start tone to the end tone after it."""
+    tones = [e for e in events if e.kind == TONE]
+    return [
+        next(end.start_ms for end in tones[i:] if end.text == "end") - start.start_ms
+        for i, start in enumerate(tones)
+        if start.text == "start"
+    ]
+
+
+def test_five_exercises_in_the_articles_order(feet):
+    assert [e.name for e in feet.exercises] == [
+        "Toe walking", "Tibialis anterior", "Heel raises", "Ankle circles", "Toe curls",
+    ]  # fmt: skip
+
+
+def test_the_model_holds_the_articles_numbers(feet):
+    toe_walking, tibialis, heel_raises, ankle_circles, toe_curls = feet.exercises
+    assert toe_walking.sets == Count.fixed(5) and toe_walking.rest_ms == 15_000
+    assert [s.duration_ms for s in toe_walking.steps] == [20_000] * 3
+    assert tibialis.sides == ("right", "left") and tibialis.steps[0].count == Count.fixed(10)
+    assert [p.say for p in tibialis.steps[0].tempo] == ["pull", "hold", "release"]
+    assert tibialis.steps[0].tempo[1].duration_ms == 2000
+    assert heel_raises.sides and heel_raises.steps[0].count == Count(10, 15, 20)
+    assert ankle_circles.sides and ankle_circles.steps[0].count == Count(5, 8, 10)
+    curls, shake, right, left = toe_curls.steps
+    assert isinstance(curls, Reps) and curls.count == Count(5, 8, 10)
+    assert all(isinstance(s, Hold) and s.duration_ms == 10_000 for s in (shake, right, left))
+    assert "right foot" in right.say and "left foot" in left.say
+    assert "chair" in " ".join(heel_raises.equipment) and "band" in " ".join(tibialis.equipment)
+
+
+@pytest.mark.parametrize(
+    ("level", "heel", "circles", "curls"), [("easy", 10, 5, 5), ("medium", 15, 8, 8), ("hard", 20, 10, 10)]
+)
+def test_each_level_in_the_cue_script(feet, level, heel, circles, curls):
+    script = compile_routine(feet, level)
+    walking = chapter_events(script, "Toe walking")
+    assert hold_lengths(walking) == [20_000] * 15, "three positions of 20 s, five rounds"
+    assert sum(e.text == "Rest for fifteen seconds." for e in walking) == 4
+    assert sum(e.role == "rep" for e in chapter_events(script, "Tibialis anterior")) == 2 * 10
+    assert sum(e.role == "rep" for e in chapter_events(script, "Heel raises")) == 2 * heel
+    assert sum(e.role == "rep" for e in chapter_events(script, "Ankle circles")) == 2 * circles
+    toe_curls = chapter_events(script, "Toe curls")
+    assert sum(e.role == "rep" for e in toe_curls) == curls
+    assert hold_lengths(toe_curls) == [10_000] * 3
+    assert "Switch to your left leg." in [e.text for e in chapter_events(script, "Tibialis anterior")]
+    assert not script.warnings
+
+
+def test_levels_lengthen_the_track(feet):
+    lengths = [compile_routine(feet, level).duration_ms for level in routine.LEVELS]
+    assert lengths == sorted(lengths) and 15 * 60_000 < lengths[0] and lengths[-1] < 25 * 60_000
