@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from audioguide import words
 from audioguide.cues import SPEECH, TONE, Chapter, CueScript, Event
 from audioguide.errors import TimingError
-from audioguide.routine import DEFAULT_LEVEL, Exercise, Hold, Reps, Routine, Say, fill
+from audioguide.routine import DEFAULT_LEVEL, MAX_TRACK_MS, Exercise, Hold, Reps, Routine, Say, fill
 
 DurationOf = Callable[[str], int]
 
@@ -105,6 +105,12 @@ def compile_routine(
         if settled == minutes:
             break
         minutes = settled
+    if script.duration_ms > MAX_TRACK_MS:
+        raise TimingError(
+            f"the track would last {script.duration_ms / 3_600_000:.1f} hours at level {level}; "
+            f"a track is at most {MAX_TRACK_MS // 3_600_000} hours. "
+            "Lower sets, reps or durations, or split the routine into several"
+        )
     return script
 
 

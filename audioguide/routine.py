@@ -8,7 +8,9 @@ fixes a file in one pass.
 from __future__ import annotations
 
 import difflib
+import math
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from importlib import resources
@@ -29,6 +31,13 @@ MAX_TEXT_CHARS = 600
 MAX_FILE_BYTES = 1_000_000
 MAX_NODES = 50_000  # YAML aliases can expand a small file enormously ("billion laughs")
 MAX_DEPTH = 20
+MAX_TRACK_MS = 12 * 3600 * 1000  # a whole track, at its longest level
+MAX_CUES = 50_000  # sounds in one track: keeps compiling and rendering quick and bounded
+MAX_SLUG_BYTES = 80  # file names stay far below the 255-byte limit, with room for suffixes
+# Names Windows reserves for devices, whatever the extension: `con.mp3` cannot be opened there.
+RESERVED_NAMES = frozenset(
+    ["con", "prn", "aux", "nul"] + [f"{port}{n}" for port in ("com", "lpt") for n in range(1, 10)]
+)
 
 PLACEHOLDERS = ("side", "other")
 
@@ -137,9 +146,19 @@ class Routine:
 
 
 def slugify(text: str) -> str:
-    """`Heel raises` -> `heel-raises`; never empty, never a path."""
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    return slug[:80].strip("-") or "routine"
+    """`Heel raises` -> `heel-raises`, `Übungen` -> `ubungen`: a readable file name.
+
+    Never empty, never a path (no separators, dots or control characters), never a name
+    Windows reserves, and short enough for any file system even with suffixes added.
+    """
+    # Accents come off (é -> e), so names stay plain where they can; other scripts stay.
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    slug = re.sub(r"[\W_]+", "-", plain.lower()).strip("-")
+    while len(slug.encode("utf-8")) > MAX_SLUG_BYTES:
+        slug = slug[:-1]
+    slug = slug.strip("-") or "routine"
+    return f"{slug}-routine" if slug in RESERVED_NAMES else slug
 
 
 # --- values ----------------------------------------------------------------------------
@@ -160,10 +179,10 @@ def parse_duration(value: Any) -> int:
     if isinstance(value, bool):
         raise _Invalid(f"must be a duration like 20s or 1m30s, got {value!r}")
     if isinstance(value, int | float):
-        ms = round(value * 1000)
+        exact = value * 1000
     elif isinstance(value, str) and value.strip() and (m := _DURATION.match(value.strip())):
         parts = {k: float(v) for k, v in m.groupdict().items() if v}
-        ms = round(
+        exact = (
             parts.get("h", 0) * 3_600_000
             + parts.get("m", 0) * 60_000
             + parts.get("s", 0) * 1000
@@ -171,6 +190,11 @@ def parse_duration(value: Any) -> int:
         )
     else:
         raise _Invalid(f"must be a duration like 20s or 1m30s, got {_show(value)}")
+    if math.isnan(exact):
+        raise _Invalid(f"must be a duration like 20s or 1m30s, got {_show(value)}")
+    if exact > MAX_DURATION_MS:  # also `.inf` and numbers of hundreds of digits
+        raise _Invalid(f"must be at most 2h, got {_show(value)}")
+    ms = round(max(exact, 0))  # `-.inf` cannot be rounded
     if ms <= 0:
         raise _Invalid(f"must be longer than zero, got {_show(value)}")
     if ms > MAX_DURATION_MS:
@@ -185,18 +209,21 @@ def parse_count(value: Any) -> Count:
             raise _Invalid(f"must be between 1 and {MAX_COUNT}, got {value}")
         return Count.fixed(value)
     if isinstance(value, str) and (m := _RANGE.match(value)):
-        low, high = int(m[1]), int(m[2])
+        # Compare as text first: int() refuses numbers of thousands of digits.
+        low, high = (int(n) if len(n) <= len(str(MAX_COUNT)) else MAX_COUNT + 1 for n in (m[1], m[2]))
         if not 1 <= low < high <= MAX_COUNT:
-            raise _Invalid(
-                f"a range must go from a low to a higher count within 1-{MAX_COUNT}, got {value!r}"
-            )
+            shown = repr(value) if len(value) <= _SHOW_CHARS else _show(value)
+            raise _Invalid(f"a range must go from a low to a higher count within 1-{MAX_COUNT}, got {shown}")
         return Count(low, low + (high - low + 1) // 2, high)
     raise _Invalid(f"must be a positive whole number or a range like 10-20, got {_show(value)}")
 
 
+_SHOW_CHARS = 40  # a value quoted in a message is cut to this length
+
+
 def _show(value: Any) -> str:
     text = repr(value) if not isinstance(value, str) else f'"{value}"'
-    return text if len(text) <= 40 else text[:37] + "..."
+    return text if len(text) <= _SHOW_CHARS else text[: _SHOW_CHARS - 3] + "..."
 
 
 # --- the loader -----------------------------------------------------------------------
@@ -285,8 +312,8 @@ def _text(value: Any) -> str:
         raise _Invalid("must not be empty")
     if len(text) > MAX_TEXT_CHARS:
         raise _Invalid(f"is too long ({len(text)} characters); keep it under {MAX_TEXT_CHARS}")
-    if any(ord(c) < 32 for c in text):
-        raise _Invalid("contains control characters")
+    if any(unicodedata.category(c) == "Cc" for c in text):  # NUL, escape, DEL and the like
+        raise _Invalid("contains control characters; remove them")
     return text
 
 
@@ -357,7 +384,56 @@ def loads(text: str, source: str = "<routine>") -> Routine:
     routine = _routine(reader, root)
     if reader.problems or routine is None:
         raise RoutineError(reader.problems)
+    if too_long := _check_size(routine):
+        raise RoutineError([f"{source}: {too_long}"])
     return replace(routine, source=source)
+
+
+def _check_size(routine: Routine) -> str | None:
+    """Refuse routines whose track would be too long, before any time is spent on them.
+
+    Counts only the timed work, rests and pauses, and at most the cues each part brings,
+    so the real track is at least this long; the longest level decides.
+    """
+    level = LEVELS[-1]  # counts grow from easy to hard
+    total_ms = routine.rest_between_ms * (len(routine.exercises) - 1)
+    cues = 0
+    for exercise in routine.exercises:
+        sets = exercise.sets.at(level)
+        sides = max(1, len(exercise.sides))
+        step_ms = sum(_step_ms(step, level) for step in exercise.steps)
+        step_cues = sum(_step_cues(step, exercise.cues, level) for step in exercise.steps)
+        total_ms += sides * (sets * step_ms + (sets - 1) * exercise.rest_ms)
+        cues += sides * sets * step_cues
+    if total_ms > MAX_TRACK_MS:
+        hours = MAX_TRACK_MS // 3_600_000
+        return (
+            f"would last more than {total_ms / 3_600_000:.1f} hours at level {level}; a track is at "
+            f"most {hours} hours. Lower sets, reps or durations, or split it into several routines"
+        )
+    if cues > MAX_CUES:
+        return (
+            f"would need about {cues:,} cues at level {level}; a track holds at most {MAX_CUES:,}. "
+            "Lower sets or reps, or split it into several routines"
+        )
+    return None
+
+
+def _step_ms(step: Step, level: str) -> int:
+    if isinstance(step, Hold):
+        return step.duration_ms
+    if isinstance(step, Reps):
+        return step.count.at(level) * step.rep_ms
+    return step.pause_ms
+
+
+def _step_cues(step: Step, cues: CueSettings, level: str) -> int:
+    """An upper bound on the sounds one step makes: its lead-in, tones, countdown, halfway."""
+    if isinstance(step, Hold):
+        return 4 + cues.countdown
+    if isinstance(step, Reps):
+        return 3 + step.count.at(level) * len(step.tempo)
+    return 1
 
 
 def load(path: str | Path) -> Routine:
