@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from audioguide import render, speech
+from audioguide import files, render, speech
 from audioguide.compiler import LENGTH_ROLE, compile_routine, estimate_ms
 from audioguide.cues import SPEECH, CueScript
 from audioguide.errors import SpeechError
@@ -79,6 +79,10 @@ def build(
 ) -> BuildResult:
     """Build the routine's MP3 and sidecars. Under `auto`, one voice for the whole track."""
     cache = speech.PhraseCache(options.cache_dir)
+    mp3 = output_path(routine, options.level, options.output)
+    # Builds killed outright (SIGKILL, power loss) cannot clean up after themselves.
+    files.sweep_leftovers(mp3.parent)
+    cache.sweep_leftovers()
     engine = speech.make_engine(options.engine, options.lang, **options.engine_options)
     voice = speech.Voice(engine, cache, options.rate)
     warnings: list[str] = []
@@ -100,9 +104,7 @@ def build(
         level=options.level,
     )
     pcm = _counted(render.pcm_chunks(script, voice.clip, options.rate), script, options.rate, progress)
-    written = write_track(
-        script, pcm, output_path(routine, options.level, options.output), info, options.rate, options.bitrate
-    )
+    written = write_track(script, pcm, mp3, info, options.rate, options.bitrate)
     return BuildResult(
         written=written,
         script=script,

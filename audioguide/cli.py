@@ -1,12 +1,14 @@
 """The command line: parse options, call the library, turn its errors into messages.
 
 Exit status: 0 success, 1 a problem the message explains (bad routine, engine failure,
-unwritable output), 2 a usage mistake (unknown option), 130 interrupted by Ctrl-C.
+unwritable output), 2 a usage mistake (unknown option), 130 interrupted by Ctrl-C (SIGINT),
+143 stopped by SIGTERM. These stay stable: scripts may rely on them.
 """
 
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from pathlib import Path
 
@@ -20,7 +22,16 @@ from audioguide.errors import AudioguideError, RoutineError
 from audioguide.export import DEFAULT_BITRATE
 from audioguide.routine import DEFAULT_LEVEL, LEVELS
 
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+EXIT_TERMINATED = 143  # 128 + SIGTERM
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is, so that it leaves the way Ctrl-C does."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated
 
 
 class UserError(click.ClickException):
@@ -44,12 +55,17 @@ class Boundary(click.Group):
             return super().invoke(ctx)
         except AudioguideError as exc:
             raise UserError(_message(exc)) from None
-        except KeyboardInterrupt:
-            click.echo("interrupted: nothing was written", err=True)
-            raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
+        except KeyboardInterrupt as exc:
+            # Temporary files were removed on the way out; finished files were never touched.
+            stopped = isinstance(exc, Terminated)
+            click.echo(f"{'terminated' if stopped else 'interrupted'}: no partial files were left", err=True)
+            raise click.exceptions.Exit(EXIT_TERMINATED if stopped else EXIT_INTERRUPTED) from None
 
 
-@click.group(cls=Boundary, epilog="Exit status: 0 ok, 1 error (explained), 2 usage, 130 interrupted.")
+@click.group(
+    cls=Boundary,
+    epilog="Exit status: 0 ok, 1 error (explained), 2 usage, 130 interrupted. 143 terminated (SIGTERM).",
+)
 @click.version_option(__version__, prog_name="audioguide")
 def cli() -> None:
     """Turn exercise routines into narrated, exactly timed MP3 workout tracks."""
@@ -163,4 +179,5 @@ class _Progress:
 
 
 def main() -> None:
+    signal.signal(signal.SIGTERM, _on_sigterm)
     cli(prog_name="audioguide")

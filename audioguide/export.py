@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import tempfile
 from collections.abc import Iterable
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from mutagen.id3 import COMM, ID3, TALB, TCON, TDRC, TIT2, TPE1, ID3NoHeaderError
 
-from audioguide import ffmpeg
+from audioguide import ffmpeg, files
 from audioguide.cues import CueScript
 from audioguide.errors import ExportError
 
@@ -68,7 +69,7 @@ def write_track(
     try:
         audio_tmp = _temp_beside(mp3)
         temps.append((audio_tmp, mp3))
-        encode(pcm, audio_tmp, rate, bitrate)
+        encode(pcm, audio_tmp, rate, bitrate, mp3)
         tag(audio_tmp, info)
         for path, text in (
             (timeline, json.dumps(timeline_json(script, info), indent=1) + "\n"),
@@ -77,9 +78,13 @@ def write_track(
             tmp = _temp_beside(path)
             temps.append((tmp, path))
             tmp.write_text(text, encoding="utf-8")
+        for tmp, _ in temps:
+            files.sync(tmp)
         # Sidecars first, the track last: a track on disk always has current sidecars.
-        for tmp, final in reversed(temps):
-            os.replace(tmp, final)
+        # Ctrl-C waits until all three are in place, so they never come from two builds.
+        with files.signals_deferred():
+            for tmp, final in reversed(temps):
+                os.replace(tmp, final)
     except OSError as exc:
         raise ExportError(
             f"cannot write {mp3}: {exc.strerror or exc}. Check that the folder is writable "
@@ -91,8 +96,11 @@ def write_track(
     return Written(mp3, timeline, cues)
 
 
-def encode(pcm: Iterable[bytes], path: Path, rate: int, bitrate: str) -> None:
-    """Stream mono 16-bit PCM through ffmpeg's LAME encoder into an MP3 file."""
+def encode(pcm: Iterable[bytes], path: Path, rate: int, bitrate: str, target: Path | None = None) -> None:
+    """Stream mono 16-bit PCM through ffmpeg's LAME encoder into an MP3 file.
+
+    `target` is the file the user asked for, named in errors instead of a temporary file.
+    """
     command = [
         ffmpeg.executable(), "-hide_banner", "-loglevel", "error", "-y",
         "-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0",
@@ -111,8 +119,16 @@ def encode(pcm: Iterable[bytes], path: Path, rate: int, bitrate: str) -> None:
         process.wait()
         raise
     error = process.stderr.read().decode("utf-8", "replace") if process.stderr else ""
-    if process.wait() != 0:
-        raise ExportError(f"the MP3 encoder failed: {error.strip() or 'no message'}")
+    status = process.wait()
+    if status != 0:
+        lines = error.strip().splitlines()
+        why = lines[-1] if lines else f"exit status {status}"
+        if status < 0:  # e.g. SIGXFSZ when a file-size limit is hit
+            why = f"stopped by {signal.Signals(-status).name}"
+        raise ExportError(
+            f"cannot write {target or path}: the MP3 encoder failed ({why}). Check that the folder is "
+            "writable and the disk has space, and that --bitrate is valid (like 64k)"
+        )
 
 
 def tag(path: Path, info: TrackInfo) -> None:

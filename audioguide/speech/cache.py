@@ -17,6 +17,7 @@ from pathlib import Path
 import platformdirs
 from pydub import AudioSegment
 
+from audioguide import files
 from audioguide.errors import SpeechError
 from audioguide.speech.clips import SAMPLE_WIDTH
 
@@ -61,6 +62,14 @@ class PhraseCache:
                 return AudioSegment(samples, sample_width=SAMPLE_WIDTH, frame_rate=rate, channels=1)
         path.unlink(missing_ok=True)
         return None
+
+    def sweep_leftovers(self) -> list[Path]:
+        """Remove temporary files that builds killed mid-write left in the cache."""
+        try:
+            shards = [entry.path for entry in os.scandir(self.root) if entry.is_dir(follow_symlinks=False)]
+        except OSError:
+            return []
+        return [path for shard in shards for path in files.sweep_leftovers(Path(shard))]
 
     def put(self, key: str, audio: AudioSegment) -> None:
         samples = audio.raw_data

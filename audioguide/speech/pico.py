@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pydub import AudioSegment
 
+from audioguide import files
 from audioguide.errors import SpeechError
 from audioguide.speech.base import Engine, register
 
@@ -38,10 +39,6 @@ class PicoEngine(Engine):
     languages = ("en-US", "en-GB", "de-DE", "es-ES", "fr-FR", "it-IT")
     default_lang = "en-US"
 
-    def __init__(self, lang: str | None = None):
-        super().__init__(lang)
-        self._tts = None
-
     @classmethod
     def unavailable_reason(cls) -> str | None:
         try:
@@ -53,24 +50,33 @@ class PicoEngine(Engine):
         return None
 
     def _engine(self):
-        if self._tts is None:
-            if reason := self.unavailable_reason():
-                raise SpeechError(f"the pico voice cannot run: {reason}")
-            import ttspico
+        """A new ttspico engine for every phrase (it takes about half a millisecond).
 
-            try:
-                self._tts = ttspico.TtsEngine(self.lang, str(language_dir()))
-            except RuntimeError:
-                raise SpeechError(
-                    f"the pico voice for {self.lang} did not load from {language_dir()}. "
-                    "Probable cause: damaged language files; reinstall with "
-                    "pip install --force-reinstall ttspico"
-                ) from None
-        return self._tts
+        One engine carries state from phrase to phrase, so the same text would sound
+        slightly different depending on what was spoken before it; then a build would
+        depend on which phrases happened to be cached. A fresh engine makes each phrase's
+        audio a function of its text alone, and every build of a routine byte-identical.
+        """
+        if reason := self.unavailable_reason():
+            raise SpeechError(f"the pico voice cannot run: {reason}")
+        import ttspico
+
+        try:
+            return ttspico.TtsEngine(self.lang, str(language_dir()))
+        except RuntimeError:
+            raise SpeechError(
+                f"the pico voice for {self.lang} did not load from {language_dir()}. "
+                "Probable cause: damaged language files; reinstall with "
+                "pip install --force-reinstall ttspico"
+            ) from None
 
     def synthesize(self, text: str) -> AudioSegment:
         chunks: list[bytes] = []
-        self._engine().speak(text, lambda _fmt, audio, _fin: chunks.append(audio) or True)
+        engine = self._engine()
+        # Ctrl-C inside ttspico's C callback would surface as a SystemError with a traceback;
+        # held until the phrase is done (a fraction of a second), it stops the build cleanly.
+        with files.signals_deferred():
+            engine.speak(text, lambda _fmt, audio, _fin: chunks.append(audio) or True)
         pcm = b"".join(chunks)
         if not pcm:
             raise SpeechError(f'the pico voice produced no audio for "{text}"')
