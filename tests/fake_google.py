@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import base64
 import json
+import socket
+import struct
 import subprocess
 import threading
 import time
@@ -17,6 +19,8 @@ from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from audioguide import ffmpeg
+
+SHUTDOWN_POLL_S = 0.02
 
 
 @cache
@@ -42,6 +46,19 @@ class Reply:
     body: bytes | None = None  # None: a good answer with sample_mp3()
     delay_s: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
+    reset: bool = False  # drop the connection with a TCP reset instead of answering
+
+
+def truncated_mp3_body(fraction: float = 0.5) -> bytes:
+    """A well-formed answer whose MP3 stops part-way through a frame, as a cut download does."""
+    mp3 = sample_mp3()
+    return batchexecute_body(mp3[: int(len(mp3) * fraction)])
+
+
+HTML_ERROR_PAGE = (
+    b"<!DOCTYPE html><html><head><title>Error 502 (Server Error)!!1</title></head>"
+    b"<body><p><b>502.</b> That\xe2\x80\x99s an error.</p></body></html>"
+)
 
 
 @dataclass
@@ -65,6 +82,12 @@ class FakeGoogle:
                 fake._record(self.rfile.read(length).decode())
                 reply = fake._next()
                 time.sleep(reply.delay_s)
+                if reply.reset:
+                    # SO_LINGER with a zero timeout makes close() send RST, not FIN.
+                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    self.connection.close()
+                    self.close_connection = True
+                    return
                 body = batchexecute_body(sample_mp3()) if reply.body is None else reply.body
                 try:
                     self.send_response(reply.status)
@@ -82,7 +105,10 @@ class FakeGoogle:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_port}/_/TranslateWebserverUi/data/batchexecute"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # A short poll makes shutdown quick: each test starts and stops its own fake.
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL_S}, daemon=True
+        )
 
     def _record(self, body: str) -> None:
         rpc = json.loads(urllib.parse.unquote(body.removeprefix("f.req=").rstrip("&")))
