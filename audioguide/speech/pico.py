@@ -32,6 +32,14 @@ def language_dir() -> Path | None:
     return None
 
 
+def _installed_at() -> str:
+    """Where the ttspico distribution is installed, for messages about its files."""
+    try:
+        return str(metadata.distribution("ttspico").locate_file(""))
+    except metadata.PackageNotFoundError:
+        return "this Python environment"
+
+
 @register
 class PicoEngine(Engine):
     name = "pico"
@@ -46,7 +54,10 @@ class PicoEngine(Engine):
         except ImportError:
             return "the ttspico package is not installed (pip install ttspico)"
         if language_dir() is None:
-            return "ttspico's language files are missing; reinstall it: pip install --force-reinstall ttspico"
+            return (
+                f"ttspico's language files (*_ta.bin) are missing from {_installed_at()}; "
+                "reinstall it: pip install --force-reinstall ttspico"
+            )
         return None
 
     def _engine(self):

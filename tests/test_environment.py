@@ -1,0 +1,151 @@
+"""Environment faults: unwritable folders, a read-only or full cache, a broken offline voice, no disk.
+
+Each ends in one clear message (`error: <what>: <why>. <fix>`) that names the path and the
+fix, exit status 1, and leaves no temporary file and no half-written track behind.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+
+import pytest
+import ttspico
+from builds import ROUTINES, leftovers, outputs, run_build
+from click.testing import CliRunner
+from conftest import SMALL_ROUTINE
+
+from audioguide.cli import cli
+from audioguide.speech import pico
+
+AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0  # root writes through any permission
+FILE_SIZE_LIMIT = 300_000  # bytes: cache entries fit, the interrupt routine's 600 kB track does not
+
+
+@pytest.fixture
+def run():
+    runner = CliRunner()
+    return lambda *args: runner.invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+def refuse_writes_in(monkeypatch, folder, error=errno.EACCES) -> None:
+    """Make creating any file in `folder` fail the way the operating system would."""
+    original = tempfile.mkstemp
+
+    def mkstemp(*args, dir=None, **kwargs):
+        if dir is not None and os.path.abspath(dir).startswith(os.path.abspath(folder)):
+            raise OSError(error, os.strerror(error), str(dir))
+        return original(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+
+
+def one_line(result) -> str:
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output and len(result.output.splitlines()) == 1, result.output
+    return result.output
+
+
+def test_unwritable_output_folder(run, fake_engine, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    out.mkdir()
+    refuse_writes_in(monkeypatch, out)
+    message = one_line(run("build", SMALL_ROUTINE, "--engine", "fake", "-o", out))
+    assert message == (
+        f"error: cannot write {out / 'small-test-routine.mp3'}: Permission denied. Check that the folder "
+        "is writable and the disk has space, or choose another with -o\n"
+    )
+    assert list(out.iterdir()) == []
+
+
+@pytest.mark.skipif(AS_ROOT, reason="root can write into a read-only folder")
+def test_really_read_only_output_folder(run, fake_engine, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir(mode=0o555)
+    message = one_line(run("build", SMALL_ROUTINE, "--engine", "fake", "-o", out))
+    assert message.startswith(f"error: cannot write {out / 'small-test-routine.mp3'}: Permission denied.")
+
+
+def test_read_only_cache_folder(run, fake_engine, tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    refuse_writes_in(monkeypatch, cache, errno.EROFS)
+    message = one_line(
+        run("build", SMALL_ROUTINE, "--engine", "fake", "-o", tmp_path / "out", "--cache-dir", cache)
+    )
+    assert message.startswith(f"error: cannot write the phrase cache at {cache}/")
+    assert message.endswith(
+        ": Read-only file system. Point --cache-dir or AUDIOGUIDE_CACHE_DIR at a writable folder\n"
+    )
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.skipif(AS_ROOT, reason="root can write into a read-only folder")
+def test_really_read_only_cache_folder(run, fake_engine, tmp_path):
+    cache = tmp_path / "cache"
+    cache.mkdir(mode=0o555)
+    message = one_line(run("build", SMALL_ROUTINE, "--engine", "fake", "--cache-dir", cache))
+    assert message.startswith(f"error: cannot write the phrase cache at {cache}/")
+
+
+def test_full_cache_disk(run, fake_engine, tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+
+    def no_space(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", no_space)  # the data went to a full disk
+    message = one_line(run("build", SMALL_ROUTINE, "--engine", "fake", "--cache-dir", cache))
+    assert message.startswith(f"error: cannot write the phrase cache at {cache}/")
+    assert message.endswith(
+        ": No space left on device. Free some space, or point --cache-dir or AUDIOGUIDE_CACHE_DIR elsewhere\n"
+    )
+    assert leftovers(cache) == [] and not list(cache.rglob("*.clip"))
+
+
+def limit_file_size() -> None:
+    """In the child: files may not grow past the limit, and writes fail instead of killing it."""
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_SIZE_LIMIT, FILE_SIZE_LIMIT))
+
+
+def test_no_free_disk_for_the_track_keeps_the_previous_one(tmp_path):
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    run_build(ROUTINES / "interrupt.yaml", out, cache)
+    previous = outputs(out)
+    command = [sys.executable, "-m", "audioguide", "build", str(ROUTINES / "interrupt-b.yaml")]
+    command += ["--engine", "pico", "-o", str(out), "--cache-dir", str(cache)]
+    done = subprocess.run(command, capture_output=True, text=True, preexec_fn=limit_file_size, timeout=120)
+    assert done.returncode == 1 and len(done.stderr.splitlines()) == 1, done.stderr
+    assert done.stderr.startswith(
+        f"error: cannot write {out / 'interrupt-test.mp3'}: the MP3 encoder failed ("
+    )
+    assert "Check that the folder is writable and the disk has space" in done.stderr
+    assert outputs(out) == previous and leftovers(out) == []
+
+
+def test_missing_offline_voice(run, tmp_path, monkeypatch):
+    monkeypatch.setattr(pico, "language_dir", lambda: None)
+    message = one_line(run("build", SMALL_ROUTINE, "--engine", "pico", "-o", tmp_path))
+    assert message.startswith(
+        "error: the pico engine cannot run here: ttspico's language files (*_ta.bin) are missing from /"
+    )
+    assert message.endswith("; reinstall it: pip install --force-reinstall ttspico\n")
+
+
+def test_corrupt_offline_voice(run, tmp_path, monkeypatch):
+    junk = tmp_path / "languages"
+    junk.mkdir()
+    for name in ("en-US_ta.bin", "en-US_lh0_sg.bin"):
+        (junk / name).write_bytes(os.urandom(50_000))
+    monkeypatch.setattr(pico, "language_dir", lambda: junk)
+    monkeypatch.setattr(ttspico, "_LANG_DIR", str(junk))  # its own fallback folder, too
+    message = one_line(run("build", SMALL_ROUTINE, "--engine", "pico", "-o", tmp_path / "out"))
+    assert message == (
+        f"error: the pico voice for en-US did not load from {junk}. Probable cause: damaged language "
+        "files; reinstall with pip install --force-reinstall ttspico\n"
+    )
