@@ -29,6 +29,7 @@ class BuildOptions:
     bitrate: str = DEFAULT_BITRATE
     rate: int = DEFAULT_RATE
     cache_dir: Path | None = None
+    jobs: int = speech.DEFAULT_JOBS  # phrases synthesized at once, where the engine allows it
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ def build(
     """Build the routine's MP3 and sidecars. Under `auto`, one voice for the whole track."""
     cache = speech.PhraseCache(options.cache_dir)
     engine = speech.make_engine(options.engine, options.lang, **options.engine_options)
-    voice = speech.Voice(engine, cache, options.rate)
+    voice = speech.Voice(engine, cache, options.rate, options.jobs)
     warnings: list[str] = []
     try:
         script = lay_out(routine, options.level, voice, progress)
@@ -89,7 +90,9 @@ def build(
             raise
         # Google failed part-way: start again offline, so the track never mixes two voices.
         warnings.append(f"{exc}; building the whole track with the offline voice instead")
-        voice = speech.Voice(speech.offline_engine(options.lang), cache, options.rate)
+        voice = speech.Voice(
+            speech.offline_engine(options.lang, **options.engine_options), cache, options.rate
+        )
         script = lay_out(routine, options.level, voice, progress)
     warnings.extend(script.warnings)
     info = TrackInfo(

@@ -24,6 +24,7 @@ class Engine(ABC):
     languages: ClassVar[tuple[str, ...]] = ()
     default_lang: ClassVar[str] = "en"
     online: ClassVar[bool] = False
+    concurrent: ClassVar[bool] = False  # may synthesize several phrases at once (network engines)
     supports_speed: ClassVar[bool] = False  # accepts `speed` (1.0 normal, 1.2 a fifth faster)
     supports_voice: ClassVar[bool] = False  # accepts `voice` (a voice name or model file)
 

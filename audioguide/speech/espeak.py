@@ -26,7 +26,9 @@ _BUFFER_MS = 0  # 0: the library's default buffer
 _WORDS_PER_MINUTE = 175  # espeak-ng's default speaking rate, the rate of --rate 1.0
 _MIN_WPM, _MAX_WPM = 80, 450  # the range espeak-ng accepts
 
-_SYNTH_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p)
+_SYNTH_CALLBACK = ctypes.CFUNCTYPE(
+    ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p
+)
 
 
 class _Voice(ctypes.Structure):
@@ -115,6 +117,7 @@ class EspeakEngine(Engine):
     description = "eSpeak NG, offline, 100+ languages, robotic"
     default_lang = "en-us"
     supports_speed = True
+    supports_voice = True  # an espeak-ng voice name, with an optional variant: en-us+f3
 
     def __init__(self, lang: str | None = None, voice: str | None = None, speed: float = 1.0):
         super().__init__(lang)

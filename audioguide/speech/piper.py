@@ -93,7 +93,9 @@ class PiperEngine(Engine):
         model = self.model_lang.replace("_", "-")
         if lang.replace("_", "-").lower() in (model.lower(), model.split("-")[0].lower()):
             return model
-        raise SpeechError(f"the Piper voice {self.model.name} speaks {model}, not '{lang}'. Choose a {lang} voice")
+        raise SpeechError(
+            f"the Piper voice {self.model.name} speaks {model}, not '{lang}'. Choose a {lang} voice"
+        )
 
     @property
     def voice_id(self) -> str:
@@ -147,7 +149,9 @@ def download(voice: str, timeout: float = DOWNLOAD_TIMEOUT_S) -> Path:
         ) from None
     folder = voices_dir()
     for suffix in (".onnx.json", ".onnx"):
-        url = VOICE_URL.format(family=family, region=region, name=name, quality=quality, voice=voice, suffix=suffix)
+        url = VOICE_URL.format(
+            family=family, region=region, name=name, quality=quality, voice=voice, suffix=suffix
+        )
         try:
             with urllib.request.urlopen(url, timeout=timeout) as response:
                 data = response.read()
