@@ -6,6 +6,8 @@ Built-in engines register themselves exactly as a third-party engine would (thro
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from audioguide.errors import SpeechError
 from audioguide.speech import espeak, google, pico, piper  # noqa: F401  (each registers its engine)
 from audioguide.speech.base import ENGINES, Engine, engine_class, load_plugins, register
@@ -18,6 +20,8 @@ OFFLINE_ORDER = (pico.PicoEngine.name, espeak.EspeakEngine.name)
 
 __all__ = [
     "AUTO",
+    "EngineInfo",
+    "catalog",
     "DEFAULT_JOBS",
     "ENGINES",
     "Engine",
@@ -97,3 +101,50 @@ def _online_lang(lang: str | None) -> str:
     if lang and lang in google.GoogleEngine.languages:
         return lang
     return (lang or "en").split("-")[0]
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    """What `audioguide voices` shows about one engine."""
+
+    name: str
+    description: str
+    online: bool
+    unavailable: str | None  # why it cannot run here, or None
+    languages: tuple[str, ...]
+    voices: tuple[str, ...]  # named voices, where the engine has them
+    speed: bool  # accepts --rate
+    offline_choice: bool  # part of auto's offline fallback
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "description": self.description,
+            "online": self.online,
+            "usable": self.unavailable is None,
+            "unavailable_reason": self.unavailable,
+            "languages": list(self.languages),
+            "voices": list(self.voices),
+            "rate": self.speed,
+        }
+
+
+def catalog() -> tuple[EngineInfo, ...]:
+    """Every registered engine: usable here or why not, its languages and voices. No network."""
+    found = []
+    for name, cls in sorted(ENGINES.items()):
+        reason = cls.unavailable_reason()
+        voices = piper.installed_voices() if cls is piper.PiperEngine and reason is None else ()
+        found.append(
+            EngineInfo(
+                name=name,
+                description=cls.description,
+                online=cls.online,
+                unavailable=reason,
+                languages=cls.language_list() if reason is None else (),
+                voices=voices,
+                speed=cls.supports_speed,
+                offline_choice=name in OFFLINE_ORDER,
+            )
+        )
+    return tuple(found)

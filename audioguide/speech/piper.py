@@ -81,6 +81,11 @@ class PiperEngine(Engine):
         self._voice = None
 
     @classmethod
+    def language_list(cls) -> tuple[str, ...]:
+        """The languages of the voices downloaded so far (a model speaks one language)."""
+        return tuple(sorted({name.split("-")[0].replace("_", "-") for name in installed_voices()}))
+
+    @classmethod
     def unavailable_reason(cls) -> str | None:
         try:
             import piper  # noqa: F401

@@ -89,7 +89,7 @@ class Voice:
         audio = clips.condition(self.engine.synthesize(prepare(text)))
         if len(audio) == 0:
             raise SpeechError(f'the {self.engine.name} voice produced silence for "{text}"')
-        self.cache.put(self.key(text), audio)
+        self.cache.put(self.key(text), audio, self.engine.name)
         return audio
 
     def has(self, text: str) -> bool:
