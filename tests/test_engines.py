@@ -51,7 +51,9 @@ def assert_speech(audio, words: int) -> None:
     conditioned = clips.condition(audio)
     seconds = len(conditioned) / 1000
     assert 0.25 * words < seconds < 1.2 * words, f"{seconds:.2f} s for {words} words"
-    assert abs(clips.voiced_dbfs(conditioned) - clips.SPEECH_RMS_DBFS) < 1.5
+    # Levelled to the common loudness, unless the peak ceiling holds a peaky voice a little under.
+    assert -2.5 < clips.voiced_dbfs(conditioned) - clips.SPEECH_RMS_DBFS < 1.0
+    assert conditioned.max_dBFS <= clips.PEAK_CEILING_DBFS + 0.1
     assert bursts(conditioned) >= words - 2, "separate words are heard"
     assert spectral_spread(conditioned) > 150, "the sound changes like a voice, not a steady tone"
 
