@@ -73,7 +73,10 @@ class Voice:
                 self.synthesized += 1
             return
         with ThreadPoolExecutor(self.jobs, thread_name_prefix=f"speech-{self.engine.name}") as pool:
-            futures: dict[Future[AudioSegment], str] = {pool.submit(self._synthesize, t): t for t in missing}
+            # Longest first: a long phrase is several requests in a row, and one started last
+            # would leave the other workers idle while it finishes.
+            ordered = sorted(missing, key=len, reverse=True)
+            futures: dict[Future[AudioSegment], str] = {pool.submit(self._synthesize, t): t for t in ordered}
             pending = set(futures)
             try:
                 while pending:
