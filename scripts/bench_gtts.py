@@ -55,9 +55,7 @@ def main() -> int:
     speech = stages.get("speech end", start) - start
     ratio = speech / ideal
     print(f"routine {args.routine}: {result.phrases} phrases, {requests} requests to the fake Google")
-    print(
-        f"latency {args.latency * 1000:.0f} ms, jobs {args.jobs}: ideal {ideal:.2f} s (sum of latencies / jobs)"
-    )
+    print(f"latency {args.latency * 1000:.0f} ms, jobs {args.jobs}: ideal {ideal:.2f} s (latencies / jobs)")
     print(f"speech stage {speech:.2f} s = {ratio:.2f}x ideal (target <= {TARGET_RATIO}x)")
     print(f"whole build {wall:.2f} s (speech, then rendering and MP3 encoding of the track)")
     return 0 if ratio <= TARGET_RATIO else 1
