@@ -53,9 +53,10 @@ def test_request_starts_are_spaced_by_the_rate_limit(google, tmp_path):
     voice = Voice(GoogleEngine("en", requests_per_s=per_second), PhraseCache(tmp_path), RATE, jobs=4)
     voice.load(PHRASES[:6])
     arrivals = sorted(r.at for r in google.requests)
-    gaps = [b - a for a, b in zip(arrivals, arrivals[1:], strict=False)]
-    # Four workers with instant answers would otherwise arrive together.
-    assert len(arrivals) == 6 and min(gaps) >= 0.8 / per_second, gaps
+    # Four workers with instant answers would otherwise arrive together. A busy machine can
+    # delay one start and bunch it with the next, but never compress the whole schedule.
+    span = arrivals[-1] - arrivals[0]
+    assert len(arrivals) == 6 and span >= 0.9 * (len(arrivals) - 1) / per_second, arrivals
 
 
 def test_rate_limiter_schedules_starts_without_real_time():
