@@ -21,7 +21,7 @@ from audioguide.errors import SpeechError
 from audioguide.speech.clips import SAMPLE_WIDTH
 
 CACHE_ENV = "AUDIOGUIDE_CACHE_DIR"
-FORMAT = 1  # bump when conditioning changes what a stored clip sounds like
+FORMAT = 2  # bump when conditioning changes what a stored clip sounds like
 _MAGIC = b"AGC1"
 _HEADER = struct.Struct("<4sI32s")  # magic, sample rate, sha256 of the samples
 
