@@ -14,7 +14,7 @@ from pathlib import Path
 from audioguide.cues import CueScript
 from audioguide.export import cover as covers
 from audioguide.export import parts, text
-from audioguide.export.encode import DEFAULT_BITRATE, DEFAULT_RATE, AudioFormat, encode
+from audioguide.export.encode import DEFAULT_BITRATE, DEFAULT_RATE, AudioFormat, encode, priming_ms
 from audioguide.export.files import Staging, staged
 from audioguide.export.tags import TrackTags, write_tags
 
@@ -133,7 +133,7 @@ def _write_one(
     """Stage one tagged MP3 and its synced-lyrics sidecars; return the sidecars' paths."""
     staged_mp3 = stage.path_for(mp3)
     encode(pcm, staged_mp3, audio)
-    write_tags(staged_mp3, script, tags, picture)
+    write_tags(staged_mp3, script, tags, picture, priming_ms(audio.rate))
     lrc, vtt = (mp3.with_suffix(suffix) for suffix in LYRICS_SUFFIXES)
     stage.write_text(lrc, text.lrc(script, tags.title, tags.album))
     stage.write_text(vtt, text.vtt(script))

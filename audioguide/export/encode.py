@@ -23,6 +23,10 @@ DEFAULT_RATE = 44_100
 MP3_RATES = (8000, 11_025, 12_000, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000)
 MIN_KBPS, MAX_KBPS = 8, 320
 _BITRATE = re.compile(r"^(\d+)k$")
+# LAME's 576-sample encoder delay plus the 529-sample decoder delay. Decoders that read the
+# LAME header (ffmpeg among them) skip these, and ffmpeg counts ID3 chapter times from the
+# first encoded sample, so chapters must be written this much later than the timeline.
+PRIMING_SAMPLES = 1105
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,10 @@ class AudioFormat:
         if self.channels not in (1, 2):
             raise ExportError(f"{self.channels} channels: a track is mono or stereo. Use 1 or 2")
         return self
+
+
+def priming_ms(rate: int) -> int:
+    return round(PRIMING_SAMPLES * 1000 / rate)
 
 
 def encode(pcm: Iterable[bytes], path: Path, audio: AudioFormat) -> None:

@@ -70,8 +70,13 @@ class _TimeOrderedID3(ID3):
         return head + b"".join(save_frame(frame, config=config) for frame in chapters)
 
 
-def write_tags(path: Path, script: CueScript, tags: TrackTags, cover: Cover | None) -> None:
-    """Replace any tags in the MP3 at `path` with the track's tags, chapters and cue text."""
+def write_tags(
+    path: Path, script: CueScript, tags: TrackTags, cover: Cover | None, chapter_offset_ms: int = 0
+) -> None:
+    """Replace any tags in the MP3 at `path` with the track's tags, chapters and cue text.
+
+    `chapter_offset_ms` is the encoder's priming, which readers subtract from chapter times.
+    """
     id3 = _TimeOrderedID3()
     text = Encoding.UTF16  # ID3v2.3 has no UTF-8; UTF-16 carries any routine's language
     id3.add(TIT2(encoding=text, text=tags.title))
@@ -102,8 +107,8 @@ def write_tags(path: Path, script: CueScript, tags: TrackTags, cover: Cover | No
         id3.add(
             CHAP(
                 element_id=element_id,
-                start_time=chapter.start_ms,
-                end_time=chapter.end_ms,
+                start_time=chapter.start_ms + chapter_offset_ms,
+                end_time=chapter.end_ms + chapter_offset_ms,
                 sub_frames=[TIT2(encoding=text, text=chapter.title)],
             )
         )
