@@ -38,6 +38,7 @@ class BuildOptions:
     bitrate: str = DEFAULT_BITRATE
     rate: int = DEFAULT_RATE
     cache_dir: Path | None = None
+    jobs: int = speech.DEFAULT_JOBS  # phrases synthesized at once, where the engine allows it
     channels: int = 1
     split: bool = False  # one MP3 per exercise in a folder, with a playlist
     cover: Path | None = None  # overrides the routine's cover; None: the routine's or generated
@@ -93,7 +94,7 @@ def build(
     audio = AudioFormat(options.rate, options.bitrate, options.channels).check()
     cache = speech.PhraseCache(options.cache_dir)
     engine = speech.make_engine(options.engine, options.lang, **options.engine_options)
-    voice = speech.Voice(engine, cache, options.rate)
+    voice = speech.Voice(engine, cache, options.rate, options.jobs)
     warnings: list[str] = []
     try:
         script = lay_out(routine, options.level, voice, progress)
@@ -102,7 +103,9 @@ def build(
             raise
         # Google failed part-way: start again offline, so the track never mixes two voices.
         warnings.append(f"{exc}; building the whole track with the offline voice instead")
-        voice = speech.Voice(speech.offline_engine(options.lang), cache, options.rate)
+        voice = speech.Voice(
+            speech.offline_engine(options.lang, **options.engine_options), cache, options.rate
+        )
         script = lay_out(routine, options.level, voice, progress)
     warnings.extend(script.warnings)
     info = TrackInfo(

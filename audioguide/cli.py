@@ -14,8 +14,10 @@ import click
 
 from audioguide import __version__, routine, speech
 from audioguide.build import BuildOptions, build
+from audioguide.cli_speech import cache_command, show_plan, voices_command
 from audioguide.compiler import compile_routine
 from audioguide.cues import clock
+from audioguide.dryrun import plan
 from audioguide.errors import AudioguideError, RoutineError
 from audioguide.export import DEFAULT_BITRATE, DEFAULT_RATE
 from audioguide.routine import DEFAULT_LEVEL, LEVELS
@@ -69,13 +71,32 @@ LEVEL_OPTION = click.option(
     "--engine",
     default=speech.AUTO,
     show_default=True,
-    help="Speech engine: auto (Google if reachable, else offline pico), gtts or pico.",
+    help="Speech engine: auto (Google if reachable, else offline pico or espeak), gtts, pico, espeak, piper.",
 )
 @click.option("--lang", help="Language, e.g. en, en-GB, de, es. Default: the engine's English.")
 @click.option(
     "--tld", default="com", show_default=True, help="gtts only: Google accent domain (com, co.uk, com.au...)."
 )
 @click.option("--slow", is_flag=True, help="gtts only: slower speech.")
+@click.option(
+    "--voice", help="espeak: a voice such as en-us+f3; piper: a NAME.onnx model or downloaded voice."
+)
+@click.option(
+    "--rate",
+    "speed",
+    type=click.FloatRange(0.5, 2.0),
+    default=1.0,
+    show_default=True,
+    help="Speaking speed (1.2 is a fifth faster): pico, espeak, piper.",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 16),
+    default=speech.DEFAULT_JOBS,
+    show_default=True,
+    help="Phrases synthesized at once by an online engine.",
+)
+@click.option("--dry-run", is_flag=True, help="List cached phrases and those to synthesize; build nothing.")
 @click.option(
     "-o",
     "--output",
@@ -99,14 +120,34 @@ LEVEL_OPTION = click.option(
     envvar="AUDIOGUIDE_CACHE_DIR",
     help="Phrase cache folder (env AUDIOGUIDE_CACHE_DIR). Default: your user cache.",
 )
-def build_command(routine_spec, level, engine, lang, tld, slow, output, bitrate, cache_dir, **out) -> None:
+def build_command(
+    routine_spec,
+    level,
+    engine,
+    lang,
+    tld,
+    slow,
+    voice,
+    speed,
+    jobs,
+    dry_run,
+    output,
+    bitrate,
+    cache_dir,
+    **out,
+) -> None:
     """Build ROUTINE (a YAML file or a built-in name) into an MP3 with sidecars."""
     loaded = routine.resolve(routine_spec)
+    engine_options = {"tld": tld, "slow": slow} if engine in ("gtts", speech.AUTO) else {}
+    engine_options.update({"voice": voice} if voice else {}, **({"speed": speed} if speed != 1.0 else {}))
     options = BuildOptions(
         level=level, engine=engine, lang=lang, output=output, bitrate=bitrate, cache_dir=cache_dir,
+        engine_options=engine_options, jobs=jobs,
         rate=out["sample_rate"], channels=2 if out["stereo"] else 1, split=out["split"], cover=out["cover"],
-        engine_options={"tld": tld, "slow": slow} if engine in ("gtts", speech.AUTO) else {},
     )  # fmt: skip
+    if dry_run:
+        show_plan(plan(loaded, options))
+        return
     with _Progress() as progress:
         result = build(loaded, options, progress)
     for warning in result.warnings:
@@ -147,6 +188,10 @@ def list_command() -> None:
             f"{level} {clock(compile_routine(loaded, level).duration_ms)}" for level in LEVELS
         )
         click.echo(f"{name}: {loaded.title}, {len(loaded.exercises)} exercises ({lengths})")
+
+
+cli.add_command(voices_command)
+cli.add_command(cache_command)
 
 
 class _Progress:
