@@ -19,7 +19,7 @@ from audioguide.compiler import compile_routine
 from audioguide.cues import clock
 from audioguide.dryrun import plan
 from audioguide.errors import AudioguideError, RoutineError
-from audioguide.export import DEFAULT_BITRATE
+from audioguide.export import DEFAULT_BITRATE, DEFAULT_RATE
 from audioguide.routine import DEFAULT_LEVEL, LEVELS
 
 EXIT_INTERRUPTED = 130
@@ -103,7 +103,17 @@ LEVEL_OPTION = click.option(
     type=click.Path(path_type=Path),
     help="Output .mp3 file or folder. Default: output/<routine>.mp3",
 )
-@click.option("--bitrate", default=DEFAULT_BITRATE, show_default=True, help="MP3 bitrate.")
+@click.option("--bitrate", default=DEFAULT_BITRATE, show_default=True, help="MP3 bitrate, 8k to 320k.")
+@click.option(
+    "--sample-rate", type=int, default=DEFAULT_RATE, show_default=True, help="MP3 sample rate in Hz."
+)
+@click.option("--stereo", is_flag=True, help="Write two channels (the voice is mono either way).")
+@click.option("--split", is_flag=True, help="One MP3 per exercise in a folder, with an .m3u8 playlist.")
+@click.option(
+    "--cover",
+    type=click.Path(path_type=Path),
+    help="Cover picture (JPEG or PNG). Default: the routine's cover, or one made from its title.",
+)
 @click.option(
     "--cache-dir",
     type=click.Path(path_type=Path),
@@ -111,7 +121,20 @@ LEVEL_OPTION = click.option(
     help="Phrase cache folder (env AUDIOGUIDE_CACHE_DIR). Default: your user cache.",
 )
 def build_command(
-    routine_spec, level, engine, lang, tld, slow, voice, speed, jobs, dry_run, output, bitrate, cache_dir
+    routine_spec,
+    level,
+    engine,
+    lang,
+    tld,
+    slow,
+    voice,
+    speed,
+    jobs,
+    dry_run,
+    output,
+    bitrate,
+    cache_dir,
+    **out,
 ) -> None:
     """Build ROUTINE (a YAML file or a built-in name) into an MP3 with sidecars."""
     loaded = routine.resolve(routine_spec)
@@ -120,6 +143,7 @@ def build_command(
     options = BuildOptions(
         level=level, engine=engine, lang=lang, output=output, bitrate=bitrate, cache_dir=cache_dir,
         engine_options=engine_options, jobs=jobs,
+        rate=out["sample_rate"], channels=2 if out["stereo"] else 1, split=out["split"], cover=out["cover"],
     )  # fmt: skip
     if dry_run:
         show_plan(plan(loaded, options))
@@ -129,12 +153,14 @@ def build_command(
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     cached = result.phrases - result.synthesized
+    written = result.written
+    what = f"{len(written.tracks)} tracks and {written.playlist}" if written.playlist else written.mp3
     click.echo(
-        f"Wrote {result.written.mp3} ({clock(result.script.duration_ms)}, level {level}) "
+        f"Wrote {what} ({clock(result.script.duration_ms)}, level {level}) "
         f"with voice {result.engine} ({result.voice}): "
         f"{result.synthesized} phrases synthesized, {cached} from cache."
     )
-    click.echo(f"Sidecars: {result.written.timeline}, {result.written.cues}")
+    click.echo(f"Sidecars: {written.timeline}, {written.cues}, and .lrc and .vtt lyrics beside each track")
 
 
 @cli.command("script")
