@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from audioguide import files, render, speech
 from audioguide.compiler import LENGTH_ROLE, compile_routine, estimate_ms
 from audioguide.cues import SPEECH, CueScript
 from audioguide.errors import SpeechError
-from audioguide.export import DEFAULT_BITRATE, DEFAULT_RATE, TrackInfo, Written, write_track
+from audioguide.export import (
+    DEFAULT_BITRATE,
+    DEFAULT_RATE,
+    AudioFormat,
+    TrackInfo,
+    Written,
+    write_split,
+    write_track,
+)
 from audioguide.routine import DEFAULT_LEVEL, Routine
 
 DEFAULT_OUTPUT_DIR = Path("output")
@@ -29,6 +38,10 @@ class BuildOptions:
     bitrate: str = DEFAULT_BITRATE
     rate: int = DEFAULT_RATE
     cache_dir: Path | None = None
+    jobs: int = speech.DEFAULT_JOBS  # phrases synthesized at once, where the engine allows it
+    channels: int = 1
+    split: bool = False  # one MP3 per exercise in a folder, with a playlist
+    cover: Path | None = None  # overrides the routine's cover; None: the routine's or generated
 
 
 @dataclass(frozen=True)
@@ -78,13 +91,15 @@ def build(
     routine: Routine, options: BuildOptions = BuildOptions(), progress: Progress | None = None
 ) -> BuildResult:
     """Build the routine's MP3 and sidecars. Under `auto`, one voice for the whole track."""
+    audio = AudioFormat(options.rate, options.bitrate, options.channels).check()
     cache = speech.PhraseCache(options.cache_dir)
-    mp3 = output_path(routine, options.level, options.output)
+    target = output_path(routine, options.level, options.output)
     # Builds killed outright (SIGKILL, power loss) cannot clean up after themselves.
-    files.sweep_leftovers(mp3.parent)
+    files.sweep_leftovers(target.parent)
+    files.sweep_leftovers(target.with_suffix(""))  # split mode's folder of parts
     cache.sweep_leftovers()
     engine = speech.make_engine(options.engine, options.lang, **options.engine_options)
-    voice = speech.Voice(engine, cache, options.rate)
+    voice = speech.Voice(engine, cache, options.rate, options.jobs)
     warnings: list[str] = []
     try:
         script = lay_out(routine, options.level, voice, progress)
@@ -93,18 +108,25 @@ def build(
             raise
         # Google failed part-way: start again offline, so the track never mixes two voices.
         warnings.append(f"{exc}; building the whole track with the offline voice instead")
-        voice = speech.Voice(speech.offline_engine(options.lang), cache, options.rate)
+        voice = speech.Voice(
+            speech.offline_engine(options.lang, **options.engine_options), cache, options.rate
+        )
         script = lay_out(routine, options.level, voice, progress)
     warnings.extend(script.warnings)
     info = TrackInfo(
         title=_title(routine, options.level),
-        album=routine.title,
+        album=_title(routine, options.level),
         engine=voice.engine.name,
         voice=voice.engine.voice_id,
         level=options.level,
+        year=str(date.today().year),
+        cover=options.cover or (Path(routine.cover) if routine.cover else None),
     )
     pcm = _counted(render.pcm_chunks(script, voice.clip, options.rate), script, options.rate, progress)
-    written = write_track(script, pcm, mp3, info, options.rate, options.bitrate)
+    if options.split:
+        written = write_split(script, pcm, target.with_suffix(""), info, audio)
+    else:
+        written = write_track(script, pcm, target, info, audio)
     return BuildResult(
         written=written,
         script=script,

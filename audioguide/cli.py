@@ -16,10 +16,12 @@ import click
 
 from audioguide import __version__, routine, speech
 from audioguide.build import BuildOptions, build
+from audioguide.cli_speech import cache_command, show_plan, voices_command
 from audioguide.compiler import compile_routine
 from audioguide.cues import clock
+from audioguide.dryrun import plan
 from audioguide.errors import AudioguideError, RoutineError
-from audioguide.export import DEFAULT_BITRATE
+from audioguide.export import DEFAULT_BITRATE, DEFAULT_RATE
 from audioguide.routine import DEFAULT_LEVEL, LEVELS
 
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
@@ -85,7 +87,7 @@ LEVEL_OPTION = click.option(
     "--engine",
     default=speech.AUTO,
     show_default=True,
-    help="Speech engine: auto (Google if reachable, else offline pico), gtts or pico.",
+    help="Speech engine: auto (Google if reachable, else offline pico or espeak), gtts, pico, espeak, piper.",
 )
 @click.option("--lang", help="Language, e.g. en, en-GB, de, es. Default: the engine's English.")
 @click.option(
@@ -93,36 +95,88 @@ LEVEL_OPTION = click.option(
 )
 @click.option("--slow", is_flag=True, help="gtts only: slower speech.")
 @click.option(
+    "--voice", help="espeak: a voice such as en-us+f3; piper: a NAME.onnx model or downloaded voice."
+)
+@click.option(
+    "--rate",
+    "speed",
+    type=click.FloatRange(0.5, 2.0),
+    default=1.0,
+    show_default=True,
+    help="Speaking speed (1.2 is a fifth faster): pico, espeak, piper.",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 16),
+    default=speech.DEFAULT_JOBS,
+    show_default=True,
+    help="Phrases synthesized at once by an online engine.",
+)
+@click.option("--dry-run", is_flag=True, help="List cached phrases and those to synthesize; build nothing.")
+@click.option(
     "-o",
     "--output",
     type=click.Path(path_type=Path),
     help="Output .mp3 file or folder. Default: output/<routine>.mp3",
 )
-@click.option("--bitrate", default=DEFAULT_BITRATE, show_default=True, help="MP3 bitrate.")
+@click.option("--bitrate", default=DEFAULT_BITRATE, show_default=True, help="MP3 bitrate, 8k to 320k.")
+@click.option(
+    "--sample-rate", type=int, default=DEFAULT_RATE, show_default=True, help="MP3 sample rate in Hz."
+)
+@click.option("--stereo", is_flag=True, help="Write two channels (the voice is mono either way).")
+@click.option("--split", is_flag=True, help="One MP3 per exercise in a folder, with an .m3u8 playlist.")
+@click.option(
+    "--cover",
+    type=click.Path(path_type=Path),
+    help="Cover picture (JPEG or PNG). Default: the routine's cover, or one made from its title.",
+)
 @click.option(
     "--cache-dir",
     type=click.Path(path_type=Path),
     envvar="AUDIOGUIDE_CACHE_DIR",
     help="Phrase cache folder (env AUDIOGUIDE_CACHE_DIR). Default: your user cache.",
 )
-def build_command(routine_spec, level, engine, lang, tld, slow, output, bitrate, cache_dir) -> None:
+def build_command(
+    routine_spec,
+    level,
+    engine,
+    lang,
+    tld,
+    slow,
+    voice,
+    speed,
+    jobs,
+    dry_run,
+    output,
+    bitrate,
+    cache_dir,
+    **out,
+) -> None:
     """Build ROUTINE (a YAML file or a built-in name) into an MP3 with sidecars."""
     loaded = routine.resolve(routine_spec)
+    engine_options = {"tld": tld, "slow": slow} if engine in ("gtts", speech.AUTO) else {}
+    engine_options.update({"voice": voice} if voice else {}, **({"speed": speed} if speed != 1.0 else {}))
     options = BuildOptions(
         level=level, engine=engine, lang=lang, output=output, bitrate=bitrate, cache_dir=cache_dir,
-        engine_options={"tld": tld, "slow": slow} if engine in ("gtts", speech.AUTO) else {},
+        engine_options=engine_options, jobs=jobs,
+        rate=out["sample_rate"], channels=2 if out["stereo"] else 1, split=out["split"], cover=out["cover"],
     )  # fmt: skip
+    if dry_run:
+        show_plan(plan(loaded, options))
+        return
     with _Progress() as progress:
         result = build(loaded, options, progress)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     cached = result.phrases - result.synthesized
+    written = result.written
+    what = f"{len(written.tracks)} tracks and {written.playlist}" if written.playlist else written.mp3
     click.echo(
-        f"Wrote {result.written.mp3} ({clock(result.script.duration_ms)}, level {level}) "
+        f"Wrote {what} ({clock(result.script.duration_ms)}, level {level}) "
         f"with voice {result.engine} ({result.voice}): "
         f"{result.synthesized} phrases synthesized, {cached} from cache."
     )
-    click.echo(f"Sidecars: {result.written.timeline}, {result.written.cues}")
+    click.echo(f"Sidecars: {written.timeline}, {written.cues}, and .lrc and .vtt lyrics beside each track")
 
 
 @cli.command("script")
@@ -150,6 +204,10 @@ def list_command() -> None:
             f"{level} {clock(compile_routine(loaded, level).duration_ms)}" for level in LEVELS
         )
         click.echo(f"{name}: {loaded.title}, {len(loaded.exercises)} exercises ({lengths})")
+
+
+cli.add_command(voices_command)
+cli.add_command(cache_command)
 
 
 class _Progress:

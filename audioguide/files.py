@@ -20,9 +20,9 @@ from pathlib import Path
 
 # A temporary file of a build still running is written to continuously and renamed within
 # seconds of its last write; one untouched for an hour belongs to a build that died.
-STALE_AFTER_S = 3600
+STALE_AFTER_S = 3600  # the same age as the cache's STALE_TEMP_S
 # `.<target>.<mkstemp's 8 random characters>.tmp`, for the kinds of file audioguide writes.
-LEFTOVER = re.compile(r"\..+\.(mp3|timeline\.json|cues\.txt|clip)\.[a-z0-9_]{8}\.tmp")
+LEFTOVER = re.compile(r"\..+\.(mp3|timeline\.json|cues\.txt|lrc|vtt|m3u8|clip)\.[a-z0-9_]{8}\.tmp")
 _DEFERRED_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
@@ -57,19 +57,28 @@ def sweep_leftovers(folder: Path, now: float | None = None) -> list[Path]:
 
 @contextmanager
 def signals_deferred() -> Iterator[None]:
-    """Hold Ctrl-C and SIGTERM until the block ends, so a group of renames happens whole.
+    """Hold Ctrl-C and SIGTERM until the block ends, so that it is never cut short.
 
-    A signal that arrives meanwhile is delivered when the block ends. Only the main thread
-    receives Python's signals, and only POSIX can hold them; elsewhere this does nothing.
+    Within the block the signals are only noted; at its end the program's own handlers
+    come back and each noted signal is raised again. Python runs signal handlers in the
+    main thread only, so elsewhere this does nothing (and nothing needs holding there).
     """
-    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _DEFERRED_SIGNALS)
+    noted: list[int] = []
+    previous = {sig: signal.getsignal(sig) for sig in _DEFERRED_SIGNALS}
+    for sig, handler in previous.items():
+        if handler is not None:  # None: a handler set outside Python, which cannot be put back
+            signal.signal(sig, lambda signum, frame: noted.append(signum))
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for sig, handler in previous.items():
+            if handler is not None:
+                signal.signal(sig, handler)
+        for signum in dict.fromkeys(noted):
+            signal.raise_signal(signum)
 
 
 def sync(path: Path) -> None:

@@ -138,6 +138,7 @@ class Routine:
     outro: str = ""
     rest_between_ms: int = 30_000
     cues: CueSettings = CueSettings()
+    cover: str = ""  # a picture for the track's cover; relative to the routine file
     source: str = field(default="<routine>", compare=False)
 
     @property
@@ -330,7 +331,7 @@ def _countdown(value: Any) -> int:
 
 
 CUE_KEYS = ("countdown", "halfway", "get_ready", "switch_pause")
-ROUTINE_KEYS = ("intro", "outro", "rest_between", "cues", "exercises")
+ROUTINE_KEYS = ("intro", "outro", "rest_between", "cues", "cover", "exercises")
 EXERCISE_KEYS = (
     "purpose",
     "equipment",
@@ -454,7 +455,10 @@ def load(path: str | Path) -> Routine:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise RoutineError([f"{path}: is not UTF-8 text; save it as UTF-8"]) from None
-    return loads(text, source=str(path))
+    loaded = loads(text, source=str(path))
+    if loaded.cover:  # a cover is named relative to the routine file, as a reader expects
+        loaded = replace(loaded, cover=str(path.parent / loaded.cover))
+    return loaded
 
 
 # --- built-in routines ----------------------------------------------------------------
@@ -512,6 +516,7 @@ def _routine(r: _Reader, root: yaml.Node) -> Routine | None:
     optional = {
         "intro": r.text(keys["intro"], "intro") if "intro" in keys else "",
         "outro": r.text(keys["outro"], "outro") if "outro" in keys else "",
+        "cover": r.text(keys["cover"], "cover") if "cover" in keys else "",
         "rest_between": (
             r.scalar(keys["rest_between"], "rest_between", parse_duration)
             if "rest_between" in keys
@@ -527,6 +532,7 @@ def _routine(r: _Reader, root: yaml.Node) -> Routine | None:
         outro=optional["outro"],
         rest_between_ms=optional["rest_between"],
         cues=cues,
+        cover=optional["cover"],
     )
 
 

@@ -36,6 +36,7 @@ def test_six_builds_at_once_match_serial_builds(tmp_path):
     processes = [cli_build(path, shared, cache, "--level", level) for path, level in BUILDS]
     errors = [p.communicate(timeout=TIMEOUT_S)[1].decode() for p in processes]
     assert [p.returncode for p in processes] == [0] * len(BUILDS), errors
-    assert outputs(shared) == outputs(serial) and len(outputs(serial)) == 3 * 3
+    assert outputs(shared) == outputs(serial)
+    assert len([name for name in outputs(serial) if name.endswith(".mp3")]) == len(set(BUILDS))
     assert damaged_cache_entries(cache) == []
     assert leftovers(shared, cache) == []

@@ -64,7 +64,7 @@ def test_a_build_with_hostile_names_writes_only_inside_the_folder(tmp_path, fake
     result = build(hostile, BuildOptions(engine="fake", output=out))
     written = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
     inside = [p for p in written if p.parts[0] != "cache"]
-    assert [p.parent for p in inside] == [Path("deep/out")] * 3, inside
+    assert inside and all(p.parent == Path("deep/out") for p in inside), inside
     assert (
         result.written.mp3.name.startswith("escape-con-long-long") and result.written.mp3.stat().st_size > 0
     )

@@ -13,6 +13,7 @@ from audioguide.errors import SpeechError
 from audioguide.speech.base import Engine, register
 
 PICO_RATE = 16_000
+PERCENT = 100  # Pico's <speed level> is a percentage of its normal speed
 
 
 @cache
@@ -46,6 +47,15 @@ class PicoEngine(Engine):
     description = "SVOX Pico, offline"
     languages = ("en-US", "en-GB", "de-DE", "es-ES", "fr-FR", "it-IT")
     default_lang = "en-US"
+    supports_speed = True
+
+    def __init__(self, lang: str | None = None, speed: float = 1.0):
+        super().__init__(lang)
+        self.speed = speed
+
+    @property
+    def voice_id(self) -> str:
+        return self.lang if self.speed == 1.0 else f"{self.lang}/x{self.speed:g}"
 
     @classmethod
     def unavailable_reason(cls) -> str | None:
@@ -83,11 +93,20 @@ class PicoEngine(Engine):
 
     def synthesize(self, text: str) -> AudioSegment:
         chunks: list[bytes] = []
+        if self.speed != 1.0:
+            # Pico reads its own markup; the text's angle brackets must not open a tag.
+            plain = text.replace("<", " ").replace(">", " ")
+            text = f'<speed level="{round(self.speed * PERCENT)}">{plain}</speed>'
         engine = self._engine()
         # Ctrl-C inside ttspico's C callback would surface as a SystemError with a traceback;
         # held until the phrase is done (a fraction of a second), it stops the build cleanly.
         with files.signals_deferred():
-            engine.speak(text, lambda _fmt, audio, _fin: chunks.append(audio) or True)
+            try:
+                engine.speak(text, lambda _fmt, audio, _fin: chunks.append(audio) or True)
+            except SystemError as exc:
+                if isinstance(exc.__cause__, KeyboardInterrupt):  # however it got through
+                    raise exc.__cause__ from None
+                raise
         pcm = b"".join(chunks)
         if not pcm:
             raise SpeechError(f'the pico voice produced no audio for "{text}"')
