@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,9 +12,11 @@ from audioguide.compiler import LENGTH_ROLE, compile_routine, estimate_ms
 from audioguide.cues import SPEECH, CueScript
 from audioguide.errors import SpeechError
 from audioguide.export import DEFAULT_BITRATE, DEFAULT_RATE, TrackInfo, Written, write_track
-from audioguide.routine import DEFAULT_LEVEL, Routine
+from audioguide.routine import DEFAULT_LEVEL, Routine, slugify
 
 DEFAULT_OUTPUT_DIR = Path("output")
+MAX_SUFFIX_CHARS = 40  # longer customizations are named by a digest, to keep file names short
+SUFFIX_DIGEST_CHARS = 6
 
 # (stage, done, total): stage is "speech" or "render"
 Progress = Callable[[str, int, int], None]
@@ -29,6 +32,7 @@ class BuildOptions:
     bitrate: str = DEFAULT_BITRATE
     rate: int = DEFAULT_RATE
     cache_dir: Path | None = None
+    custom: str = ""  # what overrides changed ("heel-raises reps 12"): in the name and title
 
 
 @dataclass(frozen=True)
@@ -42,12 +46,22 @@ class BuildResult:
     warnings: tuple[str, ...]
 
 
-def output_path(routine: Routine, level: str, output: Path | None) -> Path:
-    """Where the MP3 goes: `-o` as a file, as a folder, or output/<routine>[-level].mp3."""
+def output_path(routine: Routine, level: str, output: Path | None, custom: str = "") -> Path:
+    """Where the MP3 goes: `-o` as a file, as a folder, or output/<routine>[-level][-custom].mp3."""
     if output is not None and output.suffix.lower() == ".mp3":
         return output
     name = routine.slug if level == DEFAULT_LEVEL else f"{routine.slug}-{level}"
+    if custom:
+        name += f"-{custom_suffix(custom)}"
     return (output or DEFAULT_OUTPUT_DIR) / f"{name}.mp3"
+
+
+def custom_suffix(custom: str) -> str:
+    """A customized track's name says what changed, or, if that is too long, a short digest of it."""
+    words = slugify(custom)
+    if len(words) <= MAX_SUFFIX_CHARS:
+        return words
+    return "custom-" + hashlib.sha256(custom.encode("utf-8")).hexdigest()[:SUFFIX_DIGEST_CHARS]
 
 
 def lay_out(routine: Routine, level: str, voice: speech.Voice, progress: Progress | None = None) -> CueScript:
@@ -93,16 +107,15 @@ def build(
         script = lay_out(routine, options.level, voice, progress)
     warnings.extend(script.warnings)
     info = TrackInfo(
-        title=_title(routine, options.level),
+        title=_title(routine, options.level, options.custom),
         album=routine.title,
         engine=voice.engine.name,
         voice=voice.engine.voice_id,
         level=options.level,
     )
     pcm = _counted(render.pcm_chunks(script, voice.clip, options.rate), script, options.rate, progress)
-    written = write_track(
-        script, pcm, output_path(routine, options.level, options.output), info, options.rate, options.bitrate
-    )
+    mp3 = output_path(routine, options.level, options.output, options.custom)
+    written = write_track(script, pcm, mp3, info, options.rate, options.bitrate)
     return BuildResult(
         written=written,
         script=script,
@@ -114,8 +127,10 @@ def build(
     )
 
 
-def _title(routine: Routine, level: str) -> str:
-    return routine.title if level == DEFAULT_LEVEL else f"{routine.title} ({level})"
+def _title(routine: Routine, level: str, custom: str = "") -> str:
+    notes = [level] if level != DEFAULT_LEVEL else []
+    notes += [custom] if custom else []
+    return f"{routine.title} ({'; '.join(notes)})" if notes else routine.title
 
 
 def _counted(chunks, script: CueScript, rate: int, progress: Progress | None):

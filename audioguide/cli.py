@@ -14,10 +14,12 @@ import click
 
 from audioguide import __version__, routine, speech
 from audioguide.build import BuildOptions, build
+from audioguide.cli_custom import COMMANDS, customized, override_options
 from audioguide.compiler import compile_routine
 from audioguide.cues import clock
 from audioguide.errors import AudioguideError, RoutineError
 from audioguide.export import DEFAULT_BITRATE
+from audioguide.plan import plan
 from audioguide.routine import DEFAULT_LEVEL, LEVELS
 
 EXIT_INTERRUPTED = 130
@@ -89,15 +91,23 @@ LEVEL_OPTION = click.option(
     envvar="AUDIOGUIDE_CACHE_DIR",
     help="Phrase cache folder (env AUDIOGUIDE_CACHE_DIR). Default: your user cache.",
 )
-def build_command(routine_spec, level, engine, lang, tld, slow, output, bitrate, cache_dir) -> None:
-    """Build ROUTINE (a YAML file or a built-in name) into an MP3 with sidecars."""
-    loaded = routine.resolve(routine_spec)
+@override_options
+def build_command(
+    routine_spec, level, engine, lang, tld, slow, output, bitrate, cache_dir, **changes
+) -> None:
+    """Build ROUTINE (a YAML file or a built-in name) into an MP3 with sidecars.
+
+    Overrides change the routine for this build without editing it; the track's name
+    and title then say what changed.
+    """
+    custom = customized(routine_spec, changes)
     options = BuildOptions(
         level=level, engine=engine, lang=lang, output=output, bitrate=bitrate, cache_dir=cache_dir,
         engine_options={"tld": tld, "slow": slow} if engine in ("gtts", speech.AUTO) else {},
+        custom=custom.description,
     )  # fmt: skip
     with _Progress() as progress:
-        result = build(loaded, options, progress)
+        result = build(custom.routine, options, progress)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     cached = result.phrases - result.synthesized
@@ -112,16 +122,18 @@ def build_command(routine_spec, level, engine, lang, tld, slow, output, bitrate,
 @cli.command("script")
 @ROUTINE_ARG
 @LEVEL_OPTION
-@click.option("--json", "as_json", is_flag=True, help="Print the cue script as JSON.")
-def script_command(routine_spec, level, as_json) -> None:
-    """Print ROUTINE's cue script with estimated times; synthesizes nothing."""
-    script = compile_routine(routine.resolve(routine_spec), level)
+@click.option("--json", "as_json", is_flag=True, help="Print the cue script and estimated lengths as JSON.")
+@override_options
+def script_command(routine_spec, level, as_json, **changes) -> None:
+    """Print ROUTINE's cue script and each exercise's estimated length; synthesizes nothing."""
+    planned = plan(customized(routine_spec, changes).routine, level)
     if as_json:
-        click.echo(json.dumps({**script.to_json(), "estimated": True}, indent=1))
+        click.echo(json.dumps(planned.to_json(), indent=1))
         return
     click.echo("Times are estimates: the real voice's phrase lengths shift them slightly.\n")
-    click.echo(script.to_text(), nl=False)
-    for warning in script.warnings:
+    click.echo(planned.lengths_text())
+    click.echo(planned.script.to_text(), nl=False)
+    for warning in planned.script.warnings:
         click.echo(f"warning: {warning}", err=True)
 
 
@@ -134,6 +146,10 @@ def list_command() -> None:
             f"{level} {clock(compile_routine(loaded, level).duration_ms)}" for level in LEVELS
         )
         click.echo(f"{name}: {loaded.title}, {len(loaded.exercises)} exercises ({lengths})")
+
+
+for _command in COMMANDS:
+    cli.add_command(_command)
 
 
 class _Progress:

@@ -362,6 +362,11 @@ def loads(text: str, source: str = "<routine>") -> Routine:
 
 def load(path: str | Path) -> Routine:
     """Load a routine file."""
+    return loads(read_file(path), source=str(path))
+
+
+def read_file(path: str | Path) -> str:
+    """A routine file's text, or a RoutineError saying why it cannot be read."""
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -378,7 +383,7 @@ def load(path: str | Path) -> Routine:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise RoutineError([f"{path}: is not UTF-8 text; save it as UTF-8"]) from None
-    return loads(text, source=str(path))
+    return text
 
 
 # --- built-in routines ----------------------------------------------------------------
@@ -398,7 +403,7 @@ def builtin_text(name: str) -> str:
 
 
 def load_builtin(name: str) -> Routine:
-    return loads(builtin_text(name), source=f"{name}.yaml (built-in)")
+    return loads(builtin_text(name), source=builtin_source(name))
 
 
 DEFAULT_ROUTINE = "feet-and-back"
@@ -406,11 +411,20 @@ DEFAULT_ROUTINE = "feet-and-back"
 
 def resolve(spec: str | None) -> Routine:
     """A routine from a file path or a built-in name; the default built-in when None."""
+    return loads(*resolve_text(spec))
+
+
+def resolve_text(spec: str | None) -> tuple[str, str]:
+    """The YAML text of a routine file or built-in, and the source name its errors use."""
     if spec is None:
-        return load_builtin(DEFAULT_ROUTINE)
-    if Path(spec).exists() or spec.endswith((".yaml", ".yml")) or "/" in spec:
-        return load(spec)
-    return load_builtin(spec)
+        spec = DEFAULT_ROUTINE
+    elif Path(spec).exists() or spec.endswith((".yaml", ".yml")) or "/" in spec:
+        return read_file(spec), str(Path(spec))
+    return builtin_text(spec), builtin_source(spec)
+
+
+def builtin_source(name: str) -> str:
+    return f"{name}.yaml (built-in)"
 
 
 # --- document structure ---------------------------------------------------------------
