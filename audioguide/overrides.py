@@ -8,6 +8,7 @@ cues.countdown=2` reaches every exercise that does not set its own countdown.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -108,7 +109,7 @@ def find_exercise(loaded: Routine, target: str, override: Override | None = None
         if exercise.slug == wanted or exercise.name.casefold() == target.casefold():
             return index
     slugs = [e.slug for e in exercises]
-    close = [s for s in slugs if wanted in s or s in wanted][:1]
+    close = difflib.get_close_matches(wanted, slugs, n=1, cutoff=0.6)
     hint = f"Did you mean {close[0]}? " if close else ""
     choices = ", ".join(f"{i} {slug}" for i, slug in enumerate(slugs, 1))
     prefix = f"{override}: " if override else ""
