@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from audioguide import render, speech
+from audioguide import ffmpeg, render, speech
 from audioguide.compiler import LENGTH_ROLE, compile_routine, estimate_ms
 from audioguide.cues import SPEECH, CueScript
 from audioguide.errors import SpeechError
@@ -92,6 +94,9 @@ def build(
     routine: Routine, options: BuildOptions = BuildOptions(), progress: Progress | None = None
 ) -> BuildResult:
     """Build the routine's MP3 and sidecars. Under `auto`, one voice for the whole track."""
+    # Finding ffmpeg runs it once to check it: let that happen while the speech is laid out.
+    finding_ffmpeg = threading.Thread(target=_find_ffmpeg, daemon=True)
+    finding_ffmpeg.start()
     cache = speech.PhraseCache(options.cache_dir)
     engine = speech.make_engine(options.engine, options.lang, **options.engine_options)
     voice = speech.Voice(engine, cache, options.rate)
@@ -114,6 +119,7 @@ def build(
         level=options.level,
     )
     pcm = _counted(render.pcm_chunks(script, voice.clip, options.rate), script, options.rate, progress)
+    finding_ffmpeg.join()
     mp3 = output_path(routine, options.level, options.output, options.custom)
     written = write_track(script, pcm, mp3, info, options.rate, options.bitrate)
     return BuildResult(
@@ -125,6 +131,12 @@ def build(
         phrases=len(script.phrases()),
         warnings=tuple(warnings),
     )
+
+
+def _find_ffmpeg() -> None:
+    """Warm ffmpeg.executable()'s cache; if ffmpeg is missing, the encoder says so later."""
+    with contextlib.suppress(RuntimeError, OSError):
+        ffmpeg.executable()
 
 
 def _title(routine: Routine, level: str, custom: str = "") -> str:
