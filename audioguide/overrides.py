@@ -77,7 +77,7 @@ def customize(text: str, source: str, overrides: Sequence[Override] = ()) -> Cus
     base = routine.loads(text, source)
     if not overrides:
         return Customized(base, ())
-    document = yaml.safe_load(text)
+    document = _unshared(yaml.safe_load(text))
     edits = [_apply(document, base, override) for override in overrides]
     edited = yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
     try:
@@ -257,6 +257,16 @@ def _place(keys: list[str | int]) -> str:
     for key in keys:
         out += f"[{key}]" if isinstance(key, int) else (f".{key}" if out else key)
     return out
+
+
+def _unshared(node: Any) -> Any:
+    """A copy in which no two places share a mapping or list, as YAML aliases (`*step`) make
+    them do: an override of one place must never change another."""
+    if isinstance(node, dict):
+        return {key: _unshared(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_unshared(item) for item in node]
+    return node
 
 
 def _yaml_value(text: str) -> Any:

@@ -172,3 +172,16 @@ def test_a_timing_problem_made_by_an_override_is_still_caught(small_routine):
     routine = custom(("rest", "wall-sit=3s")).routine
     with pytest.raises(Exception, match="rest between rounds is too short"):
         compile_routine(routine)
+
+
+def test_an_override_of_one_aliased_step_leaves_its_copies():
+    text = """\
+title: T
+exercises:
+  - name: Plank
+    steps:
+      - &hold {hold: 20s, say: Hold.}
+      - *hold
+"""
+    routine = overrides.customize(text, "t.yaml", [overrides.parse("hold", "plank.2=30s")]).routine
+    assert [step.duration_ms for step in routine.exercises[0].steps] == [20_000, 30_000]
