@@ -34,6 +34,7 @@ class BuildOptions:
     bitrate: str = DEFAULT_BITRATE
     rate: int = DEFAULT_RATE
     cache_dir: Path | None = None
+    jobs: int = speech.DEFAULT_JOBS  # phrases synthesized at once, where the engine allows it
     custom: str = ""  # what overrides changed ("heel-raises reps 12"): in the name and title
 
 
@@ -99,7 +100,7 @@ def build(
     finding_ffmpeg.start()
     cache = speech.PhraseCache(options.cache_dir)
     engine = speech.make_engine(options.engine, options.lang, **options.engine_options)
-    voice = speech.Voice(engine, cache, options.rate)
+    voice = speech.Voice(engine, cache, options.rate, options.jobs)
     warnings: list[str] = []
     try:
         script = lay_out(routine, options.level, voice, progress)
@@ -108,7 +109,9 @@ def build(
             raise
         # Google failed part-way: start again offline, so the track never mixes two voices.
         warnings.append(f"{exc}; building the whole track with the offline voice instead")
-        voice = speech.Voice(speech.offline_engine(options.lang), cache, options.rate)
+        voice = speech.Voice(
+            speech.offline_engine(options.lang, **options.engine_options), cache, options.rate
+        )
         script = lay_out(routine, options.level, voice, progress)
     warnings.extend(script.warnings)
     info = TrackInfo(

@@ -15,11 +15,13 @@ import click
 from audioguide import __version__, routine, speech
 from audioguide.build import BuildOptions, build
 from audioguide.cli_custom import COMMANDS, customized, override_options
+from audioguide.cli_speech import cache_command, show_plan, voices_command
 from audioguide.compiler import compile_routine
 from audioguide.cues import clock
+from audioguide.dryrun import plan
 from audioguide.errors import AudioguideError, RoutineError
+from audioguide.estimates import estimate
 from audioguide.export import DEFAULT_BITRATE
-from audioguide.plan import plan
 from audioguide.routine import DEFAULT_LEVEL, LEVELS
 
 EXIT_INTERRUPTED = 130
@@ -71,13 +73,32 @@ LEVEL_OPTION = click.option(
     "--engine",
     default=speech.AUTO,
     show_default=True,
-    help="Speech engine: auto (Google if reachable, else offline pico), gtts or pico.",
+    help="Speech engine: auto (Google if reachable, else offline pico or espeak), gtts, pico, espeak, piper.",
 )
 @click.option("--lang", help="Language, e.g. en, en-GB, de, es. Default: the engine's English.")
 @click.option(
     "--tld", default="com", show_default=True, help="gtts only: Google accent domain (com, co.uk, com.au...)."
 )
 @click.option("--slow", is_flag=True, help="gtts only: slower speech.")
+@click.option(
+    "--voice", help="espeak: a voice such as en-us+f3; piper: a NAME.onnx model or downloaded voice."
+)
+@click.option(
+    "--rate",
+    "speed",
+    type=click.FloatRange(0.5, 2.0),
+    default=1.0,
+    show_default=True,
+    help="Speaking speed (1.2 is a fifth faster): pico, espeak, piper.",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 16),
+    default=speech.DEFAULT_JOBS,
+    show_default=True,
+    help="Phrases synthesized at once by an online engine.",
+)
+@click.option("--dry-run", is_flag=True, help="List cached phrases and those to synthesize; build nothing.")
 @click.option(
     "-o",
     "--output",
@@ -93,7 +114,20 @@ LEVEL_OPTION = click.option(
 )
 @override_options
 def build_command(
-    routine_spec, level, engine, lang, tld, slow, output, bitrate, cache_dir, **changes
+    routine_spec,
+    level,
+    engine,
+    lang,
+    tld,
+    slow,
+    voice,
+    speed,
+    jobs,
+    dry_run,
+    output,
+    bitrate,
+    cache_dir,
+    **changes,
 ) -> None:
     """Build ROUTINE (a YAML file or a built-in name) into an MP3 with sidecars.
 
@@ -101,13 +135,18 @@ def build_command(
     and title then say what changed.
     """
     custom = customized(routine_spec, changes)
+    loaded = custom.routine
+    engine_options = {"tld": tld, "slow": slow} if engine in ("gtts", speech.AUTO) else {}
+    engine_options.update({"voice": voice} if voice else {}, **({"speed": speed} if speed != 1.0 else {}))
     options = BuildOptions(
         level=level, engine=engine, lang=lang, output=output, bitrate=bitrate, cache_dir=cache_dir,
-        engine_options={"tld": tld, "slow": slow} if engine in ("gtts", speech.AUTO) else {},
-        custom=custom.description,
+        engine_options=engine_options, jobs=jobs, custom=custom.description,
     )  # fmt: skip
+    if dry_run:
+        show_plan(plan(loaded, options))
+        return
     with _Progress() as progress:
-        result = build(custom.routine, options, progress)
+        result = build(loaded, options, progress)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     cached = result.phrases - result.synthesized
@@ -126,7 +165,7 @@ def build_command(
 @override_options
 def script_command(routine_spec, level, as_json, **changes) -> None:
     """Print ROUTINE's cue script and each exercise's estimated length; synthesizes nothing."""
-    planned = plan(customized(routine_spec, changes).routine, level)
+    planned = estimate(customized(routine_spec, changes).routine, level)
     if as_json:
         click.echo(json.dumps(planned.to_json(), indent=1))
         return
@@ -148,6 +187,8 @@ def list_command() -> None:
         click.echo(f"{name}: {loaded.title}, {len(loaded.exercises)} exercises ({lengths})")
 
 
+cli.add_command(voices_command)
+cli.add_command(cache_command)
 for _command in COMMANDS:
     cli.add_command(_command)
 

@@ -11,6 +11,7 @@ from pydub.generators import Sine
 
 from audioguide import routine
 from audioguide.speech import ENGINES, Engine, register
+from audioguide.speech.google import RetryPolicy
 
 HERE = Path(__file__).parent
 SMALL_ROUTINE = HERE / "routines" / "small.yaml"
@@ -62,6 +63,13 @@ def google(monkeypatch):
     """A local fake of Google's TTS endpoint, with the gtts engine pointed at it."""
     from fake_google import FakeGoogle
 
+    from audioguide.speech import google as google_engine
+
+    # Real backoff waits seconds between retries; the same policy, scaled down, keeps tests quick.
+    monkeypatch.setattr(google_engine, "DEFAULT_RETRY", FAST_RETRY)
     with FakeGoogle() as fake:
         monkeypatch.setenv("AUDIOGUIDE_GTTS_URL", fake.url)
         yield fake
+
+
+FAST_RETRY = RetryPolicy(base_delay_s=0.01, max_delay_s=0.05)

@@ -18,6 +18,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from audioguide import ffmpeg
 
+POLL_S = 0.02  # how often the server checks for shutdown; the default 0.5 s slows every test
+
 
 @cache
 def sample_mp3(seconds: float = 0.8) -> bytes:
@@ -82,7 +84,7 @@ class FakeGoogle:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_port}/_/TranslateWebserverUi/data/batchexecute"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self.server.serve_forever, args=(POLL_S,), daemon=True)
 
     def _record(self, body: str) -> None:
         rpc = json.loads(urllib.parse.unquote(body.removeprefix("f.req=").rstrip("&")))

@@ -109,7 +109,7 @@ def test_auto_falls_back_to_pico_offline():
 
 
 def test_unknown_engine_and_language_are_clear_errors():
-    with pytest.raises(SpeechError, match="no speech engine named 'espeak'. Choose one of: auto"):
-        speech.make_engine("espeak")
+    with pytest.raises(SpeechError, match="no speech engine named 'festival'. Choose one of: auto"):
+        speech.make_engine("festival")
     with pytest.raises(SpeechError, match="the pico engine does not speak 'ja'"):
         speech.make_engine("pico", "ja")

@@ -24,6 +24,9 @@ class Engine(ABC):
     languages: ClassVar[tuple[str, ...]] = ()
     default_lang: ClassVar[str] = "en"
     online: ClassVar[bool] = False
+    concurrent: ClassVar[bool] = False  # may synthesize several phrases at once (network engines)
+    supports_speed: ClassVar[bool] = False  # accepts `speed` (1.0 normal, 1.2 a fifth faster)
+    supports_voice: ClassVar[bool] = False  # accepts `voice` (a voice name or model file)
 
     def __init__(self, lang: str | None = None):
         self.lang = self.resolve_lang(lang or self.default_lang)
@@ -31,13 +34,24 @@ class Engine(ABC):
     @classmethod
     def resolve_lang(cls, lang: str) -> str:
         """The engine's own spelling of a language ("en" -> "en-US"); an error if it has none."""
-        matches = [code for code in cls.languages if code.lower() == lang.lower()]
-        matches += [code for code in cls.languages if code.lower().split("-")[0] == lang.lower()]
-        if not matches:
-            raise SpeechError(
-                f"the {cls.name} engine does not speak '{lang}'. It speaks: {', '.join(cls.languages)}"
-            )
-        return matches[0]
+        if match := cls.match_lang(lang):
+            return match
+        raise SpeechError(
+            f"the {cls.name} engine does not speak '{lang}'. It speaks: {', '.join(cls.language_list())}"
+        )
+
+    @classmethod
+    def match_lang(cls, lang: str) -> str | None:
+        """The engine's code for `lang` ("en" -> "en-US"), or None if it has no such language."""
+        known = cls.language_list()
+        matches = [code for code in known if code.lower() == lang.lower()]
+        matches += [code for code in known if code.lower().split("-")[0] == lang.lower()]
+        return matches[0] if matches else None
+
+    @classmethod
+    def language_list(cls) -> tuple[str, ...]:
+        """The languages this engine speaks here (some engines only know once loaded)."""
+        return cls.languages
 
     @classmethod
     def unavailable_reason(cls) -> str | None:

@@ -8,9 +8,15 @@ that say what failed and what to do.
 from __future__ import annotations
 
 import base64
+import email.utils
 import io
 import os
+import random
 import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import requests
 from gtts import gTTS
@@ -27,6 +33,62 @@ ENDPOINT = "https://translate.google.{tld}/_/TranslateWebserverUi/data/batchexec
 TIMEOUT_S = 10.0
 PROBE_TIMEOUT_S = 3.0
 _AUDIO = re.compile(r'jQ1olc","\[\\"(.*)\\"]')
+TOO_MANY_REQUESTS = 429
+SERVER_ERROR = 500
+# Google answers bursts with HTTP 429; gTTS's maintainer recommends throttling. A few
+# requests a second keeps a cold build of a long routine quick without looking like a flood.
+DEFAULT_REQUESTS_PER_S = 16.0
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently to ask again after a timeout, HTTP 429 or 5xx.
+
+    Waits grow exponentially with full jitter (so parallel requests do not retry in
+    step); a Retry-After header from Google is honoured when it is longer, up to a limit.
+    """
+
+    attempts: int = 4
+    base_delay_s: float = 0.5
+    max_delay_s: float = 8.0
+    max_retry_after_s: float = 60.0
+    sleep: Callable[[float], None] = time.sleep
+
+    def delay(self, attempt: int, retry_after: float | None = None) -> float:
+        """The wait before attempt `attempt + 1` (attempt counts from 1)."""
+        ceiling = min(self.max_delay_s, self.base_delay_s * 2 ** (attempt - 1))
+        jittered = random.uniform(ceiling / 2, ceiling)
+        return max(jittered, retry_after or 0.0)
+
+
+NO_RETRY = RetryPolicy(attempts=1)
+DEFAULT_RETRY = RetryPolicy()  # the engine reads it at construction: tests swap in a faster one
+
+
+class RateLimiter:
+    """Spaces request starts at least 1/per_second apart, across threads."""
+
+    def __init__(self, per_second: float, clock: Callable[[], float] = time.monotonic):
+        self.interval = 1.0 / per_second if per_second > 0 else 0.0
+        self.clock = clock
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def wait(self, sleep: Callable[[float], None] = time.sleep) -> None:
+        with self._lock:
+            now = self.clock()
+            start = max(now, self._next)
+            self._next = start + self.interval
+        if start > now:
+            sleep(start - now)
+
+
+class _Retryable(SpeechError):
+    """A failure worth asking again for; `retry_after` is Google's own requested wait."""
+
+    def __init__(self, message: str, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 @register
@@ -35,28 +97,64 @@ class GoogleEngine(Engine):
     description = "Google Translate's voice through gTTS, online"
     languages = tuple(sorted(tts_langs()))
     online = True
+    concurrent = True
 
-    def __init__(self, lang: str | None = None, tld: str = "com", slow: bool = False):
+    def __init__(
+        self,
+        lang: str | None = None,
+        tld: str = "com",
+        slow: bool = False,
+        retry: RetryPolicy | None = None,
+        requests_per_s: float = DEFAULT_REQUESTS_PER_S,
+    ):
         super().__init__(lang)
         self.tld = tld
         self.slow = slow
         self.endpoint = os.environ.get(ENDPOINT_ENV) or ENDPOINT.format(tld=tld)
+        self.retry = retry or DEFAULT_RETRY
+        self.limiter = RateLimiter(requests_per_s)
+        self._session = threading.local()  # one keep-alive connection per worker thread
 
     @property
     def voice_id(self) -> str:
         return f"{self.lang}/{self.tld}/{'slow' if self.slow else 'normal'}"
 
-    def synthesize(self, text: str, timeout: float = TIMEOUT_S) -> AudioSegment:
-        mp3 = b"".join(self._fetch(body, timeout) for body in self._bodies(text))
+    def synthesize(
+        self, text: str, timeout: float = TIMEOUT_S, retry: RetryPolicy | None = None
+    ) -> AudioSegment:
+        retry = retry or self.retry
+        mp3 = b"".join(self._fetch_retrying(body, timeout, retry) for body in self._bodies(text))
         return decode_mp3(mp3, f'Google\'s audio for "{text}"')
 
     def reachable(self) -> bool:
         """Does Google answer quickly with real audio? Decides what `auto` uses."""
         try:
-            self.synthesize("OK", timeout=PROBE_TIMEOUT_S)
+            self.synthesize("OK", timeout=PROBE_TIMEOUT_S, retry=NO_RETRY)
         except SpeechError:
             return False
         return True
+
+    def _fetch_retrying(self, body: str, timeout: float, retry: RetryPolicy) -> bytes:
+        for attempt in range(1, retry.attempts + 1):
+            self.limiter.wait()
+            try:
+                return self._fetch(body, timeout)
+            except _Retryable as exc:
+                if attempt == retry.attempts:
+                    tries = f" (tried {retry.attempts} times)" if retry.attempts > 1 else ""
+                    raise SpeechError(f"{exc}{tries}") from None
+                if exc.retry_after is not None and exc.retry_after > retry.max_retry_after_s:
+                    raise SpeechError(
+                        f"{exc}; Google asks to wait {exc.retry_after:g} s before trying again"
+                    ) from None
+                retry.sleep(retry.delay(attempt, exc.retry_after))
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _post(self, body: str, timeout: float) -> requests.Response:
+        session = getattr(self._session, "value", None)
+        if session is None:
+            session = self._session.value = requests.Session()
+        return session.post(self.endpoint, data=body, headers=gTTS.GOOGLE_TTS_HEADERS, timeout=timeout)
 
     def _bodies(self, text: str) -> list[str]:
         tts = gTTS(text, lang=self.lang, tld=self.tld, slow=self.slow, lang_check=False)
@@ -64,11 +162,9 @@ class GoogleEngine(Engine):
 
     def _fetch(self, body: str, timeout: float) -> bytes:
         try:
-            response = requests.post(
-                self.endpoint, data=body, headers=gTTS.GOOGLE_TTS_HEADERS, timeout=timeout
-            )
+            response = self._post(body, timeout)
         except requests.Timeout:
-            raise SpeechError(
+            raise _Retryable(
                 f"Google TTS did not answer within {timeout:g} s. Probable cause: a slow or "
                 "blocked connection; retry later or use --engine pico"
             ) from None
@@ -77,6 +173,10 @@ class GoogleEngine(Engine):
                 "could not reach Google TTS. Probable cause: no internet connection; "
                 "use --engine pico to build offline"
             ) from None
+        if response.status_code == TOO_MANY_REQUESTS or response.status_code >= SERVER_ERROR:
+            raise _Retryable(
+                _refusal(response.status_code), _retry_after(response.headers.get("Retry-After"))
+            )
         if response.status_code != 200:
             raise SpeechError(_refusal(response.status_code))
         for line in response.iter_lines():
@@ -97,6 +197,21 @@ def _refusal(status: int) -> str:
     if status >= 500:
         cause = "a problem on Google's side; retry later or use --engine pico"
     return f"Google TTS refused the request (HTTP {status}). Probable cause: {cause}"
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Retry-After as seconds: a number, or an HTTP date."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
 
 
 def decode_mp3(data: bytes, what: str) -> AudioSegment:

@@ -12,6 +12,7 @@ from audioguide.errors import SpeechError
 from audioguide.speech.base import Engine, register
 
 PICO_RATE = 16_000
+PERCENT = 100  # Pico's <speed level> is a percentage of its normal speed
 
 
 @cache
@@ -37,10 +38,16 @@ class PicoEngine(Engine):
     description = "SVOX Pico, offline"
     languages = ("en-US", "en-GB", "de-DE", "es-ES", "fr-FR", "it-IT")
     default_lang = "en-US"
+    supports_speed = True
 
-    def __init__(self, lang: str | None = None):
+    def __init__(self, lang: str | None = None, speed: float = 1.0):
         super().__init__(lang)
+        self.speed = speed
         self._tts = None
+
+    @property
+    def voice_id(self) -> str:
+        return self.lang if self.speed == 1.0 else f"{self.lang}/x{self.speed:g}"
 
     @classmethod
     def unavailable_reason(cls) -> str | None:
@@ -70,6 +77,10 @@ class PicoEngine(Engine):
 
     def synthesize(self, text: str) -> AudioSegment:
         chunks: list[bytes] = []
+        if self.speed != 1.0:
+            # Pico reads its own markup; the text's angle brackets must not open a tag.
+            plain = text.replace("<", " ").replace(">", " ")
+            text = f'<speed level="{round(self.speed * PERCENT)}">{plain}</speed>'
         self._engine().speak(text, lambda _fmt, audio, _fin: chunks.append(audio) or True)
         pcm = b"".join(chunks)
         if not pcm:

@@ -1,4 +1,4 @@
-"""A build's plan without any audio: the cue script and how long each exercise will take.
+"""Estimates without any audio: the cue script and how long each exercise will take.
 
 Lengths come from the chapters of a script compiled with estimated phrase lengths; an
 exercise's length runs from its announcement to the next exercise's, so it includes the
@@ -36,7 +36,7 @@ class Part:
 
 
 @dataclass(frozen=True)
-class Plan:
+class Estimate:
     script: CueScript
     parts: tuple[Part, ...]
 
@@ -67,7 +67,7 @@ class Plan:
         return f"{part.number}. {part.title} ({part.slug})" if part.number else part.title
 
 
-def plan(routine: Routine, level: str = DEFAULT_LEVEL, duration_of: DurationOf = estimate_ms) -> Plan:
+def estimate(routine: Routine, level: str = DEFAULT_LEVEL, duration_of: DurationOf = estimate_ms) -> Estimate:
     """Compile the routine and measure its parts."""
     script = compile_routine(routine, level, duration_of)
     exercises = {index + 1: exercise for index, exercise in enumerate(routine.exercises)}
@@ -83,4 +83,4 @@ def plan(routine: Routine, level: str = DEFAULT_LEVEL, duration_of: DurationOf =
                 length_ms=chapter.end_ms - chapter.start_ms,
             )
         )
-    return Plan(script, tuple(parts))
+    return Estimate(script, tuple(parts))
