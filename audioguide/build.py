@@ -7,13 +7,22 @@ import hashlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from audioguide import ffmpeg, render, speech
 from audioguide.compiler import LENGTH_ROLE, compile_routine, estimate_ms
 from audioguide.cues import SPEECH, CueScript
 from audioguide.errors import SpeechError
-from audioguide.export import DEFAULT_BITRATE, DEFAULT_RATE, TrackInfo, Written, write_track
+from audioguide.export import (
+    DEFAULT_BITRATE,
+    DEFAULT_RATE,
+    AudioFormat,
+    TrackInfo,
+    Written,
+    write_split,
+    write_track,
+)
 from audioguide.routine import DEFAULT_LEVEL, Routine, slugify
 
 DEFAULT_OUTPUT_DIR = Path("output")
@@ -35,6 +44,9 @@ class BuildOptions:
     rate: int = DEFAULT_RATE
     cache_dir: Path | None = None
     jobs: int = speech.DEFAULT_JOBS  # phrases synthesized at once, where the engine allows it
+    channels: int = 1
+    split: bool = False  # one MP3 per exercise in a folder, with a playlist
+    cover: Path | None = None  # overrides the routine's cover; None: the routine's or generated
     custom: str = ""  # what overrides changed ("heel-raises reps 12"): in the name and title
 
 
@@ -95,6 +107,7 @@ def build(
     routine: Routine, options: BuildOptions = BuildOptions(), progress: Progress | None = None
 ) -> BuildResult:
     """Build the routine's MP3 and sidecars. Under `auto`, one voice for the whole track."""
+    audio = AudioFormat(options.rate, options.bitrate, options.channels).check()
     # Finding ffmpeg runs it once to check it: let that happen while the speech is laid out.
     finding_ffmpeg = threading.Thread(target=_find_ffmpeg, daemon=True)
     finding_ffmpeg.start()
@@ -116,15 +129,20 @@ def build(
     warnings.extend(script.warnings)
     info = TrackInfo(
         title=_title(routine, options.level, options.custom),
-        album=routine.title,
+        album=_title(routine, options.level),
         engine=voice.engine.name,
         voice=voice.engine.voice_id,
         level=options.level,
+        year=str(date.today().year),
+        cover=options.cover or (Path(routine.cover) if routine.cover else None),
     )
     pcm = _counted(render.pcm_chunks(script, voice.clip, options.rate), script, options.rate, progress)
     finding_ffmpeg.join()
-    mp3 = output_path(routine, options.level, options.output, options.custom)
-    written = write_track(script, pcm, mp3, info, options.rate, options.bitrate)
+    target = output_path(routine, options.level, options.output, options.custom)
+    if options.split:
+        written = write_split(script, pcm, target.with_suffix(""), info, audio)
+    else:
+        written = write_track(script, pcm, target, info, audio)
     return BuildResult(
         written=written,
         script=script,

@@ -21,7 +21,7 @@ from audioguide.cues import clock
 from audioguide.dryrun import plan
 from audioguide.errors import AudioguideError, RoutineError
 from audioguide.estimates import estimate
-from audioguide.export import DEFAULT_BITRATE
+from audioguide.export import DEFAULT_BITRATE, DEFAULT_RATE
 from audioguide.routine import DEFAULT_LEVEL, LEVELS
 
 EXIT_INTERRUPTED = 130
@@ -105,7 +105,17 @@ LEVEL_OPTION = click.option(
     type=click.Path(path_type=Path),
     help="Output .mp3 file or folder. Default: output/<routine>.mp3",
 )
-@click.option("--bitrate", default=DEFAULT_BITRATE, show_default=True, help="MP3 bitrate.")
+@click.option("--bitrate", default=DEFAULT_BITRATE, show_default=True, help="MP3 bitrate, 8k to 320k.")
+@click.option(
+    "--sample-rate", type=int, default=DEFAULT_RATE, show_default=True, help="MP3 sample rate in Hz."
+)
+@click.option("--stereo", is_flag=True, help="Write two channels (the voice is mono either way).")
+@click.option("--split", is_flag=True, help="One MP3 per exercise in a folder, with an .m3u8 playlist.")
+@click.option(
+    "--cover",
+    type=click.Path(path_type=Path),
+    help="Cover picture (JPEG or PNG). Default: the routine's cover, or one made from its title.",
+)
 @click.option(
     "--cache-dir",
     type=click.Path(path_type=Path),
@@ -127,20 +137,21 @@ def build_command(
     output,
     bitrate,
     cache_dir,
-    **changes,
+    **out,
 ) -> None:
     """Build ROUTINE (a YAML file or a built-in name) into an MP3 with sidecars.
 
     Overrides change the routine for this build without editing it; the track's name
     and title then say what changed.
     """
-    custom = customized(routine_spec, changes)
+    custom = customized(routine_spec, out)
     loaded = custom.routine
     engine_options = {"tld": tld, "slow": slow} if engine in ("gtts", speech.AUTO) else {}
     engine_options.update({"voice": voice} if voice else {}, **({"speed": speed} if speed != 1.0 else {}))
     options = BuildOptions(
         level=level, engine=engine, lang=lang, output=output, bitrate=bitrate, cache_dir=cache_dir,
         engine_options=engine_options, jobs=jobs, custom=custom.description,
+        rate=out["sample_rate"], channels=2 if out["stereo"] else 1, split=out["split"], cover=out["cover"],
     )  # fmt: skip
     if dry_run:
         show_plan(plan(loaded, options))
@@ -150,12 +161,14 @@ def build_command(
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     cached = result.phrases - result.synthesized
+    written = result.written
+    what = f"{len(written.tracks)} tracks and {written.playlist}" if written.playlist else written.mp3
     click.echo(
-        f"Wrote {result.written.mp3} ({clock(result.script.duration_ms)}, level {level}) "
+        f"Wrote {what} ({clock(result.script.duration_ms)}, level {level}) "
         f"with voice {result.engine} ({result.voice}): "
         f"{result.synthesized} phrases synthesized, {cached} from cache."
     )
-    click.echo(f"Sidecars: {result.written.timeline}, {result.written.cues}")
+    click.echo(f"Sidecars: {written.timeline}, {written.cues}, and .lrc and .vtt lyrics beside each track")
 
 
 @cli.command("script")

@@ -46,9 +46,11 @@ def override_options(command: Callable) -> Callable:
     return command
 
 
-def customized(spec: str | None, options: dict[str, tuple[str, ...]]) -> overrides.Customized:
-    """The routine with the command line's overrides applied."""
-    asked = {key.removeprefix("override_"): value for key, value in options.items()}
+def customized(spec: str | None, options: dict[str, object]) -> overrides.Customized:
+    """The routine with the command line's overrides (the options named override_*) applied."""
+    asked = {
+        key.removeprefix("override_"): value for key, value in options.items() if key.startswith("override_")
+    }
     return overrides.resolve(spec, overrides.from_options(asked))
 
 

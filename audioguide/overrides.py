@@ -12,6 +12,7 @@ import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -91,7 +92,10 @@ def customize(text: str, source: str, overrides: Sequence[Override] = ()) -> Cus
 
 def resolve(spec: str | None, overrides: Sequence[Override] = ()) -> Customized:
     """A routine file or built-in (as `routine.resolve` finds it) with the overrides applied."""
-    return customize(*routine.resolve_text(spec), overrides)
+    custom = customize(*routine.resolve_text(spec), overrides)
+    if spec is not None and routine.is_file_spec(spec):
+        return replace(custom, routine=routine.placed(custom.routine, Path(spec)))
+    return custom
 
 
 def from_options(options: dict[str, Sequence[str]]) -> tuple[Override, ...]:

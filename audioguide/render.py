@@ -17,9 +17,9 @@ from audioguide.compiler import TONE_MS
 from audioguide.cues import SPEECH, CueScript, Event
 
 SILENCE_BLOCK_MS = 1000
-# Tones sit a few dB under the voice (speech is levelled to about -17 dBFS RMS): clear
-# signals that do not startle through earbuds.
-TONE_DBFS = -21.0
+# Tones sit a few dB under the voice (speech is levelled to -12.5 dBFS RMS, peaks -3 dBFS):
+# clear signals that do not startle through earbuds.
+TONE_DBFS = -15.0
 TONE_HZ = {"start": 880.0, "end": 587.33}  # A5 to start, a lower D5 to stop
 TONE_FADE_IN_MS = 4
 TONE_FADE_OUT_MS = 40

@@ -129,6 +129,7 @@ class Routine:
     outro: str = ""
     rest_between_ms: int = 30_000
     cues: CueSettings = CueSettings()
+    cover: str = ""  # a picture for the track's cover; relative to the routine file
     source: str = field(default="<routine>", compare=False)
 
     @property
@@ -303,7 +304,7 @@ def _countdown(value: Any) -> int:
 
 
 CUE_KEYS = ("countdown", "halfway", "get_ready", "switch_pause")
-ROUTINE_KEYS = ("intro", "outro", "rest_between", "cues", "exercises")
+ROUTINE_KEYS = ("intro", "outro", "rest_between", "cues", "cover", "exercises")
 EXERCISE_KEYS = (
     "purpose",
     "equipment",
@@ -362,7 +363,14 @@ def loads(text: str, source: str = "<routine>") -> Routine:
 
 def load(path: str | Path) -> Routine:
     """Load a routine file."""
-    return loads(read_file(path), source=str(path))
+    return placed(loads(read_file(path), source=str(path)), Path(path))
+
+
+def placed(loaded: Routine, path: Path) -> Routine:
+    """A routine read from `path`, its cover named relative to that file, as a reader expects."""
+    if loaded.cover:
+        return replace(loaded, cover=str(path.parent / loaded.cover))
+    return loaded
 
 
 def read_file(path: str | Path) -> str:
@@ -411,16 +419,22 @@ DEFAULT_ROUTINE = "feet-and-back"
 
 def resolve(spec: str | None) -> Routine:
     """A routine from a file path or a built-in name; the default built-in when None."""
+    if is_file_spec(spec):
+        return load(spec)
     return loads(*resolve_text(spec))
+
+
+def is_file_spec(spec: str | None) -> bool:
+    """Does the command line's ROUTINE name a file (rather than a built-in)?"""
+    return spec is not None and (Path(spec).exists() or spec.endswith((".yaml", ".yml")) or "/" in spec)
 
 
 def resolve_text(spec: str | None) -> tuple[str, str]:
     """The YAML text of a routine file or built-in, and the source name its errors use."""
-    if spec is None:
-        spec = DEFAULT_ROUTINE
-    elif Path(spec).exists() or spec.endswith((".yaml", ".yml")) or "/" in spec:
+    if spec is not None and is_file_spec(spec):
         return read_file(spec), str(Path(spec))
-    return builtin_text(spec), builtin_source(spec)
+    name = spec or DEFAULT_ROUTINE
+    return builtin_text(name), builtin_source(name)
 
 
 def builtin_source(name: str) -> str:
@@ -450,6 +464,7 @@ def _routine(r: _Reader, root: yaml.Node) -> Routine | None:
     optional = {
         "intro": r.text(keys["intro"], "intro") if "intro" in keys else "",
         "outro": r.text(keys["outro"], "outro") if "outro" in keys else "",
+        "cover": r.text(keys["cover"], "cover") if "cover" in keys else "",
         "rest_between": (
             r.scalar(keys["rest_between"], "rest_between", parse_duration)
             if "rest_between" in keys
@@ -465,6 +480,7 @@ def _routine(r: _Reader, root: yaml.Node) -> Routine | None:
         outro=optional["outro"],
         rest_between_ms=optional["rest_between"],
         cues=cues,
+        cover=optional["cover"],
     )
 
 

@@ -131,6 +131,7 @@ _ROUTINE_PROPERTIES = {
     "outro": _text("Spoken at the very end."),
     "rest_between": {**_DURATION, "description": "Rest between exercises (default 30s)."},
     "cues": CUES,
+    "cover": _text("A picture (JPEG or PNG) for the track's cover, relative to the routine file."),
     "exercises": {"type": "array", "minItems": 1, "items": EXERCISE, "description": "The exercises."},
 }
 

@@ -11,7 +11,7 @@ encoder's). Rows:
 - warm rebuild after a rep-count change (--reps heel-raises=16; medium was 15), each run
   from its own copy of the warm cache so that each does the same work;
 - floor: the PCM of that rebuilt track, piped from a file into the very ffmpeg command
-  the build uses (captured from export.encode), with nothing else;
+  the build uses (captured from export.encode.encode), with nothing else;
   the best of --repeats runs of both is shown, since the machine may be busy;
 - a generated 3-hour routine, built cold.
 """
@@ -90,16 +90,17 @@ def render_pcm(pcm: Path, cache: Path, reps: list[str]) -> None:
     """(A helper process.) Write the track's PCM exactly as a build streams it; print ffmpeg's argv."""
     from unittest import mock
 
-    from audioguide import export, overrides, render, speech
+    from audioguide import overrides, render, speech
     from audioguide.build import lay_out
+    from audioguide.export.encode import DEFAULT_RATE, AudioFormat, encode
 
     customized = overrides.resolve(None, overrides.from_options({"reps": reps}))
-    voice = speech.Voice(speech.offline_engine(), speech.PhraseCache(cache), export.DEFAULT_RATE)
+    voice = speech.Voice(speech.offline_engine(), speech.PhraseCache(cache), DEFAULT_RATE)
     script = lay_out(customized.routine, "medium", voice)
     with pcm.open("wb") as file:
-        for chunk in render.pcm_chunks(script, voice.clip, export.DEFAULT_RATE):
+        for chunk in render.pcm_chunks(script, voice.clip, DEFAULT_RATE):
             file.write(chunk)
-    # Capture the exact argv export.encode gives ffmpeg, from a one-sample encode.
+    # Capture the exact argv the build's encoder gives ffmpeg, from a one-sample encode.
     real_popen, seen = subprocess.Popen, []
 
     def spy(command, *args, **kwargs):
@@ -108,7 +109,7 @@ def render_pcm(pcm: Path, cache: Path, reps: list[str]) -> None:
 
     probe = pcm.with_suffix(".mp3")
     with mock.patch("subprocess.Popen", spy):
-        export.encode([b"\0\0"], probe, export.DEFAULT_RATE, export.DEFAULT_BITRATE)
+        encode([b"\0\0"], probe, AudioFormat())
     print(json.dumps(next(command for command in seen if "pipe:0" in command)))
 
 

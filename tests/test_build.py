@@ -145,5 +145,6 @@ def test_a_failed_build_keeps_the_previous_track(small_routine, fake_engine, tmp
         build(small_routine, BuildOptions(engine="fake", output=out))
     assert (first.written.mp3.read_bytes(), first.written.timeline.read_bytes()) == before
     assert sorted(p.name for p in out.iterdir()) == [
-        "small-test-routine.cues.txt", "small-test-routine.mp3", "small-test-routine.timeline.json",
+        "small-test-routine.cues.txt", "small-test-routine.lrc", "small-test-routine.mp3",
+        "small-test-routine.timeline.json", "small-test-routine.vtt",
     ]  # fmt: skip

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 from conftest import SMALL_ROUTINE
 
-from audioguide import overrides
+from audioguide import overrides, routine
 from audioguide.compiler import compile_routine
 from audioguide.errors import OverrideError
 from audioguide.routine import Count, Routine
@@ -152,7 +152,7 @@ def test_bad_overrides_say_what_and_how_to_fix(asked, message):
 def test_a_path_that_is_neither_a_key_nor_an_exercise_lists_both():
     (message,) = error(("set", "colldown=2"))
     assert "no exercise 'colldown'" in message and message.endswith(
-        "or start the path with one of: title, intro, outro, rest_between, cues, exercises"
+        "or start the path with one of: " + ", ".join(("title", *routine.ROUTINE_KEYS))
     )
 
 

@@ -1,0 +1,165 @@
+"""PCM -> finished MP3 files: tags, cover, chapters, synced cue text, sidecars, playlists.
+
+One track (`write_track`) or one track per exercise with a playlist (`write_split`).
+Every file is staged beside its target and renamed into place with the rest at the end
+(see files.py), so a rebuild replaces a track and its sidecars together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from audioguide.cues import CueScript
+from audioguide.export import cover as covers
+from audioguide.export import parts, text
+from audioguide.export.encode import DEFAULT_BITRATE, DEFAULT_RATE, AudioFormat, encode, priming_ms
+from audioguide.export.files import Staging, staged
+from audioguide.export.tags import TrackTags, write_tags
+
+__all__ = [
+    "DEFAULT_BITRATE",
+    "DEFAULT_RATE",
+    "AudioFormat",
+    "TrackInfo",
+    "Written",
+    "sidecar_paths",
+    "write_split",
+    "write_track",
+]
+
+LYRICS_SUFFIXES = (".lrc", ".vtt")
+DEFAULT_AUDIO = AudioFormat()
+
+
+@dataclass(frozen=True)
+class TrackInfo:
+    """What the track's tags and sidecars say about how it was made."""
+
+    title: str
+    album: str
+    engine: str  # e.g. "pico"
+    voice: str  # the engine's voice and options, e.g. "en-US"
+    level: str
+    year: str = ""
+    cover: Path | None = None  # a picture to embed; None: one generated from the album title
+
+    @property
+    def settings(self) -> str:
+        return f"level {self.level}; engine {self.engine}; voice {self.voice}"
+
+
+@dataclass(frozen=True)
+class Written:
+    mp3: Path  # the track; in split mode, the first track
+    timeline: Path
+    cues: Path
+    tracks: tuple[Path, ...] = ()  # every MP3 written, in order
+    lyrics: tuple[Path, ...] = ()  # the .lrc and .vtt files beside the tracks
+    playlist: Path | None = None  # split mode's .m3u8
+
+
+def sidecar_paths(mp3: Path) -> tuple[Path, Path]:
+    """The timeline JSON and the cue sheet beside a track (or beside a split playlist)."""
+    return _beside(mp3, ".timeline.json"), _beside(mp3, ".cues.txt")
+
+
+def write_track(
+    script: CueScript,
+    pcm: Iterable[bytes],
+    mp3: Path,
+    info: TrackInfo,
+    audio: AudioFormat = DEFAULT_AUDIO,
+) -> Written:
+    """Encode the PCM into `mp3`, tag it, and write its sidecars beside it."""
+    audio.check()
+    picture = _cover(info)
+    timeline, cues = sidecar_paths(mp3)
+    with staged(mp3) as stage:
+        tags = TrackTags(info.title, info.album, info.settings, info.year)
+        lyrics = _write_one(stage, script, pcm, mp3, tags, picture, audio)
+        stage.write_text(timeline, text.timeline_json(script, info.engine, info.voice))
+        stage.write_text(cues, script.to_text())
+    return Written(mp3, timeline, cues, tracks=(mp3,), lyrics=lyrics)
+
+
+def write_split(
+    script: CueScript,
+    pcm: Iterable[bytes],
+    folder: Path,
+    info: TrackInfo,
+    audio: AudioFormat = DEFAULT_AUDIO,
+) -> Written:
+    """One MP3 per exercise in `folder`, tagged as an album in order, with an .m3u8 playlist.
+
+    The whole routine's timeline and cue sheet sit beside the playlist. Tracks that an
+    earlier build listed in the playlist and this one does not are removed.
+    """
+    audio.check()
+    picture = _cover(info)
+    playlist = folder / f"{folder.name}.m3u8"
+    timeline, cues = sidecar_paths(playlist)
+    previous = _listed(playlist)
+    pieces = parts.split(script)
+    cutter = parts.Cutter(pcm)
+    tracks: list[Path] = []
+    lyrics: list[Path] = []
+    with staged(playlist) as stage:
+        for part, length in zip(pieces, parts.byte_lengths(pieces, audio.rate), strict=True):
+            mp3 = folder / f"{part.file_stem}.mp3"
+            tags = TrackTags(part.title, info.album, info.settings, info.year, (part.number, len(pieces)))
+            lyrics += _write_one(stage, part.script, cutter.take(length), mp3, tags, picture, audio)
+            tracks.append(mp3)
+        entries = [
+            text.PlaylistEntry(t.name, p.title, p.duration_ms) for t, p in zip(tracks, pieces, strict=True)
+        ]
+        stage.write_text(playlist, text.m3u8(info.album, entries))
+        stage.write_text(timeline, text.timeline_json(script, info.engine, info.voice))
+        stage.write_text(cues, script.to_text())
+    _remove_stale(folder, previous, {t.name for t in tracks})
+    return Written(tracks[0], timeline, cues, tuple(tracks), tuple(lyrics), playlist)
+
+
+def _write_one(
+    stage: Staging,
+    script: CueScript,
+    pcm: Iterable[bytes],
+    mp3: Path,
+    tags: TrackTags,
+    picture: covers.Cover,
+    audio: AudioFormat,
+) -> tuple[Path, ...]:
+    """Stage one tagged MP3 and its synced-lyrics sidecars; return the sidecars' paths."""
+    staged_mp3 = stage.path_for(mp3)
+    encode(pcm, staged_mp3, audio)
+    write_tags(staged_mp3, script, tags, picture, priming_ms(audio.rate))
+    lrc, vtt = (mp3.with_suffix(suffix) for suffix in LYRICS_SUFFIXES)
+    stage.write_text(lrc, text.lrc(script, tags.title, tags.album))
+    stage.write_text(vtt, text.vtt(script))
+    return lrc, vtt
+
+
+def _cover(info: TrackInfo) -> covers.Cover:
+    return covers.from_file(info.cover) if info.cover else covers.generated(info.album)
+
+
+def _beside(path: Path, suffix: str) -> Path:
+    return path.with_name(path.with_suffix("").name + suffix)
+
+
+def _listed(playlist: Path) -> list[str]:
+    try:
+        return text.playlist_files(playlist.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return []  # no earlier playlist, or not one of ours: nothing to tidy up
+
+
+def _remove_stale(folder: Path, previous: list[str], current: set[str]) -> None:
+    """Delete the tracks (and their lyrics) an earlier split build wrote and this one did not."""
+    for name in previous:
+        if name in current or Path(name).name != name or not name.endswith(".mp3"):
+            continue  # only plain file names in this folder, never a path elsewhere
+        stale = folder / name
+        for path in (stale, *(stale.with_suffix(suffix) for suffix in LYRICS_SUFFIXES)):
+            path.unlink(missing_ok=True)
