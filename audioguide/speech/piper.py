@@ -11,7 +11,6 @@ import hashlib
 import json
 import os
 import tempfile
-import urllib.request
 from pathlib import Path
 
 import platformdirs
@@ -153,6 +152,8 @@ def download(voice: str, timeout: float = DOWNLOAD_TIMEOUT_S) -> Path:
             f"'{voice}' is not a Piper voice name. Names look like en_US-lessac-medium "
             "(language_REGION-name-quality)"
         ) from None
+    import urllib.request  # here, not at the top: it loads TLS, which only a download needs
+
     folder = voices_dir()
     for suffix in (".onnx.json", ".onnx"):
         url = VOICE_URL.format(
