@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from audioguide import files, render, speech
+from audioguide import ffmpeg, files, render, speech
 from audioguide.compiler import LENGTH_ROLE, compile_routine, estimate_ms
 from audioguide.cues import SPEECH, CueScript
 from audioguide.errors import SpeechError
@@ -20,9 +23,11 @@ from audioguide.export import (
     write_split,
     write_track,
 )
-from audioguide.routine import DEFAULT_LEVEL, Routine
+from audioguide.routine import DEFAULT_LEVEL, Routine, slugify
 
 DEFAULT_OUTPUT_DIR = Path("output")
+MAX_SUFFIX_CHARS = 40  # longer customizations are named by a digest, to keep file names short
+SUFFIX_DIGEST_CHARS = 6
 
 # (stage, done, total): stage is "speech" or "render"
 Progress = Callable[[str, int, int], None]
@@ -42,6 +47,7 @@ class BuildOptions:
     channels: int = 1
     split: bool = False  # one MP3 per exercise in a folder, with a playlist
     cover: Path | None = None  # overrides the routine's cover; None: the routine's or generated
+    custom: str = ""  # what overrides changed ("heel-raises reps 12"): in the name and title
 
 
 @dataclass(frozen=True)
@@ -55,12 +61,22 @@ class BuildResult:
     warnings: tuple[str, ...]
 
 
-def output_path(routine: Routine, level: str, output: Path | None) -> Path:
-    """Where the MP3 goes: `-o` as a file, as a folder, or output/<routine>[-level].mp3."""
+def output_path(routine: Routine, level: str, output: Path | None, custom: str = "") -> Path:
+    """Where the MP3 goes: `-o` as a file, as a folder, or output/<routine>[-level][-custom].mp3."""
     if output is not None and output.suffix.lower() == ".mp3":
         return output
     name = routine.slug if level == DEFAULT_LEVEL else f"{routine.slug}-{level}"
+    if custom:
+        name += f"-{custom_suffix(custom)}"
     return (output or DEFAULT_OUTPUT_DIR) / f"{name}.mp3"
+
+
+def custom_suffix(custom: str) -> str:
+    """A customized track's name says what changed, or, if that is too long, a short digest of it."""
+    words = slugify(custom)
+    if len(words) <= MAX_SUFFIX_CHARS:
+        return words
+    return "custom-" + hashlib.sha256(custom.encode("utf-8")).hexdigest()[:SUFFIX_DIGEST_CHARS]
 
 
 def lay_out(routine: Routine, level: str, voice: speech.Voice, progress: Progress | None = None) -> CueScript:
@@ -92,8 +108,11 @@ def build(
 ) -> BuildResult:
     """Build the routine's MP3 and sidecars. Under `auto`, one voice for the whole track."""
     audio = AudioFormat(options.rate, options.bitrate, options.channels).check()
+    # Finding ffmpeg runs it once to check it: let that happen while the speech is laid out.
+    finding_ffmpeg = threading.Thread(target=_find_ffmpeg, daemon=True)
+    finding_ffmpeg.start()
     cache = speech.PhraseCache(options.cache_dir)
-    target = output_path(routine, options.level, options.output)
+    target = output_path(routine, options.level, options.output, options.custom)
     # Builds killed outright (SIGKILL, power loss) cannot clean up after themselves.
     files.sweep_leftovers(target.parent)
     files.sweep_leftovers(target.with_suffix(""))  # split mode's folder of parts
@@ -114,7 +133,7 @@ def build(
         script = lay_out(routine, options.level, voice, progress)
     warnings.extend(script.warnings)
     info = TrackInfo(
-        title=_title(routine, options.level),
+        title=_title(routine, options.level, options.custom),
         album=_title(routine, options.level),
         engine=voice.engine.name,
         voice=voice.engine.voice_id,
@@ -123,6 +142,7 @@ def build(
         cover=options.cover or (Path(routine.cover) if routine.cover else None),
     )
     pcm = _counted(render.pcm_chunks(script, voice.clip, options.rate), script, options.rate, progress)
+    finding_ffmpeg.join()
     if options.split:
         written = write_split(script, pcm, target.with_suffix(""), info, audio)
     else:
@@ -138,8 +158,16 @@ def build(
     )
 
 
-def _title(routine: Routine, level: str) -> str:
-    return routine.title if level == DEFAULT_LEVEL else f"{routine.title} ({level})"
+def _find_ffmpeg() -> None:
+    """Warm ffmpeg.executable()'s cache; if ffmpeg is missing, the encoder says so later."""
+    with contextlib.suppress(RuntimeError, OSError):
+        ffmpeg.executable()
+
+
+def _title(routine: Routine, level: str, custom: str = "") -> str:
+    notes = [level] if level != DEFAULT_LEVEL else []
+    notes += [custom] if custom else []
+    return f"{routine.title} ({'; '.join(notes)})" if notes else routine.title
 
 
 def _counted(chunks, script: CueScript, rate: int, progress: Progress | None):

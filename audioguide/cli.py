@@ -16,11 +16,13 @@ import click
 
 from audioguide import __version__, routine, speech
 from audioguide.build import BuildOptions, build
+from audioguide.cli_custom import COMMANDS, customized, override_options
 from audioguide.cli_speech import cache_command, show_plan, voices_command
 from audioguide.compiler import compile_routine
 from audioguide.cues import clock
 from audioguide.dryrun import plan
 from audioguide.errors import AudioguideError, RoutineError
+from audioguide.estimates import estimate
 from audioguide.export import DEFAULT_BITRATE, DEFAULT_RATE
 from audioguide.routine import DEFAULT_LEVEL, LEVELS
 
@@ -136,6 +138,7 @@ LEVEL_OPTION = click.option(
     envvar="AUDIOGUIDE_CACHE_DIR",
     help="Phrase cache folder (env AUDIOGUIDE_CACHE_DIR). Default: your user cache.",
 )
+@override_options
 def build_command(
     routine_spec,
     level,
@@ -152,13 +155,18 @@ def build_command(
     cache_dir,
     **out,
 ) -> None:
-    """Build ROUTINE (a YAML file or a built-in name) into an MP3 with sidecars."""
-    loaded = routine.resolve(routine_spec)
+    """Build ROUTINE (a YAML file or a built-in name) into an MP3 with sidecars.
+
+    Overrides change the routine for this build without editing it; the track's name
+    and title then say what changed.
+    """
+    custom = customized(routine_spec, out)
+    loaded = custom.routine
     engine_options = {"tld": tld, "slow": slow} if engine in ("gtts", speech.AUTO) else {}
     engine_options.update({"voice": voice} if voice else {}, **({"speed": speed} if speed != 1.0 else {}))
     options = BuildOptions(
         level=level, engine=engine, lang=lang, output=output, bitrate=bitrate, cache_dir=cache_dir,
-        engine_options=engine_options, jobs=jobs,
+        engine_options=engine_options, jobs=jobs, custom=custom.description,
         rate=out["sample_rate"], channels=2 if out["stereo"] else 1, split=out["split"], cover=out["cover"],
     )  # fmt: skip
     if dry_run:
@@ -182,16 +190,18 @@ def build_command(
 @cli.command("script")
 @ROUTINE_ARG
 @LEVEL_OPTION
-@click.option("--json", "as_json", is_flag=True, help="Print the cue script as JSON.")
-def script_command(routine_spec, level, as_json) -> None:
-    """Print ROUTINE's cue script with estimated times; synthesizes nothing."""
-    script = compile_routine(routine.resolve(routine_spec), level)
+@click.option("--json", "as_json", is_flag=True, help="Print the cue script and estimated lengths as JSON.")
+@override_options
+def script_command(routine_spec, level, as_json, **changes) -> None:
+    """Print ROUTINE's cue script and each exercise's estimated length; synthesizes nothing."""
+    planned = estimate(customized(routine_spec, changes).routine, level)
     if as_json:
-        click.echo(json.dumps({**script.to_json(), "estimated": True}, indent=1))
+        click.echo(json.dumps(planned.to_json(), indent=1))
         return
     click.echo("Times are estimates: the real voice's phrase lengths shift them slightly.\n")
-    click.echo(script.to_text(), nl=False)
-    for warning in script.warnings:
+    click.echo(planned.lengths_text())
+    click.echo(planned.script.to_text(), nl=False)
+    for warning in planned.script.warnings:
         click.echo(f"warning: {warning}", err=True)
 
 
@@ -208,6 +218,8 @@ def list_command() -> None:
 
 cli.add_command(voices_command)
 cli.add_command(cache_command)
+for _command in COMMANDS:
+    cli.add_command(_command)
 
 
 class _Progress:

@@ -25,3 +25,11 @@ class SpeechError(AudioguideError):
 
 class ExportError(AudioguideError):
     """Writing the track or its sidecars failed."""
+
+
+class OverrideError(RoutineError):
+    """A command-line override (--reps, --hold, --set...) names nothing or sets a bad value."""
+
+
+class InitError(AudioguideError):
+    """`init` cannot write the editable copy of a routine."""

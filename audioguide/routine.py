@@ -439,6 +439,18 @@ def _step_cues(step: Step, cues: CueSettings, level: str) -> int:
 
 def load(path: str | Path) -> Routine:
     """Load a routine file."""
+    return placed(loads(read_file(path), source=str(path)), Path(path))
+
+
+def placed(loaded: Routine, path: Path) -> Routine:
+    """A routine read from `path`, its cover named relative to that file, as a reader expects."""
+    if loaded.cover:
+        return replace(loaded, cover=str(path.parent / loaded.cover))
+    return loaded
+
+
+def read_file(path: str | Path) -> str:
+    """A routine file's text, or a RoutineError saying why it cannot be read."""
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -455,10 +467,7 @@ def load(path: str | Path) -> Routine:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise RoutineError([f"{path}: is not UTF-8 text; save it as UTF-8"]) from None
-    loaded = loads(text, source=str(path))
-    if loaded.cover:  # a cover is named relative to the routine file, as a reader expects
-        loaded = replace(loaded, cover=str(path.parent / loaded.cover))
-    return loaded
+    return text
 
 
 # --- built-in routines ----------------------------------------------------------------
@@ -478,7 +487,7 @@ def builtin_text(name: str) -> str:
 
 
 def load_builtin(name: str) -> Routine:
-    return loads(builtin_text(name), source=f"{name}.yaml (built-in)")
+    return loads(builtin_text(name), source=builtin_source(name))
 
 
 DEFAULT_ROUTINE = "feet-and-back"
@@ -486,11 +495,26 @@ DEFAULT_ROUTINE = "feet-and-back"
 
 def resolve(spec: str | None) -> Routine:
     """A routine from a file path or a built-in name; the default built-in when None."""
-    if spec is None:
-        return load_builtin(DEFAULT_ROUTINE)
-    if Path(spec).exists() or spec.endswith((".yaml", ".yml")) or "/" in spec:
+    if is_file_spec(spec):
         return load(spec)
-    return load_builtin(spec)
+    return loads(*resolve_text(spec))
+
+
+def is_file_spec(spec: str | None) -> bool:
+    """Does the command line's ROUTINE name a file (rather than a built-in)?"""
+    return spec is not None and (Path(spec).exists() or spec.endswith((".yaml", ".yml")) or "/" in spec)
+
+
+def resolve_text(spec: str | None) -> tuple[str, str]:
+    """The YAML text of a routine file or built-in, and the source name its errors use."""
+    if spec is not None and is_file_spec(spec):
+        return read_file(spec), str(Path(spec))
+    name = spec or DEFAULT_ROUTINE
+    return builtin_text(name), builtin_source(name)
+
+
+def builtin_source(name: str) -> str:
+    return f"{name}.yaml (built-in)"
 
 
 # --- document structure ---------------------------------------------------------------

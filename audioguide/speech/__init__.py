@@ -98,7 +98,7 @@ def _options_for(cls: type[Engine], options: dict[str, object]) -> dict[str, obj
 
 def _online_lang(lang: str | None) -> str:
     """gTTS wants bare language codes ("en"), Pico regional ones ("en-US")."""
-    if lang and lang in google.GoogleEngine.languages:
+    if lang and lang in google.GoogleEngine.language_list():
         return lang
     return (lang or "en").split("-")[0]
 

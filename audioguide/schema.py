@@ -1,0 +1,158 @@
+"""A JSON Schema of the routine format, for editors: completion, hover text and checking.
+
+It mirrors routine.py's key tuples (a test keeps them in step). It checks keys, types and
+value forms; what only the loader can check (placeholders, unique names, timing) is left
+to `audioguide validate`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from audioguide.routine import (
+    EXERCISE_KEYS,
+    MAX_COUNT,
+    MAX_TEXT_CHARS,
+    ROUTINE_KEYS,
+    STEP_KINDS,
+)
+
+SCHEMA_ID = "https://audioguide.invalid/routine.schema.json"  # a name, never fetched
+MAX_DURATION_S = 7200
+MAX_COUNTDOWN = 10
+
+# The loader's duration forms: 20s, 1m30s, 1.5s, 500ms, 1h, or a bare number of seconds.
+DURATION_PATTERN = r"^(?=\d)(\d+(\.\d+)?h)?(\d+(\.\d+)?m(?!s))?(\d+(\.\d+)?s)?(\d+ms)?$"
+RANGE_PATTERN = r"^\s*\d+\s*[-\u2013]\s*\d+\s*$"
+
+_DURATION_DEF = {
+    "description": "A duration: 20s, 1m30s, 1.5s, 500ms, 1h, or a number of seconds (at most 2h).",
+    "oneOf": [
+        {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_DURATION_S},
+        {"type": "string", "pattern": DURATION_PATTERN},
+    ],
+}
+_COUNT_DEF = {
+    "description": f"A whole number from 1 to {MAX_COUNT}, or a range like 10-20 (a level picks from it).",
+    "oneOf": [
+        {"type": "integer", "minimum": 1, "maximum": MAX_COUNT},
+        {"type": "string", "pattern": RANGE_PATTERN},
+    ],
+}
+_TEXT_DEF = {"type": ["string", "number"], "minLength": 1, "maxLength": MAX_TEXT_CHARS}
+_DURATION = {"$ref": "#/definitions/duration"}
+_COUNT = {"$ref": "#/definitions/count"}
+_TEXT = {"$ref": "#/definitions/text"}
+
+
+def _text(description: str) -> dict[str, Any]:
+    return {**_TEXT, "description": description}
+
+
+def _strict(properties: dict[str, Any], required: tuple[str, ...], description: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "description": description,
+        "properties": properties,
+        "required": list(required),
+        "additionalProperties": False,
+    }
+
+
+_CUES_DEF = _strict(
+    {
+        "countdown": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": MAX_COUNTDOWN,
+            "description": "Spoken countdown words before a hold or rest ends (0-10).",
+        },
+        "halfway": {"type": "boolean", "description": "Say 'halfway' in holds of 20 s or more."},
+        "get_ready": {**_DURATION, "description": "Pause to get into position before an exercise."},
+        "switch_pause": {**_DURATION, "description": "Pause to change sides."},
+    },
+    (),
+    "How cues are spoken; an exercise may override any of them.",
+)
+
+CUES = {"$ref": "#/definitions/cues"}
+_PHASE = _strict(
+    {"say": _text("The phase's cue, e.g. up."), "for": {**_DURATION, "description": "The phase's length."}},
+    ("say", "for"),
+    "One phase of a rep.",
+)
+_STEP_PROPERTIES = {
+    "hold": {**_DURATION, "description": "Hold for exactly this long, from start tone to end tone."},
+    "reps": {**_COUNT, "description": "How many counted repetitions."},
+    "say": _text("The instruction spoken before the step."),
+    "tempo": {"type": "array", "minItems": 1, "items": _PHASE, "description": "The phases of one rep."},
+    "pause": {**_DURATION, "description": "Silence after the instruction."},
+}
+_STEP_DEF = {
+    "description": "A step: {hold: 20s, say: ...}, {reps: 10, say: ..., tempo: [...]} or {say: ...}.",
+    "oneOf": [
+        _strict(
+            {key: _STEP_PROPERTIES[key] for key in (kind, *extra) if key in _STEP_PROPERTIES},
+            tuple(dict.fromkeys((kind, "say", *(("tempo",) if kind == "reps" else ())))),
+            f"A {kind} step.",
+        )
+        for kind, extra in STEP_KINDS.items()
+    ],
+}
+
+STEP = {"$ref": "#/definitions/step"}
+_TEXTS = {"oneOf": [_TEXT, {"type": "array", "items": _TEXT}]}
+_EXERCISE_PROPERTIES = {
+    "name": _text("The exercise's name, spoken when it starts; names must differ."),
+    "purpose": _text("One line on what it is for, spoken after the name."),
+    "equipment": {**_TEXTS, "description": "What to fetch: text, or a list like [a band, a chair]."},
+    "setup": _text("How to get into position; may use {side} and {other}."),
+    "sides": {
+        "type": "array",
+        "items": _TEXT,
+        "minItems": 2,
+        "uniqueItems": True,
+        "description": "Do the whole exercise on each side in turn, e.g. [right, left].",
+    },
+    "switch": _text("The cue to change sides; {side} is the new side."),
+    "sets": {**_COUNT, "description": "Rounds of the steps."},
+    "rest": {**_DURATION, "description": "Rest between rounds (default 15s)."},
+    "rest_after": {**_DURATION, "description": "Rest before the next exercise, instead of rest_between."},
+    "cues": CUES,
+    "steps": {"type": "array", "minItems": 1, "items": STEP, "description": "What to do, in order."},
+}
+_EXERCISE_DEF = _strict(
+    {key: _EXERCISE_PROPERTIES[key] for key in ("name", *EXERCISE_KEYS)}, ("name", "steps"), "An exercise."
+)
+EXERCISE = {"$ref": "#/definitions/exercise"}
+_ROUTINE_PROPERTIES = {
+    "title": _text("The routine's name: spoken first, and the MP3's title."),
+    "intro": _text("Spoken after the title."),
+    "outro": _text("Spoken at the very end."),
+    "rest_between": {**_DURATION, "description": "Rest between exercises (default 30s)."},
+    "cues": CUES,
+    "cover": _text("A picture (JPEG or PNG) for the track's cover, relative to the routine file."),
+    "exercises": {"type": "array", "minItems": 1, "items": EXERCISE, "description": "The exercises."},
+}
+
+
+def routine_schema() -> dict[str, Any]:
+    """The JSON Schema (draft-07, which the YAML language server reads) of a routine file."""
+    return {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "$id": SCHEMA_ID,
+        "title": "audioguide routine",
+        "definitions": {
+            "duration": _DURATION_DEF,
+            "count": _COUNT_DEF,
+            "text": _TEXT_DEF,
+            "cues": _CUES_DEF,
+            "step": _STEP_DEF,
+            "exercise": _EXERCISE_DEF,
+        },
+        **_strict(
+            {key: _ROUTINE_PROPERTIES[key] for key in ("title", *ROUTINE_KEYS)},
+            ("title", "exercises"),
+            "An exercise routine that audioguide turns into a narrated MP3.",
+        ),
+    }

@@ -1,0 +1,95 @@
+"""`audioguide init`: an editable copy of a built-in routine, with comments that explain it.
+
+The copy keeps the built-in's own comments and gains a header on how to edit, check and
+build it. Beside it goes the routine format's JSON Schema, which the header's
+`yaml-language-server` line points editors at, for completion and checking as you type.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from audioguide import routine
+from audioguide.errors import InitError
+from audioguide.schema import routine_schema
+
+SCHEMA_FILE = "audioguide-routine.schema.json"
+
+HEADER = """\
+# yaml-language-server: $schema={schema}
+# Your own copy of the built-in routine "{name}", made by `audioguide init`.
+#
+# Change what you like: rep counts (reps: 12), holds (hold: 30s), rounds (sets: 3),
+# rests (rest: 20s), or the words that are spoken. Then check it and build it:
+#
+#     audioguide validate {path}
+#     audioguide script {path}      # the cue script and each exercise's length
+#     audioguide build {path}
+#
+# A range like `reps: 10-20` becomes levels: --level easy takes 10, medium 15, hard 20.
+# Durations are written 20s, 1m30s or 500ms. Every key is described in the audioguide
+# project's docs/routine-format.md.
+#
+# The first line lets editors that use the YAML language server (VS Code's YAML
+# extension, Neovim, Helix...) complete and check this file against the schema beside it.
+
+"""
+
+
+@dataclass(frozen=True)
+class Started:
+    routine: Path
+    schema: Path
+
+
+def default_path(name: str) -> Path:
+    return Path(f"{name}.yaml")
+
+
+def write_copy(name: str | None = None, path: Path | None = None, force: bool = False) -> Started:
+    """Write the built-in routine `name` to `path` (a file, or a folder for <name>.yaml)."""
+    name = name or routine.DEFAULT_ROUTINE
+    text = routine.builtin_text(name)
+    if path is None:
+        path = default_path(name)
+    elif path.is_dir():
+        path = path / default_path(name)
+    if path.exists() and not force:
+        raise InitError(
+            f"{path}: already exists; init never overwrites a routine you may have edited. "
+            "Choose another path, or add --force to replace it"
+        )
+    schema = path.parent / SCHEMA_FILE
+    header = HEADER.format(name=name, path=path, schema=SCHEMA_FILE)
+    _write(path, header + text)
+    _write(schema, json.dumps(routine_schema(), indent=1) + "\n")
+    return Started(path, schema)
+
+
+def _write(path: Path, text: str) -> None:
+    """Atomically: a temporary file beside the target, then a rename."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise InitError(f"cannot write {path}: {exc.strerror}. Choose a writable folder") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes files private; a routine is not
+        os.replace(tmp, path)
+    except BaseException as exc:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise InitError(f"cannot write {path}: {exc.strerror}. Choose a writable folder") from None
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

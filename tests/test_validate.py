@@ -1,0 +1,132 @@
+"""`validate`: every mistake in every file at once, each with its file, line and place."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+from click.testing import CliRunner
+from conftest import SMALL_ROUTINE
+
+from audioguide import validate
+from audioguide.cli import cli
+
+GOOD = """\
+title: T
+cues: {countdown: 3}
+exercises:
+  - name: Wall sit
+    sets: 2
+    rest: 15s
+    steps:
+      - hold: 20s
+        say: Hold.
+  - name: Calf raise
+    sides: [right, left]
+    steps:
+      - reps: 5
+        say: Rise on your {side} toes.
+        tempo: [{say: up, for: 2s}]
+"""
+
+# (what is wrong, the text's replacement, where it should be reported, what it should say)
+MISTAKES = [
+    (
+        "unknown key",
+        ("    rest: 15s", "    rest: 15s\n    purpse: Legs."),
+        "7: exercises[0].purpse",
+        "did you mean 'purpose'?",
+    ),
+    ("bad duration", ("hold: 20s", "hold: 20x"), "8: exercises[0].steps[0].hold", "must be a duration"),
+    ("zero count", ("sets: 2", "sets: 0"), "5: exercises[0].sets", "must be between 1 and 500"),
+    (
+        "words for a count",
+        ("reps: 5", "reps: five"),
+        "13: exercises[1].steps[0].reps",
+        "positive whole number",
+    ),
+    ("a countdown too long", ("countdown: 3", "countdown: 30"), "2: cues.countdown", "from 0 to 10"),
+    (
+        "one side",
+        ("sides: [right, left]", "sides: [right]"),
+        "11: exercises[1].sides",
+        "two or more different sides",
+    ),
+    (
+        "two exercises of one name",
+        ("name: Calf raise", "name: Wall sit"),
+        "10: exercises[1].name",
+        "names must differ",
+    ),
+    ("a placeholder that is not one", ("{side} toes", "{leg} toes"), "10: exercises[1]", "'{leg}'"),
+    (
+        "a step that is both",
+        ("      - hold: 20s\n", "      - hold: 20s\n        reps: 3\n"),
+        "8: exercises[0].steps[0]",
+        "both 'hold' and 'reps'",
+    ),
+    (
+        "reps without a tempo",
+        ("        tempo: [{say: up, for: 2s}]\n", ""),
+        "13: exercises[1].steps[0]",
+        "missing 'tempo'",
+    ),
+    ("a list where a mapping goes", ("cues: {countdown: 3}", "cues: [3]"), "2: cues", "must be a mapping"),
+    ("a key twice", ("    sets: 2\n", "    sets: 2\n    sets: 3\n"), "6: exercises[0].sets", "appears twice"),
+    ("broken YAML", ("title: T", "title: [T"), "", "not valid YAML"),
+    (
+        "a rest too short for its cues",
+        ("rest: 15s", "rest: 4s"),
+        "4: exercises[0]",
+        "rest between rounds is too short",
+    ),
+]
+
+
+@pytest.mark.parametrize(("what", "change", "where", "says"), MISTAKES, ids=[m[0] for m in MISTAKES])
+def test_each_kind_of_mistake_is_located(tmp_path, what, change, where, says):
+    old, new = change
+    assert old in GOOD
+    path = tmp_path / "r.yaml"
+    path.write_text(GOOD.replace(old, new, 1))
+    report = validate.check(path)
+    assert not report.ok, what
+    located = [p for p in report.problems if p.startswith(f"{path}:{where}")]
+    assert located and says in located[0], report.problems
+
+
+def test_a_good_file_is_ok_with_a_summary(tmp_path):
+    path = tmp_path / "r.yaml"
+    path.write_text(GOOD)
+    report = validate.check(path)
+    assert report.ok and report.summary.startswith("T, 2 exercises, about ")
+
+
+def test_cli_lists_every_problem_of_every_file_and_exits_1(tmp_path):
+    first, second = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    first.write_text(GOOD.replace("sets: 2", "sets: 0").replace("hold: 20s", "hold: 20x"))
+    second.write_text(textwrap.dedent(GOOD).replace("rest: 15s", "rest: 15s\n    purpse: Legs."))
+    result = CliRunner().invoke(cli, ["validate", str(first), str(SMALL_ROUTINE), str(second)])
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[:2] == [
+        f"{first}:5: exercises[0].sets: must be between 1 and 500, got 0",
+        f'{first}:8: exercises[0].steps[0].hold: must be a duration like 20s or 1m30s, got "20x"',
+    ]
+    assert lines[2].startswith(f"ok: {SMALL_ROUTINE}: Small test routine, 2 exercises")
+    assert lines[3] == f"{second}:7: exercises[0].purpse: unknown key; did you mean 'purpose'?"
+    assert lines[4] == (
+        "error: validate: 3 problems in 2 of 3 files. Fix each at the place listed above, then validate again"
+    )
+
+
+def test_cli_passes_good_files(tmp_path):
+    result = CliRunner().invoke(cli, ["validate", str(SMALL_ROUTINE)])
+    assert result.exit_code == 0 and result.output.startswith("ok: ")
+
+
+def test_a_missing_file_is_a_problem_too(tmp_path):
+    report = validate.check(tmp_path / "nope.yaml")
+    assert report.problems == (
+        f"{tmp_path / 'nope.yaml'}: no such file. Run `audioguide list` for built-in routines",
+    )
