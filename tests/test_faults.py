@@ -37,10 +37,6 @@ FAULTS = {
 }
 # The outcome "a clear error" must say what failed and what to do.
 CLEAR = ("Google", "--engine pico")
-# Decoding a truncated MP3 succeeds (into a shorter clip, which is then cached) until the
-# gtts engine checks that an answer's MP3 is whole; these cases then start to pass.
-PENDING = pytest.mark.xfail(reason="the gtts engine does not yet check that an MP3 is whole", strict=False)
-FAULT_CASES = [pytest.param(name, marks=PENDING) if name == "truncated MP3" else name for name in FAULTS]
 
 TINY = """
 title: Faults
@@ -96,7 +92,7 @@ def assert_nothing_bad_cached(tmp_path, google, good_clip) -> None:
     ]
 
 
-@pytest.mark.parametrize("fault", FAULT_CASES)
+@pytest.mark.parametrize("fault", list(FAULTS))
 def test_a_passing_fault_is_retried_or_clearly_reported(fault, google, short_timeouts, tmp_path, good_clip):
     google.plan = [FAULTS[fault]]  # the first request fails, the rest are answered
     try:
@@ -111,7 +107,7 @@ def test_a_passing_fault_is_retried_or_clearly_reported(fault, google, short_tim
     assert_nothing_bad_cached(tmp_path, google, good_clip)
 
 
-@pytest.mark.parametrize("fault", FAULT_CASES)
+@pytest.mark.parametrize("fault", list(FAULTS))
 def test_a_lasting_fault_is_a_clear_error_and_caches_nothing(fault, google, short_timeouts, tmp_path):
     google.default = FAULTS[fault]
     with pytest.raises(SpeechError) as caught:
@@ -122,7 +118,7 @@ def test_a_lasting_fault_is_a_clear_error_and_caches_nothing(fault, google, shor
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
 
 
-@pytest.mark.parametrize("fault", FAULT_CASES)
+@pytest.mark.parametrize("fault", list(FAULTS))
 def test_auto_falls_back_to_the_offline_voice(fault, google, short_timeouts, tmp_path, good_clip):
     google.plan = [Reply(), Reply()]  # the probe and the first phrase succeed...
     google.default = FAULTS[fault]  # ...then every answer has this fault

@@ -25,6 +25,7 @@ from pydub.exceptions import CouldntDecodeError
 
 from audioguide import ffmpeg
 from audioguide.errors import SpeechError
+from audioguide.speech import mp3
 from audioguide.speech.base import Engine, register
 
 if TYPE_CHECKING:
@@ -196,7 +197,13 @@ class GoogleEngine(Engine):
             raise SpeechError(_refusal(response.status_code))
         for line in response.iter_lines():
             if match := _AUDIO.search(line.decode("utf-8", "replace")):
-                return base64.b64decode(match[1])
+                audio = base64.b64decode(match[1])
+                if mp3.cut_off(audio):  # it would decode, into a clip missing its end
+                    raise _Retryable(
+                        "Google TTS's audio stopped part-way through. Probable cause: a broken "
+                        "connection; retry later or use --engine pico"
+                    )
+                return audio
         raise SpeechError(
             "Google TTS answered without audio. Probable cause: an unsupported language "
             f"'{self.lang}' or a changed Google API; use --engine pico"
