@@ -163,14 +163,14 @@ def _exercise(t: _Timeline, exercise: Exercise, level: str) -> None:
                 )
                 t.say(f"Round one of {words.number(sets)}.")
             t.say(_lead_in(first, side, other))
-            _pause(t, "Get into position.", cues.get_ready_ms, cues.countdown)
+            _pause(t, "Get into position.", cues.get_ready_ms, cues.countdown, "get_ready")
         else:
             t.say(fill(exercise.switch, side, other))
             if "{" in exercise.setup:
                 t.say(fill(exercise.setup, side, other))
             if "{" in first.say:
                 t.say(_lead_in(first, side, other))
-            _pause(t, None, cues.switch_pause_ms, cues.countdown)
+            _pause(t, None, cues.switch_pause_ms, cues.countdown, "switch_pause")
         for round_index in range(sets):
             if round_index:
                 _rest_between_rounds(t, exercise, round_index, sets, side, other)
@@ -185,14 +185,15 @@ def _lead_in(step: Hold | Reps | Say, side: str | None, other: str | None) -> st
     return fill(step.say, side, other)
 
 
-def _pause(t: _Timeline, head: str | None, length_ms: int, countdown: int) -> None:
-    """A timed pause that counts down into the next start."""
+def _pause(t: _Timeline, head: str | None, length_ms: int, countdown: int, setting: str) -> None:
+    """A timed pause that counts down into the next start; `setting` is its cue setting's name."""
     start = t.cursor
     head_end = t.speak_at(start, head, "instruction") if head else start
     if head_end + GAP_MS > start + length_ms - countdown * 1000:
+        spoken = f'"{head}" and ' if head else ""
         raise TimingError(
-            f"{t.where}: the {length_ms / 1000:g} s pause is too short for "
-            f'"{head}" and a countdown of {countdown}. Make it longer or lower the countdown'
+            f"{t.where}: the {length_ms / 1000:g} s pause (cues.{setting}) is too short for "
+            f"{spoken}a countdown of {countdown}. Make it longer or lower cues.countdown"
         )
     t.cursor = start + length_ms
     t.countdown(t.cursor, countdown)

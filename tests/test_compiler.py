@@ -141,3 +141,15 @@ def test_tones_have_their_length(small_routine):
     script = compile_routine(small_routine)
     assert {e.duration_ms for e in script.events if e.kind == TONE} == {TONE_MS}
     assert GAP_MS > 0
+
+
+def test_a_pause_too_short_for_its_countdown_names_the_setting(small_routine):
+    cues = replace(small_routine.exercises[1].cues, countdown=4, get_ready_ms=10_000)
+    calf = replace(small_routine.exercises[1], cues=cues)
+    broken = replace(small_routine, exercises=(small_routine.exercises[0], calf))
+    with pytest.raises(TimingError) as caught:
+        compile_routine(broken)
+    assert str(caught.value) == (
+        "exercise 2 (Calf raise): the 4 s pause (cues.switch_pause) is too short for a countdown of 4. "
+        "Make it longer or lower cues.countdown"
+    )
