@@ -68,7 +68,7 @@ class Boundary(click.Group):
 
 @click.group(
     cls=Boundary,
-    epilog="Exit status: 0 ok, 1 error (explained), 2 usage, 130 interrupted. 143 terminated (SIGTERM).",
+    epilog="Exit status: 0 ok, 1 error (explained), 2 usage, 130 interrupted, 143 terminated (SIGTERM).",
 )
 @click.version_option(__version__, prog_name="audioguide")
 def cli() -> None:
@@ -152,22 +152,26 @@ def build_command(
     dry_run,
     output,
     bitrate,
+    sample_rate,
+    stereo,
+    split,
+    cover,
     cache_dir,
-    **out,
+    **changes,
 ) -> None:
     """Build ROUTINE (a YAML file or a built-in name) into an MP3 with sidecars.
 
     Overrides change the routine for this build without editing it; the track's name
     and title then say what changed.
     """
-    custom = customized(routine_spec, out)
+    custom = customized(routine_spec, changes)
     loaded = custom.routine
     engine_options = {"tld": tld, "slow": slow} if engine in ("gtts", speech.AUTO) else {}
     engine_options.update({"voice": voice} if voice else {}, **({"speed": speed} if speed != 1.0 else {}))
     options = BuildOptions(
         level=level, engine=engine, lang=lang, output=output, bitrate=bitrate, cache_dir=cache_dir,
         engine_options=engine_options, jobs=jobs, custom=custom.description,
-        rate=out["sample_rate"], channels=2 if out["stereo"] else 1, split=out["split"], cover=out["cover"],
+        rate=sample_rate, channels=2 if stereo else 1, split=split, cover=cover,
     )  # fmt: skip
     if dry_run:
         show_plan(plan(loaded, options))
