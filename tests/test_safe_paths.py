@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
+import audioguide
 from audioguide import routine
 from audioguide.build import BuildOptions, build, output_path
 from audioguide.errors import RoutineError
 from audioguide.routine import Exercise, Hold, Routine, slugify
 
-PACKAGE = Path(routine.__file__).parent
+PACKAGE = Path(audioguide.__file__).parent
 FILE_NAME_BYTES = 255  # the common file-system limit on one name
 
 HOSTILE_TITLES = {

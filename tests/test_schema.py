@@ -13,6 +13,7 @@ from test_docs import ROOT, code_blocks
 
 from audioguide import routine
 from audioguide.cli import cli
+from audioguide.errors import RoutineError
 from audioguide.schema import routine_schema
 
 
@@ -67,7 +68,7 @@ def test_rejects_broken_routines(validator, place, value):
     else:
         node[int(last) if last.isdigit() else last] = value
     assert list(validator.iter_errors(document)), place
-    with pytest.raises(routine.RoutineError):  # the loader rejects the same document
+    with pytest.raises(RoutineError):  # the loader rejects the same document
         routine.loads(yaml.safe_dump(document))
 
 
