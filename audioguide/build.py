@@ -140,6 +140,7 @@ def build(
         level=options.level,
         year=str(date.today().year),
         cover=options.cover or (Path(routine.cover) if routine.cover else None),
+        custom=options.custom,
     )
     pcm = _counted(render.pcm_chunks(script, voice.clip, options.rate), script, options.rate, progress)
     finding_ffmpeg.join()

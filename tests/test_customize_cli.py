@@ -72,6 +72,9 @@ def test_a_customized_track_says_so_in_its_name_and_title(run, fake_engine, tmp_
     assert tags["TIT2"].text == ["Small test routine (hard; calf-raise reps 6)"]
     assert tags["TALB"].text == ["Small test routine (hard)"], "the album groups a level's versions"
     assert ID3(tmp_path / names[1])["TIT2"].text == ["Small test routine"]
+    assert tags.getall("COMM")[0].text == ["level hard; engine fake; voice en; changed: calf-raise reps 6"]
+    timeline = json.loads((tmp_path / names[0]).with_suffix(".timeline.json").read_text())
+    assert timeline["changed"] == "calf-raise reps 6"
 
 
 def test_a_long_customization_is_named_by_a_digest(run, fake_engine, tmp_path):

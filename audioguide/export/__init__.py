@@ -44,10 +44,12 @@ class TrackInfo:
     level: str
     year: str = ""
     cover: Path | None = None  # a picture to embed; None: one generated from the album title
+    custom: str = ""  # what command-line overrides changed, e.g. "heel-raises reps 16"
 
     @property
     def settings(self) -> str:
-        return f"level {self.level}; engine {self.engine}; voice {self.voice}"
+        changed = f"; changed: {self.custom}" if self.custom else ""
+        return f"level {self.level}; engine {self.engine}; voice {self.voice}{changed}"
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,7 @@ def write_track(
     with staged(mp3) as stage:
         tags = TrackTags(info.title, info.album, info.settings, info.year)
         lyrics = _write_one(stage, script, pcm, mp3, tags, picture, audio)
-        stage.write_text(timeline, text.timeline_json(script, info.engine, info.voice))
+        stage.write_text(timeline, text.timeline_json(script, info.engine, info.voice, info.custom))
         stage.write_text(cues, script.to_text())
     return Written(mp3, timeline, cues, tracks=(mp3,), lyrics=lyrics)
 
@@ -115,7 +117,7 @@ def write_split(
             text.PlaylistEntry(t.name, p.title, p.duration_ms) for t, p in zip(tracks, pieces, strict=True)
         ]
         stage.write_text(playlist, text.m3u8(info.album, entries))
-        stage.write_text(timeline, text.timeline_json(script, info.engine, info.voice))
+        stage.write_text(timeline, text.timeline_json(script, info.engine, info.voice, info.custom))
         stage.write_text(cues, script.to_text())
     _remove_stale(folder, previous, {t.name for t in tracks})
     return Written(tracks[0], timeline, cues, tuple(tracks), tuple(lyrics), playlist)

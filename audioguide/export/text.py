@@ -38,8 +38,8 @@ def lines(script: CueScript) -> tuple[Line, ...]:
     return tuple(Line(e.start_ms, e.end_ms, e.text) for e in script.events if e.kind == SPEECH)
 
 
-def timeline_json(script: CueScript, engine: str, voice: str) -> str:
-    data: dict[str, Any] = {**script.to_json(), "engine": engine, "voice": voice}
+def timeline_json(script: CueScript, engine: str, voice: str, custom: str = "") -> str:
+    data: dict[str, Any] = {**script.to_json(), "engine": engine, "voice": voice, "changed": custom}
     return json.dumps(data, indent=1) + "\n"
 
 
