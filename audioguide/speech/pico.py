@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -14,6 +15,7 @@ from audioguide.speech.base import Engine, register
 
 PICO_RATE = 16_000
 PERCENT = 100  # Pico's <speed level> is a percentage of its normal speed
+LEGACY_DATA_DIR = "languages"  # ttspico's setup.py data_files target
 
 
 @cache
@@ -29,7 +31,15 @@ def language_dir() -> Path | None:
         return None
     for file in dist.files or ():
         if file.name.endswith("_ta.bin"):
-            return Path(str(dist.locate_file(file))).resolve().parent
+            installed = Path(str(dist.locate_file(file))).resolve()
+            if installed.is_file():
+                return installed.parent
+            # An older pip without the `wheel` package installs with `setup.py install`,
+            # whose file list names the sources (picopi/pico/lang/...); setup.py puts the
+            # files themselves in its data_files folder under the prefix.
+            legacy = Path(sys.prefix) / LEGACY_DATA_DIR / file.name
+            if legacy.is_file():
+                return legacy.parent
     return None
 
 
