@@ -114,7 +114,6 @@ class EngineInfo:
     languages: tuple[str, ...]
     voices: tuple[str, ...]  # named voices, where the engine has them
     speed: bool  # accepts --rate
-    offline_choice: bool  # part of auto's offline fallback
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -144,7 +143,6 @@ def catalog() -> tuple[EngineInfo, ...]:
                 languages=cls.language_list() if reason is None else (),
                 voices=voices,
                 speed=cls.supports_speed,
-                offline_choice=name in OFFLINE_ORDER,
             )
         )
     return tuple(found)

@@ -33,10 +33,6 @@ class Voice:
         self.synthesized = 0  # phrases this voice had to synthesize
         self._clips: dict[str, AudioSegment] = {}
 
-    @property
-    def label(self) -> str:
-        return f"{self.engine.name} ({self.engine.voice_id})"
-
     def key(self, text: str) -> str:
         return self.cache.key(self.engine.name, self.engine.voice_id, prepare(text))
 
