@@ -90,7 +90,8 @@ def render_pcm(pcm: Path, cache: Path, reps: list[str]) -> None:
     """(A helper process.) Write the track's PCM exactly as a build streams it; print ffmpeg's argv."""
     from unittest import mock
 
-    from audioguide import overrides, render, speech
+    from audioguide import render, speech
+    from audioguide.authoring import overrides
     from audioguide.build import lay_out
     from audioguide.export.encode import DEFAULT_RATE, AudioFormat, encode
 

@@ -10,8 +10,8 @@ from conftest import SMALL_ROUTINE
 from mutagen.id3 import ID3
 
 from audioguide import routine
+from audioguide.authoring.starter import SCHEMA_FILE
 from audioguide.cli import cli
-from audioguide.starter import SCHEMA_FILE
 
 
 @pytest.fixture

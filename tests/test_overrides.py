@@ -7,7 +7,8 @@ from dataclasses import replace
 import pytest
 from conftest import SMALL_ROUTINE
 
-from audioguide import overrides, routine
+from audioguide import routine
+from audioguide.authoring import overrides
 from audioguide.compiler import compile_routine
 from audioguide.errors import OverrideError
 from audioguide.routine import Count, Routine

@@ -12,9 +12,9 @@ from conftest import SMALL_ROUTINE
 from test_docs import ROOT, code_blocks
 
 from audioguide import routine
+from audioguide.authoring.schema import routine_schema
 from audioguide.cli import cli
 from audioguide.errors import RoutineError
-from audioguide.schema import routine_schema
 
 
 @pytest.fixture(scope="module")

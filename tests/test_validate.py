@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import SMALL_ROUTINE
 
-from audioguide import validate
+from audioguide.authoring import validate
 from audioguide.cli import cli
 
 GOOD = """\

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from audioguide import routine
+from audioguide.authoring.schema import routine_schema
 from audioguide.errors import InitError
-from audioguide.schema import routine_schema
 
 SCHEMA_FILE = "audioguide-routine.schema.json"
 

@@ -1,6 +1,6 @@
 """Commands about voices and the phrase cache: `voices`, `voices download`, `cache ...`.
 
-Kept apart from cli.py so that the pipeline commands stay short; they join the same
+They join the pipeline commands in the same
 group, behind the same error boundary.
 """
 
@@ -136,3 +136,6 @@ def _size(n: int) -> str:
         if n >= scale:
             return f"{n / scale:.1f} {unit}"
     return f"{n} bytes"
+
+
+COMMANDS = (voices_command, cache_command)

@@ -1,79 +1,23 @@
-"""The command line: parse options, call the library, turn its errors into messages.
-
-Exit status: 0 success, 1 a problem the message explains (bad routine, engine failure,
-unwritable output), 2 a usage mistake (unknown option), 130 interrupted by Ctrl-C (SIGINT),
-143 stopped by SIGTERM. These stay stable: scripts may rely on them.
-"""
+"""The pipeline's commands: `build`, `script` and `list`."""
 
 from __future__ import annotations
 
 import json
-import signal
 import sys
 from pathlib import Path
 
 import click
 
-from audioguide import __version__, routine, speech
+from audioguide import routine, speech
 from audioguide.build import BuildOptions, build
-from audioguide.cli_custom import COMMANDS, customized, override_options
-from audioguide.cli_speech import cache_command, show_plan, voices_command
+from audioguide.cli.custom import customized, override_options
+from audioguide.cli.speech import show_plan
 from audioguide.compiler import compile_routine
 from audioguide.cues import clock
 from audioguide.dryrun import plan
-from audioguide.errors import AudioguideError, RoutineError
 from audioguide.estimates import estimate
 from audioguide.export import DEFAULT_BITRATE, DEFAULT_RATE
 from audioguide.routine import DEFAULT_LEVEL, LEVELS
-
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
-EXIT_TERMINATED = 143  # 128 + SIGTERM
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised where the program is, so that it leaves the way Ctrl-C does."""
-
-
-def _on_sigterm(signum: int, frame: object) -> None:
-    raise Terminated
-
-
-class UserError(click.ClickException):
-    """An error for the person at the terminal: `error: <what>: <why>. <fix>`, exit 1."""
-
-    def show(self, file=None) -> None:
-        click.echo(f"error: {self.message}", err=True)
-
-
-def _message(exc: AudioguideError) -> str:
-    if isinstance(exc, RoutineError) and len(exc.problems) > 1:
-        return f"{len(exc.problems)} problems in the routine:\n  " + "\n  ".join(exc.problems)
-    return str(exc)
-
-
-class Boundary(click.Group):
-    """The one place where library errors and Ctrl-C become messages and exit codes."""
-
-    def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except AudioguideError as exc:
-            raise UserError(_message(exc)) from None
-        except KeyboardInterrupt as exc:
-            # Temporary files were removed on the way out; finished files were never touched.
-            stopped = isinstance(exc, Terminated)
-            click.echo(f"{'terminated' if stopped else 'interrupted'}: no partial files were left", err=True)
-            raise click.exceptions.Exit(EXIT_TERMINATED if stopped else EXIT_INTERRUPTED) from None
-
-
-@click.group(
-    cls=Boundary,
-    epilog="Exit status: 0 ok, 1 error (explained), 2 usage, 130 interrupted, 143 terminated (SIGTERM).",
-)
-@click.version_option(__version__, prog_name="audioguide")
-def cli() -> None:
-    """Turn exercise routines into narrated, exactly timed MP3 workout tracks."""
-
 
 ROUTINE_ARG = click.argument("routine_spec", metavar="[ROUTINE]", required=False)
 LEVEL_OPTION = click.option(
@@ -82,7 +26,7 @@ LEVEL_OPTION = click.option(
 )  # fmt: skip
 
 
-@cli.command("build")
+@click.command("build")
 @ROUTINE_ARG
 @LEVEL_OPTION
 @click.option(
@@ -191,7 +135,7 @@ def build_command(
     click.echo(f"Sidecars: {written.timeline}, {written.cues}, and .lrc and .vtt lyrics beside each track")
 
 
-@cli.command("script")
+@click.command("script")
 @ROUTINE_ARG
 @LEVEL_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print the cue script and estimated lengths as JSON.")
@@ -209,7 +153,7 @@ def script_command(routine_spec, level, as_json, **changes) -> None:
         click.echo(f"warning: {warning}", err=True)
 
 
-@cli.command("list")
+@click.command("list")
 def list_command() -> None:
     """List the built-in routines with their estimated length at each level."""
     for name in routine.builtin_names():
@@ -218,12 +162,6 @@ def list_command() -> None:
             f"{level} {clock(compile_routine(loaded, level).duration_ms)}" for level in LEVELS
         )
         click.echo(f"{name}: {loaded.title}, {len(loaded.exercises)} exercises ({lengths})")
-
-
-cli.add_command(voices_command)
-cli.add_command(cache_command)
-for _command in COMMANDS:
-    cli.add_command(_command)
 
 
 class _Progress:
@@ -252,6 +190,4 @@ class _Progress:
         click.echo(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", err=True, nl=False)
 
 
-def main() -> None:
-    signal.signal(signal.SIGTERM, _on_sigterm)
-    cli(prog_name="audioguide")
+COMMANDS = (build_command, script_command, list_command)

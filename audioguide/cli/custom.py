@@ -1,6 +1,6 @@
 """Commands for customizing routines: overrides for build and script, init, validate and schema.
 
-Kept beside cli.py so the main command file stays small; cli.py registers these commands
+The cli package registers these commands
 on its group, whose error boundary turns library errors into messages.
 """
 
@@ -12,9 +12,9 @@ from pathlib import Path
 
 import click
 
-from audioguide import overrides, starter, validate
+from audioguide.authoring import overrides, starter, validate
+from audioguide.authoring.schema import routine_schema
 from audioguide.errors import RoutineError
-from audioguide.schema import routine_schema
 
 OVERRIDE_HELP = {
     overrides.REPS: "Reps of EXERCISE's rep steps (or step STEP, from 1), e.g. heel-raises=12.",

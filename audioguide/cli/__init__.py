@@ -1,0 +1,76 @@
+"""The command line: one module per command group; here the group, its error boundary and main.
+
+Parse options, call the library, turn its errors into messages.
+
+Exit status: 0 success, 1 a problem the message explains (bad routine, engine failure,
+unwritable output), 2 a usage mistake (unknown option), 130 interrupted by Ctrl-C (SIGINT),
+143 stopped by SIGTERM. These stay stable: scripts may rely on them.
+"""
+
+from __future__ import annotations
+
+import signal
+
+import click
+
+from audioguide import __version__
+from audioguide.cli import custom, pipeline
+from audioguide.cli import speech as speech_commands
+from audioguide.errors import AudioguideError, RoutineError
+
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+EXIT_TERMINATED = 143  # 128 + SIGTERM
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is, so that it leaves the way Ctrl-C does."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+class UserError(click.ClickException):
+    """An error for the person at the terminal: `error: <what>: <why>. <fix>`, exit 1."""
+
+    def show(self, file=None) -> None:
+        click.echo(f"error: {self.message}", err=True)
+
+
+def _message(exc: AudioguideError) -> str:
+    if isinstance(exc, RoutineError) and len(exc.problems) > 1:
+        return f"{len(exc.problems)} problems in the routine:\n  " + "\n  ".join(exc.problems)
+    return str(exc)
+
+
+class Boundary(click.Group):
+    """The one place where library errors and Ctrl-C become messages and exit codes."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except AudioguideError as exc:
+            raise UserError(_message(exc)) from None
+        except KeyboardInterrupt as exc:
+            # Temporary files were removed on the way out; finished files were never touched.
+            stopped = isinstance(exc, Terminated)
+            click.echo(f"{'terminated' if stopped else 'interrupted'}: no partial files were left", err=True)
+            raise click.exceptions.Exit(EXIT_TERMINATED if stopped else EXIT_INTERRUPTED) from None
+
+
+@click.group(
+    cls=Boundary,
+    epilog="Exit status: 0 ok, 1 error (explained), 2 usage, 130 interrupted, 143 terminated (SIGTERM).",
+)
+@click.version_option(__version__, prog_name="audioguide")
+def cli() -> None:
+    """Turn exercise routines into narrated, exactly timed MP3 workout tracks."""
+
+
+for _command in (*pipeline.COMMANDS, *speech_commands.COMMANDS, *custom.COMMANDS):
+    cli.add_command(_command)
+
+
+def main() -> None:
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    cli(prog_name="audioguide")
