@@ -18,9 +18,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from audioguide import words
 from audioguide.cues import SPEECH, TONE, Chapter, CueScript, Event
 from audioguide.errors import TimingError
+from audioguide.phrases import Phrasebook, phrasebook
 from audioguide.routine import DEFAULT_LEVEL, MAX_TRACK_MS, Exercise, Hold, Reps, Routine, Say, fill
 
 DurationOf = Callable[[str], int]
@@ -55,6 +55,7 @@ class _Cue:
 @dataclass
 class _Timeline:
     duration_of: DurationOf
+    book: Phrasebook
     cues: list[_Cue] = field(default_factory=list)
     chapters: list[tuple[str, int]] = field(default_factory=list)
     cursor: int = 0  # where the next phrase in sequence may start
@@ -91,7 +92,7 @@ class _Timeline:
     def countdown(self, end: int, count: int) -> None:
         """ "Three, two, one" with each word starting k seconds before `end`."""
         for k in range(count, 0, -1):
-            self.speak_at(end - k * 1000, words.number(k), "countdown")
+            self.speak_at(end - k * 1000, self.book.words("countdown", n=k), "countdown")
 
 
 def compile_routine(
@@ -119,24 +120,27 @@ def _minutes(duration_ms: int) -> int:
 
 
 def _compile(routine: Routine, level: str, duration_of: DurationOf, minutes: int) -> CueScript:
-    t = _Timeline(duration_of)
+    book = phrasebook()
+    t = _Timeline(duration_of, book)
     t.chapter("Introduction")
     count = len(routine.exercises)
-    t.say(f"{routine.title}.", routine.intro)
+    t.say(book.say("title", title=routine.title), routine.intro)
     t.say(
-        f"{words.plural(count, 'exercise').capitalize()}, about {words.plural(minutes, 'minute')}.",
+        book.say(
+            "length", exercises=book.words("exercises", n=count), minutes=book.words("minutes", n=minutes)
+        ),
         role=LENGTH_ROLE,
     )
     for index, exercise in enumerate(routine.exercises):
         t.chapter(exercise.name)
         t.where = f"exercise {index + 1} ({exercise.name})"
-        t.say(f"Exercise {words.number(index + 1)} of {words.number(count)}: {exercise.name}.")
+        t.say(book.say("exercise", n=index + 1, total=count, name=exercise.name))
         _exercise(t, exercise, level)
         if index + 1 < count:
             _rest_before_next(t, routine, exercise, routine.exercises[index + 1])
     t.chapter("Finish")
     t.where = "finish"
-    t.say(routine.outro or "That's the end of the routine. Well done.")
+    t.say(routine.outro or book.say("outro"))
     events, warnings = _check_overlaps(t.cues)
     duration = max(t.cursor, events[-1].end_ms if events else 0) + TAIL_MS
     starts = [start for _, start in t.chapters] + [duration]
@@ -146,26 +150,25 @@ def _compile(routine: Routine, level: str, duration_of: DurationOf, minutes: int
 
 def _exercise(t: _Timeline, exercise: Exercise, level: str) -> None:
     cues = exercise.cues
+    book = t.book
     sets = exercise.sets.at(level)
     sides = exercise.sides or (None,)
     t.say(exercise.purpose)
     if exercise.equipment:
-        t.say(f"You will need {words.join(exercise.equipment)}.")
+        t.say(book.say("equipment", items=book.join(exercise.equipment)))
     for side_index, side in enumerate(sides):
         other = sides[(side_index + 1) % len(sides)] if exercise.sides else None
         first = exercise.steps[0]
         if side_index == 0:
             t.say(fill(exercise.setup, side, other))
             if sets > 1:
-                t.say(
-                    f"{words.plural(sets, 'round').capitalize()}, with "
-                    f"{words.duration(exercise.rest_ms)} rest between them."
-                )
-                t.say(f"Round one of {words.number(sets)}.")
+                rounds = book.words("rounds_count", n=sets)
+                t.say(book.say("rounds", rounds=rounds, rest=book.duration(exercise.rest_ms)))
+                t.say(book.say("round", n=1, total=sets))
             t.say(_lead_in(first, side, other))
-            _pause(t, "Get into position.", cues.get_ready_ms, cues.countdown, "get_ready")
+            _pause(t, book.say("get_ready"), cues.get_ready_ms, cues.countdown, "get_ready")
         else:
-            t.say(fill(exercise.switch, side, other))
+            t.say(fill(exercise.switch, side, other) or book.say("switch", side=side))
             if "{" in exercise.setup:
                 t.say(fill(exercise.setup, side, other))
             if "{" in first.say:
@@ -183,6 +186,10 @@ def _exercise(t: _Timeline, exercise: Exercise, level: str) -> None:
 
 def _lead_in(step: Hold | Reps | Say, side: str | None, other: str | None) -> str:
     return fill(step.say, side, other)
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _pause(t: _Timeline, head: str | None, length_ms: int, countdown: int, setting: str) -> None:
@@ -219,7 +226,7 @@ def _hold(t: _Timeline, duration_ms: int, exercise: Exercise) -> None:
     start = t.cursor
     t.tone_at(start, "start")
     if exercise.cues.halfway and duration_ms >= HALFWAY_MIN_MS:
-        t.speak_at(start + duration_ms // 2, "Halfway.", "halfway", optional=True)
+        t.speak_at(start + duration_ms // 2, t.book.say("halfway"), "halfway", optional=True)
     usable = [k for k in range(exercise.cues.countdown, 0, -1) if k * 1000 < duration_ms]
     t.countdown(start + duration_ms, len(usable))
     t.cursor = start + duration_ms
@@ -233,10 +240,10 @@ def _reps(t: _Timeline, step: Reps, level: str, side: str | None, other: str | N
         for phase_index, phase in enumerate(step.tempo):
             cue = fill(phase.say, side, other)
             if phase_index == 0:
-                label = "Last one" if rep + 1 == count and count > 1 else words.number(rep + 1)
-                t.speak_at(at, f"{label.capitalize()}. {cue.capitalize()}.", "rep")
+                label = t.book.words("last_one") if rep + 1 == count and count > 1 else rep + 1
+                t.speak_at(at, t.book.say("rep", count=label, cue=_capital(cue)), "rep")
             else:
-                t.speak_at(at, f"{cue.capitalize()}.", "phase")
+                t.speak_at(at, t.book.say("phase", cue=cue), "phase")
             at += phase.duration_ms
     t.cursor = start + count * step.rep_ms
 
@@ -246,8 +253,8 @@ def _rest_between_rounds(
 ) -> None:
     """Exactly the rest's length from the last end tone to the next round's start."""
     end = t.work_end + exercise.rest_ms
-    head_end = t.speak_at(t.cursor, f"Rest for {words.duration(exercise.rest_ms)}.", "rest")
-    announce = [f"Round {words.number(round_index + 1)} of {words.number(sets)}."]
+    head_end = t.speak_at(t.cursor, t.book.say("rest", duration=t.book.duration(exercise.rest_ms)), "rest")
+    announce = [t.book.say("round", n=round_index + 1, total=sets)]
     announce.append(_lead_in(exercise.steps[0], side, other))
     countdown = exercise.cues.countdown
     spoken = sum(t.duration_of(text) + GAP_MS for text in announce)
@@ -265,9 +272,12 @@ def _rest_between_rounds(
 def _rest_before_next(t: _Timeline, routine: Routine, done: Exercise, upcoming: Exercise) -> None:
     """A rest that names what comes next and what to fetch for it."""
     rest_ms = done.rest_after_ms or routine.rest_between_ms
-    t.say(f"Rest for {words.duration(rest_ms)}.", f"Next up: {upcoming.name}.", role="rest")
+    book = t.book
+    t.say(
+        book.say("rest", duration=book.duration(rest_ms)), book.say("next", name=upcoming.name), role="rest"
+    )
     if upcoming.equipment:
-        t.say(f"Fetch {words.join(upcoming.equipment)}.", role="rest")
+        t.say(book.say("fetch", items=book.join(upcoming.equipment)), role="rest")
     t.cursor = max(t.cursor, t.work_end + rest_ms)
 
 

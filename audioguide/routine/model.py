@@ -104,7 +104,7 @@ class Exercise:
     equipment: tuple[str, ...] = ()
     setup: str = ""
     sides: tuple[str, ...] = ()
-    switch: str = "Switch to your {side} side."
+    switch: str = ""  # the cue between sides; empty: the phrasebook's
     sets: Count = Count.fixed(1)
     rest_ms: int = 15_000  # between sets
     rest_after_ms: int | None = None  # before the next exercise; None: the routine's
