@@ -84,3 +84,20 @@ def estimate(routine: Routine, level: str = DEFAULT_LEVEL, duration_of: Duration
             )
         )
     return Estimate(script, tuple(parts))
+
+
+# --- counts and lengths as messages say them --------------------------------------------
+
+SECONDS_SHOWN_BELOW_MS = 60_000  # a length under a minute is given in seconds, never "0 min"
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """A count that agrees with its number: `1 phrase`, `0 phrases`, `2 phrases`."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
+def rough_length(ms: int) -> str:
+    """A length to the nearest minute, or second under a minute: `19 min`, `45 s`."""
+    if ms < SECONDS_SHOWN_BELOW_MS:
+        return f"{max(1, round(ms / 1000))} s"
+    return f"{round(ms / 60_000)} min"

@@ -16,6 +16,7 @@ import yaml
 from audioguide import routine
 from audioguide.compiler import compile_routine
 from audioguide.errors import RoutineError, TimingError
+from audioguide.estimates import counted, rough_length
 from audioguide.routine import LEVELS
 
 _WHERE = re.compile(r"^exercise (\d+) \(.*?\): ")
@@ -49,9 +50,9 @@ def check(path: str | Path) -> Report:
         except TimingError as exc:
             by_message.setdefault(str(exc), []).append(level)
     problems = tuple(_locate_timing(text, path, message, levels) for message, levels in by_message.items())
-    summary = f"{loaded.title}, {len(loaded.exercises)} exercises"
+    summary = f"{loaded.title}, {counted(len(loaded.exercises), 'exercise')}"
     if lengths:
-        summary += f", about {round(max(lengths) / 60_000)} min at most"
+        summary += f", about {rough_length(max(lengths))} at most"
     return Report(path, problems, summary)
 
 

@@ -12,9 +12,11 @@ from pathlib import Path
 
 import click
 
+from audioguide import routine
 from audioguide.authoring import overrides, starter, validate
 from audioguide.authoring.schema import routine_schema
 from audioguide.errors import RoutineError
+from audioguide.estimates import counted
 
 OVERRIDE_HELP = {
     overrides.REPS: "Reps of EXERCISE's rep steps (or step STEP, from 1), e.g. heel-raises=12.",
@@ -51,7 +53,15 @@ def customized(spec: str | None, options: dict[str, object]) -> overrides.Custom
     asked = {
         key.removeprefix("override_"): value for key, value in options.items() if key.startswith("override_")
     }
-    return overrides.resolve(spec, overrides.from_options(asked))
+    return overrides.resolve(builtin_name(spec), overrides.from_options(asked))
+
+
+def builtin_name(spec: str | None) -> str | None:
+    """A built-in routine's name as installed, whatever its case (`Feet-And-Back`); else `spec`."""
+    if spec is None or routine.is_file_spec(spec):
+        return spec
+    names = {name.casefold(): name for name in routine.builtin_names()}
+    return names.get(spec.casefold(), spec)
 
 
 @click.command("init")
@@ -60,7 +70,7 @@ def customized(spec: str | None, options: dict[str, object]) -> overrides.Custom
 @click.option("--force", is_flag=True, help="Replace PATH if it exists.")
 def init_command(name: str | None, path: Path | None, force: bool) -> None:
     """Write an editable copy of built-in ROUTINE to PATH (default: ./<routine>.yaml)."""
-    started = starter.write_copy(name, path, force)
+    started = starter.write_copy(builtin_name(name), path, force)
     click.echo(f"Wrote {started.routine} and, for your editor, {started.schema}.")
     click.echo(f"Edit it, then run: audioguide build {started.routine}")
 
@@ -77,12 +87,10 @@ def validate_command(files: tuple[Path, ...]) -> None:
             click.echo(problem)
     bad = [report for report in reports if not report.ok]
     if bad:
-        count = sum(len(report.problems) for report in bad)
+        problems = counted(sum(len(report.problems) for report in bad), "problem")
+        where = str(bad[0].path) if len(reports) == 1 else f"{len(bad)} of {counted(len(reports), 'file')}"
         raise RoutineError(
-            [
-                f"validate: {count} problem{'s' if count > 1 else ''} in {len(bad)} of {len(reports)} "
-                "files. Fix each at the place listed above, then validate again"
-            ]
+            [f"validate: {problems} in {where}. Fix each at the place listed above, then validate again"]
         )
 
 

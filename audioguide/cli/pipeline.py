@@ -15,13 +15,13 @@ from audioguide.cli.speech import show_plan
 from audioguide.compiler import compile_routine
 from audioguide.cues import clock
 from audioguide.dryrun import plan
-from audioguide.estimates import estimate
+from audioguide.estimates import counted, estimate
 from audioguide.export import DEFAULT_BITRATE, DEFAULT_RATE
 from audioguide.routine import DEFAULT_LEVEL, LEVELS
 
 ROUTINE_ARG = click.argument("routine_spec", metavar="[ROUTINE]", required=False)
 LEVEL_OPTION = click.option(
-    "--level", type=click.Choice(LEVELS), default=DEFAULT_LEVEL, show_default=True,
+    "--level", type=click.Choice(LEVELS, case_sensitive=False), default=DEFAULT_LEVEL, show_default=True,
     help="Where a routine gives a range (10-20 reps), easy takes the low end, hard the high.",
 )  # fmt: skip
 
@@ -33,6 +33,7 @@ LEVEL_OPTION = click.option(
     "--engine",
     default=speech.AUTO,
     show_default=True,
+    callback=lambda ctx, param, value: _engine_name(value),
     help="Speech engine: auto (Google if reachable, else offline pico or espeak), gtts, pico, espeak, piper.",
 )
 @click.option("--lang", help="Language, e.g. en, en-GB, de, es. Default: the engine's English.")
@@ -126,11 +127,12 @@ def build_command(
         click.echo(f"warning: {warning}", err=True)
     cached = result.phrases - result.synthesized
     written = result.written
-    what = f"{len(written.tracks)} tracks and {written.playlist}" if written.playlist else written.mp3
+    tracks = counted(len(written.tracks), "track")
+    what = f"{tracks} and {written.playlist}" if written.playlist else written.mp3
     click.echo(
         f"Wrote {what} ({clock(result.script.duration_ms)}, level {level}) "
         f"with voice {result.engine} ({result.voice}): "
-        f"{result.synthesized} phrases synthesized, {cached} from cache."
+        f"{counted(result.synthesized, 'phrase')} synthesized, {cached} from cache."
     )
     click.echo(f"Sidecars: {written.timeline}, {written.cues}, and .lrc and .vtt lyrics beside each track")
 
@@ -161,7 +163,13 @@ def list_command() -> None:
         lengths = ", ".join(
             f"{level} {clock(compile_routine(loaded, level).duration_ms)}" for level in LEVELS
         )
-        click.echo(f"{name}: {loaded.title}, {len(loaded.exercises)} exercises ({lengths})")
+        click.echo(f"{name}: {loaded.title}, {counted(len(loaded.exercises), 'exercise')} ({lengths})")
+
+
+def _engine_name(name: str) -> str:
+    """An engine's name as registered, whatever its case (`Pico` -> `pico`); unknown names pass on."""
+    known = {known.casefold(): known for known in (speech.AUTO, *speech.ENGINES)}
+    return known.get(name.casefold(), name)
 
 
 class _Progress:

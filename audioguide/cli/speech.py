@@ -13,6 +13,7 @@ import click
 
 from audioguide import speech
 from audioguide.dryrun import Plan
+from audioguide.estimates import counted
 from audioguide.speech import piper
 from audioguide.speech.cache import parse_age, parse_size
 
@@ -90,9 +91,9 @@ def cache_info(cache_dir: Path | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(info.to_json(), indent=1))
         return
-    click.echo(f"{info.root}: {info.entries} phrases, {_size(info.size_bytes)}")
+    click.echo(f"{info.root}: {counted(info.entries, 'phrase')}, {_size(info.size_bytes)}")
     for engine, count in sorted(info.entries_by_engine.items()):
-        click.echo(f"  {engine}: {count} phrases, {_size(info.bytes_by_engine[engine])}")
+        click.echo(f"  {engine}: {counted(count, 'phrase')}, {_size(info.bytes_by_engine[engine])}")
 
 
 @cache_command.command("prune")
@@ -106,7 +107,7 @@ def cache_prune(cache_dir: Path | None, older_than: float | None, max_size: int 
     if older_than is None and max_size is None:
         raise click.UsageError("give --older-than, --max-size or both")
     pruned = speech.PhraseCache(cache_dir).prune(older_than, max_size)
-    click.echo(f"Removed {pruned.removed} phrases, {_size(pruned.freed_bytes)}.")
+    click.echo(f"Removed {counted(pruned.removed, 'phrase')}, {_size(pruned.freed_bytes)}.")
 
 
 @cache_command.command("clear")
@@ -114,12 +115,12 @@ def cache_prune(cache_dir: Path | None, older_than: float | None, max_size: int 
 def cache_clear(cache_dir: Path | None) -> None:
     """Remove every cached phrase (they are synthesized again when needed)."""
     pruned = speech.PhraseCache(cache_dir).clear()
-    click.echo(f"Removed {pruned.removed} phrases, {_size(pruned.freed_bytes)}.")
+    click.echo(f"Removed {counted(pruned.removed, 'phrase')}, {_size(pruned.freed_bytes)}.")
 
 
 def show_plan(plan: Plan) -> None:
     """The dry run's report: per engine, what is cached and what would be synthesized."""
-    click.echo(f"Dry run: {len(plan.phrases)} phrases; nothing synthesized, nothing written.")
+    click.echo(f"Dry run: {counted(len(plan.phrases), 'phrase')}; nothing synthesized, nothing written.")
     for engine in plan.engines:
         click.echo(
             f"{engine.engine} ({engine.voice}): {len(engine.to_synthesize)} to synthesize, "
