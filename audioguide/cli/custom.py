@@ -64,7 +64,7 @@ def builtin_name(spec: str | None) -> str | None:
     return names.get(spec.casefold(), spec)
 
 
-@click.command("init")
+@click.command("init", short_help="Write an editable copy of a built-in routine.")
 @click.argument("name", metavar="[ROUTINE]", required=False)
 @click.argument("path", type=click.Path(path_type=Path), required=False)
 @click.option("--force", is_flag=True, help="Replace PATH if it exists.")
@@ -75,7 +75,7 @@ def init_command(name: str | None, path: Path | None, force: bool) -> None:
     click.echo(f"Edit it, then run: audioguide build {started.routine}")
 
 
-@click.command("validate")
+@click.command("validate", short_help="Check routine files; list every problem with its place.")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 def validate_command(files: tuple[Path, ...]) -> None:
     """Check routine FILES; list every problem with its file, line and place."""
@@ -94,7 +94,7 @@ def validate_command(files: tuple[Path, ...]) -> None:
         )
 
 
-@click.command("schema")
+@click.command("schema", short_help="Print the routine format's JSON Schema, for editors.")
 def schema_command() -> None:
     """Print the JSON Schema of the routine format, for editors' completion and checking."""
     click.echo(json.dumps(routine_schema(), indent=1))

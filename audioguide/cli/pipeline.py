@@ -26,7 +26,7 @@ LEVEL_OPTION = click.option(
 )  # fmt: skip
 
 
-@click.command("build")
+@click.command("build", short_help="Build a routine into an MP3 track with its sidecars.")
 @ROUTINE_ARG
 @LEVEL_OPTION
 @click.option(
@@ -137,7 +137,7 @@ def build_command(
     click.echo(f"Sidecars: {written.timeline}, {written.cues}, and .lrc and .vtt lyrics beside each track")
 
 
-@click.command("script")
+@click.command("script", short_help="Print a routine's cue script and estimated lengths; no audio.")
 @ROUTINE_ARG
 @LEVEL_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print the cue script and estimated lengths as JSON.")
@@ -155,7 +155,7 @@ def script_command(routine_spec, level, as_json, **changes) -> None:
         click.echo(f"warning: {warning}", err=True)
 
 
-@click.command("list")
+@click.command("list", short_help="List the built-in routines and their length at each level.")
 def list_command() -> None:
     """List the built-in routines with their estimated length at each level."""
     for name in routine.builtin_names():

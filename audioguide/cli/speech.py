@@ -42,7 +42,11 @@ class _Parsed(click.ParamType):
             self.fail(str(exc), param, ctx)
 
 
-@click.group("voices", invoke_without_command=True)
+@click.group(
+    "voices",
+    invoke_without_command=True,
+    short_help="List speech engines: usable here or why not, languages, voices.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the engines as JSON.")
 @click.pass_context
 def voices_command(ctx: click.Context, as_json: bool) -> None:
@@ -69,7 +73,7 @@ def voices_command(ctx: click.Context, as_json: bool) -> None:
     click.echo(f"auto: Google if it answers, else {' or '.join(speech.OFFLINE_ORDER)} by language.")
 
 
-@voices_command.command("download")
+@voices_command.command("download", short_help="Download the Piper voice NAME (e.g. en_US-lessac-medium).")
 @click.argument("name")
 def voices_download(name: str) -> None:
     """Fetch the Piper voice NAME (e.g. en_US-lessac-medium) into your data folder."""
@@ -82,7 +86,7 @@ def cache_command() -> None:
     """Inspect and tidy the phrase cache."""
 
 
-@cache_command.command("info")
+@cache_command.command("info", short_help="Where the cache is, its phrases and their size, by engine.")
 @CACHE_DIR_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 def cache_info(cache_dir: Path | None, as_json: bool) -> None:
@@ -96,7 +100,7 @@ def cache_info(cache_dir: Path | None, as_json: bool) -> None:
         click.echo(f"  {engine}: {counted(count, 'phrase')}, {_size(info.bytes_by_engine[engine])}")
 
 
-@cache_command.command("prune")
+@cache_command.command("prune", short_help="Remove phrases unused lately, or the oldest past a size.")
 @CACHE_DIR_OPTION
 @click.option(
     "--older-than", type=_Parsed("age", parse_age), help="Remove phrases unused this long: 90d, 12h."
@@ -110,7 +114,7 @@ def cache_prune(cache_dir: Path | None, older_than: float | None, max_size: int 
     click.echo(f"Removed {counted(pruned.removed, 'phrase')}, {_size(pruned.freed_bytes)}.")
 
 
-@cache_command.command("clear")
+@cache_command.command("clear", short_help="Remove every cached phrase.")
 @CACHE_DIR_OPTION
 def cache_clear(cache_dir: Path | None) -> None:
     """Remove every cached phrase (they are synthesized again when needed)."""
