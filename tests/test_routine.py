@@ -91,7 +91,7 @@ def test_every_problem_is_reported_at_once_with_place_and_line():
     )
     assert found == [
         'r.yaml:4: exercises[0].sets: must be a positive whole number or a range like 10-20, got "five"',
-        'r.yaml:5: exercises[0].rest: must be a duration like 20s or 1m30s, got "-5s"',
+        'r.yaml:5: exercises[0].rest: cannot be negative, got "-5s"; durations have no minus sign: write 5s',
         'r.yaml:7: exercises[0].steps[0].hold: must be longer than zero, got "0s"',
         "r.yaml:11: exercises[0].steps[1].tempo[0].fro: unknown key; did you mean 'for'?",
         "r.yaml:13: exercises[1].steps: is empty; add a hold, reps or say step",

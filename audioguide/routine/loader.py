@@ -59,6 +59,7 @@ class _Invalid(ValueError):
 
 def parse_duration(value: Any) -> int:
     """`20s`, `1m30s`, `1.5s`, `500ms` or a bare number of seconds -> milliseconds."""
+    _refuse_negative(value)
     if isinstance(value, bool):
         raise _Invalid(f"must be a duration like 20s or 1m30s, got {value!r}")
     if isinstance(value, int | float):
@@ -83,6 +84,19 @@ def parse_duration(value: Any) -> int:
     if ms > MAX_DURATION_MS:
         raise _Invalid(f"must be at most 2h, got {_show(value)}")
     return ms
+
+
+def _refuse_negative(value: Any) -> None:
+    """`-30s` or `-5`: say that the minus is the mistake, and what to write instead."""
+    text = value.strip() if isinstance(value, str) else ""
+    if text.startswith("-") and _DURATION.match(text[1:]):
+        raise _Invalid(
+            f"cannot be negative, got {_show(value)}; durations have no minus sign: write {text[1:]}"
+        )
+    if isinstance(value, int | float) and not isinstance(value, bool) and value < 0 and math.isfinite(value):
+        raise _Invalid(
+            f"cannot be negative, got {_show(value)}; durations have no minus sign: write {-value:g}s"
+        )
 
 
 def parse_count(value: Any) -> Count:
@@ -256,6 +270,8 @@ def loads(text: str, source: str = "<routine>") -> Routine:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
         why = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        if tabbed := _tab_indented(text, mark, why):
+            raise RoutineError([f"{source}:{tabbed}: this line {TAB_MESSAGE}"]) from None
         raise RoutineError([f"{source}{line}: not valid YAML: {why}"]) from None
     except (ValueError, RecursionError):
         raise RoutineError([f"{source}: not valid YAML text"]) from None
@@ -270,6 +286,22 @@ def loads(text: str, source: str = "<routine>") -> Routine:
     if too_long := _check_size(routine):
         raise RoutineError([f"{source}: {too_long}"])
     return replace(routine, source=source)
+
+
+TAB_MESSAGE = (
+    "is indented with a tab; YAML indents with spaces only. Replace the tab with spaces, "
+    "lined up with the lines above"
+)
+
+
+def _tab_indented(text: str, mark: Any, why: str) -> int | None:
+    """The line (from 1) of a YAML error caused by a tab in the indentation, if it was one."""
+    if mark is None:
+        return None
+    lines = text.splitlines()
+    at = mark.line if mark.line < len(lines) else len(lines) - 1
+    indent = lines[at][: len(lines[at]) - len(lines[at].lstrip(" \t"))] if lines else ""
+    return at + 1 if "\t" in indent or (lines and "'\\t'" in why) else None
 
 
 def _check_size(routine: Routine) -> str | None:
@@ -529,6 +561,8 @@ def _step(r: _Reader, node: yaml.Node, path: str) -> Step | None:
     if "tempo" not in keys:
         r.problem(node, path, "missing 'tempo'; list the phases of one rep, like [{say: up, for: 2s}]")
         return None
+    if _misshapen_tempo(r, keys["tempo"], f"{path}.tempo"):
+        return None
     phases = [
         _phase(r, item, f"{path}.tempo[{i}]")
         for i, item in enumerate(r.sequence(keys["tempo"], f"{path}.tempo"))
@@ -538,6 +572,47 @@ def _step(r: _Reader, node: yaml.Node, path: str) -> Step | None:
     if not (say and count and phases) or None in phases:
         return None
     return Reps(say, count, tuple(phases))  # type: ignore[arg-type]
+
+
+PHASE_SHAPE = "- {say: up, for: 2s}"
+
+
+def _misshapen_tempo(r: _Reader, node: yaml.Node, path: str) -> bool:
+    """One message for a tempo written as `{up: 2s}` or `- up: 2s`, showing its phases rewritten."""
+    if isinstance(node, yaml.MappingNode):
+        if {k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)} & {"say", "for"}:
+            fix = f"tempo: [{_flow(node)}]"
+        else:
+            fix = f"tempo: [{', '.join(_as_phase(k, v) for k, v in node.value)}]"
+        r.problem(node, path, f"must be a list of phases, one per line like {PHASE_SHAPE}; write it as {fix}")
+        return True
+    if not isinstance(node, yaml.SequenceNode):
+        return False
+    shorthand = [
+        item
+        for item in node.value
+        if isinstance(item, yaml.MappingNode)
+        and not {k.value for k, _ in item.value if isinstance(k, yaml.ScalarNode)} & {"say", "for"}
+        and all(isinstance(k, yaml.ScalarNode) and isinstance(v, yaml.ScalarNode) for k, v in item.value)
+    ]
+    if not shorthand:
+        return False
+    rewritten = " and ".join(f"- {_as_phase(k, v)}" for item in shorthand for k, v in item.value)
+    shape = f"a phase says a word for a time, like {PHASE_SHAPE}"
+    r.problem(shorthand[0], path, f"{shape}; write {'it' if len(shorthand) == 1 else 'them'} as {rewritten}")
+    return True
+
+
+def _as_phase(key: yaml.Node, value: yaml.Node) -> str:
+    """`up: 2s` -> `{say: up, for: 2s}`."""
+    length = value.value if isinstance(value, yaml.ScalarNode) and value.value else "2s"
+    return f"{{say: {key.value if isinstance(key, yaml.ScalarNode) else 'up'}, for: {length}}}"
+
+
+def _flow(node: yaml.MappingNode) -> str:
+    """`{say: up, for: 2s}` as the user wrote it, on one line."""
+    pairs = (f"{k.value}: {v.value}" for k, v in node.value if isinstance(v, yaml.ScalarNode))
+    return "{" + ", ".join(pairs) + "}"
 
 
 def _phase(r: _Reader, node: yaml.Node, path: str) -> Phase | None:
