@@ -58,8 +58,17 @@ def approx_ms(a: float, b: float, tolerance: float = 10.0) -> bool:
     return math.isclose(a, b, abs_tol=tolerance)
 
 
+@pytest.fixture(scope="session")
+def loopback() -> None:
+    """Tests that talk to a local server need 127.0.0.1: without it they skip, saying why."""
+    from fake_google import loopback_problem
+
+    if problem := loopback_problem():
+        pytest.skip(f"needs the loopback network: {problem}")
+
+
 @pytest.fixture
-def google(monkeypatch):
+def google(monkeypatch, loopback):
     """A local fake of Google's TTS endpoint, with the gtts engine pointed at it."""
     from fake_google import FakeGoogle
 

@@ -21,6 +21,25 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from audioguide import ffmpeg
 
 POLL_S = 0.02  # how often the server checks for shutdown; the default 0.5 s slows every test
+LOOPBACK = "127.0.0.1"
+LOOPBACK_TIMEOUT_S = 1.0
+
+
+@cache
+def loopback_problem() -> str | None:
+    """Why this machine cannot reach 127.0.0.1 (a sandbox with networking off), or None if it can.
+
+    Binding works even with the loopback interface down; connecting is what fails, so both are tried.
+    """
+    try:
+        with socket.create_server((LOOPBACK, 0)) as server:
+            with socket.create_connection(server.getsockname(), timeout=LOOPBACK_TIMEOUT_S):
+                return None
+    except OSError as exc:
+        return (
+            f"cannot connect to {LOOPBACK} ({exc.strerror or exc}): the loopback interface is down or "
+            "missing, as in a sandbox with networking off. Bring it up (ip link set lo up) to run these tests"
+        )
 
 
 @cache
@@ -118,6 +137,9 @@ class FakeGoogle:
             return self.plan.pop(0) if self.plan else self.default
 
     def __enter__(self) -> FakeGoogle:
+        if problem := loopback_problem():
+            self.server.server_close()
+            raise RuntimeError(f"the fake of Google's endpoint is unreachable: {problem}")
         self._thread.start()
         return self
 
