@@ -1,12 +1,15 @@
-"""A dry run: which phrases a build would take from the cache and which it would synthesize.
+"""A dry run: the voice a build would use and why, and which phrases it would take from the
+cache and which it would synthesize.
 
-Nothing is synthesized and nothing reaches the network: under `auto` the plan is given
-for Google and for the offline voice it would fall back to, since which one answers is
-only known when the build runs.
+Nothing is synthesized. Under `auto` the dry run asks Google once, as a build does before
+it starts (one short phrase, a few seconds at most, no retry), so it can name the voice the
+build would pick; the plan is also given for the other candidate, since whether Google
+answers can change by the time the build runs.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from audioguide import speech
@@ -14,6 +17,7 @@ from audioguide.build import BuildOptions
 from audioguide.compiler import compile_routine
 from audioguide.errors import SpeechError
 from audioguide.routine import Routine
+from audioguide.speech import google
 
 
 @dataclass(frozen=True)
@@ -35,20 +39,58 @@ class EnginePlan:
 @dataclass(frozen=True)
 class Plan:
     phrases: tuple[str, ...]
-    engines: tuple[EnginePlan, ...]  # under auto: Google, then the offline fallback
+    engines: tuple[EnginePlan, ...]  # the voice the build would use first; under auto, then the other
+    why: str = ""  # why the build would use the first: "as chosen with --engine pico", "because ..."
+    other_when: str = ""  # when the build would use the second: "if Google fails during the build"
+
+    @property
+    def chosen(self) -> EnginePlan:
+        return self.engines[0]
 
     def to_json(self) -> dict[str, object]:
-        return {"phrases": len(self.phrases), "engines": [e.to_json() for e in self.engines]}
+        return {
+            "phrases": len(self.phrases),
+            "chosen": {"engine": self.chosen.engine, "voice": self.chosen.voice, "why": self.why},
+            "other_when": self.other_when,
+            "engines": [e.to_json() for e in self.engines],
+        }
+
+
+@dataclass(frozen=True)
+class GoogleCheck:
+    """Did Google answer just now, as `auto` asks it before a build?"""
+
+    answered: bool
+    seconds: float  # how long the question took
+    why_not: str = ""  # the first sentence of the error when it did not answer
+
+    def describe(self) -> str:
+        if self.answered:
+            return f"Google answered just now (in {self.seconds:.1f} s)"
+        return f"Google did not answer just now ({self.why_not})"
+
+
+def check_google(engine: google.GoogleEngine | None = None) -> GoogleCheck:
+    """Ask Google for one short phrase, with `auto`'s short timeout and no retry."""
+    engine = engine or speech.online_engine()
+    started = time.monotonic()
+    try:
+        engine.synthesize("OK", timeout=google.PROBE_TIMEOUT_S, retry=google.NO_RETRY)
+    except SpeechError as exc:
+        return GoogleCheck(False, time.monotonic() - started, _first_sentence(str(exc)))
+    return GoogleCheck(True, time.monotonic() - started)
 
 
 def plan(routine: Routine, options: BuildOptions | None = None) -> Plan:
-    """The phrases of the routine's script (the track-length phrase as estimated), by engine."""
+    """The voice the build would use and why; the phrases of the script (the track-length
+    phrase as estimated), cached or to synthesize, for that voice and any other candidate."""
     options = options or BuildOptions()
     script = compile_routine(routine, options.level)
     phrases = script.phrases()
     cache = speech.PhraseCache(options.cache_dir)
+    candidates, why, other_when = _choice(options)
     plans = []
-    for engine in _candidates(options):
+    for engine in candidates:
         voice = speech.Voice(engine, cache, options.rate)
         missing = set(voice.uncached(phrases))
         plans.append(
@@ -59,16 +101,45 @@ def plan(routine: Routine, options: BuildOptions | None = None) -> Plan:
                 to_synthesize=tuple(p for p in phrases if p in missing),
             )
         )
-    return Plan(tuple(phrases), tuple(plans))
+    return Plan(tuple(phrases), tuple(plans), why, other_when)
 
 
-def _candidates(options: BuildOptions) -> list[speech.Engine]:
+def _choice(options: BuildOptions) -> tuple[list[speech.Engine], str, str]:
+    """The engines a build would use, its first choice first; why the first; when the second."""
     if options.engine != speech.AUTO:
-        return [speech.make_engine(options.engine, options.lang, **options.engine_options)]
-    engines = []
+        engine = speech.make_engine(options.engine, options.lang, **options.engine_options)
+        return [engine], f"as chosen with --engine {options.engine}", ""
+    offline = speech.offline_engine(options.lang, **options.engine_options)
+    offline_why = _offline_why(options.lang, offline)
     try:
-        engines.append(speech.online_engine(options.lang, **options.engine_options))
-    except SpeechError:
-        pass  # Google cannot honour these options or this language: auto goes offline
-    engines.append(speech.offline_engine(options.lang, **options.engine_options))
-    return engines
+        online = speech.online_engine(options.lang, **options.engine_options)
+    except SpeechError as exc:
+        return [offline], f"because {_first_sentence(str(exc))}, and {offline_why}", ""
+    checked = check_google(online)
+    if checked.answered:
+        why = f"because {checked.describe()}"
+        return [online, offline], why, "if Google fails during the build, the whole track is made again with"
+    return (
+        [offline, online],
+        f"because {checked.describe()}, and {offline_why}",
+        "if Google answers when the build starts, it uses",
+    )
+
+
+def _first_sentence(message: str) -> str:
+    """`could not reach Google TTS. Probable cause: ...` -> `could not reach Google TTS`."""
+    return message.split(". ", 1)[0]
+
+
+def _offline_why(lang: str | None, chosen: speech.Engine) -> str:
+    """`pico is the first offline voice that speaks en`, naming the voices passed over and why."""
+    wanted = lang or chosen.lang
+    passed = []
+    for name in speech.OFFLINE_ORDER:
+        if name == chosen.name:
+            break
+        cls = speech.ENGINES[name]
+        reason = cls.unavailable_reason()
+        passed.append(f"{name} cannot run here: {reason}" if reason else f"{name} does not speak {wanted}")
+    skipped = f" ({'; '.join(passed)})" if passed else ""
+    return f"{chosen.name} is the first offline voice that speaks {wanted}{skipped}"

@@ -23,7 +23,7 @@ def test_voices_lists_engines_usability_and_languages(run):
     assert result.exit_code == 0
     assert "pico: SVOX Pico, offline. usable." in result.output
     assert "  languages: en-US, en-GB, de-DE, es-ES, fr-FR, it-IT" in result.output
-    assert "gtts: " in result.output and "usable when Google can be reached" in result.output
+    assert "gtts: " in result.output and "usable when Google answers" in result.output
     engines = {e["name"]: e for e in json.loads(run("voices", "--json").output)}
     assert engines["espeak"]["usable"] and "pt" in engines["espeak"]["languages"]
     assert engines["gtts"]["online"] and not engines["gtts"]["rate"]
@@ -33,16 +33,17 @@ def test_dry_run_lists_cached_and_new_phrases_and_synthesizes_nothing(run, fake_
     before = run("build", SMALL_ROUTINE, "--engine", "fake", "--dry-run", "-o", tmp_path)
     assert before.exit_code == 0 and fake_engine.calls == [] and not list(tmp_path.glob("*.mp3"))
     first = before.output.splitlines()
-    assert first[0].startswith("Dry run: ") and first[1].startswith("fake (en): ")
-    assert "  synthesize  Small test routine." in first and " 0 cached" in first[1]
+    assert first[0].startswith("Dry run: ") and first[2].startswith("fake (en): ")
+    assert "  synthesize  Small test routine." in first and " 0 cached" in first[2]
     run("build", SMALL_ROUTINE, "--engine", "fake", "-o", tmp_path)
     after = run("build", SMALL_ROUTINE, "--engine", "fake", "--dry-run", "-o", tmp_path).output
     assert "  cached      Small test routine." in after.splitlines()
 
 
-def test_dry_run_under_auto_shows_google_and_the_offline_fallback(run):
+def test_dry_run_under_auto_shows_the_offline_voice_and_google_had_it_answered(run):
     lines = run("build", SMALL_ROUTINE, "--dry-run", "--lang", "de").output.splitlines()
-    assert [line.split(" (")[0] for line in lines if not line.startswith(("  ", "Dry"))] == ["gtts", "pico"]
+    plans = [line.split(": ")[0] for line in lines if not line.startswith(("  ", "Dry", "Voice"))]
+    assert plans == ["pico (de-DE)", "If Google answers when the build starts, it uses gtts (de/com/normal)"]
 
 
 def test_cache_commands(run, fake_engine, tmp_path):

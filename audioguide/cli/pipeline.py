@@ -59,7 +59,12 @@ LEVEL_OPTION = click.option(
     show_default=True,
     help="Phrases synthesized at once by an online engine.",
 )
-@click.option("--dry-run", is_flag=True, help="List cached phrases and those to synthesize; build nothing.")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Name the voice the build would use and why, list its cached phrases and those to synthesize; "
+    "build nothing.",
+)
 @click.option(
     "-o",
     "--output",

@@ -12,9 +12,9 @@ from pathlib import Path
 import click
 
 from audioguide import speech
-from audioguide.dryrun import Plan
+from audioguide.dryrun import EnginePlan, GoogleCheck, Plan, check_google
 from audioguide.estimates import counted
-from audioguide.speech import piper
+from audioguide.speech import google, piper
 from audioguide.speech.cache import parse_age, parse_size
 
 LANGUAGES_SHOWN = 12  # the text listing abbreviates long language lists; --json has them all
@@ -48,19 +48,34 @@ class _Parsed(click.ParamType):
     short_help="List speech engines: usable here or why not, languages, voices.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the engines as JSON.")
+@click.option(
+    "--check",
+    is_flag=True,
+    help=f"Ask Google now if it answers (within {google.PROBE_TIMEOUT_S:g} s), as auto does before a build.",
+)
 @click.pass_context
-def voices_command(ctx: click.Context, as_json: bool) -> None:
-    """List speech engines: usable here or why not, their languages and voices."""
+def voices_command(ctx: click.Context, as_json: bool, check: bool) -> None:
+    """List speech engines: usable here or why not, their languages and voices.
+
+    Online engines are not asked unless --check is given.
+    """
     if ctx.invoked_subcommand:
         return
     engines = speech.catalog()
+    checked = check_google() if check else None
     if as_json:
-        click.echo(json.dumps([e.to_json() for e in engines], indent=1))
+        found = [e.to_json() for e in engines]
+        for entry in found if checked else ():
+            if entry["online"] and entry["usable"]:
+                entry["answers_now"] = checked.answered
+                entry["answer_s"] = round(checked.seconds, 3)
+                entry["not_answering_because"] = checked.why_not or None
+        click.echo(json.dumps(found, indent=1))
         return
     for engine in engines:
         state = f"not usable: {engine.unavailable}" if engine.unavailable else "usable"
         if engine.online and not engine.unavailable:
-            state = "usable when Google can be reached"
+            state = _online_state(checked)
         click.echo(f"{engine.name}: {engine.description}. {state}.")
         if engine.languages:
             shown = ", ".join(engine.languages[:LANGUAGES_SHOWN])
@@ -71,6 +86,14 @@ def voices_command(ctx: click.Context, as_json: bool) -> None:
         if engine.speed:
             click.echo("  --rate: yes")
     click.echo(f"auto: Google if it answers, else {' or '.join(speech.OFFLINE_ORDER)} by language.")
+
+
+def _online_state(checked: GoogleCheck | None) -> str:
+    if checked is None:
+        return "usable when Google answers (ask it now: audioguide voices --check)"
+    if checked.answered:
+        return f"usable now: Google answered in {checked.seconds:.1f} s"
+    return f"not usable now: {checked.why_not}"
 
 
 @voices_command.command("download", short_help="Download the Piper voice NAME (e.g. en_US-lessac-medium).")
@@ -125,15 +148,20 @@ def cache_clear(cache_dir: Path | None) -> None:
 def show_plan(plan: Plan) -> None:
     """The dry run's report: per engine, what is cached and what would be synthesized."""
     click.echo(f"Dry run: {counted(len(plan.phrases), 'phrase')}; nothing synthesized, nothing written.")
-    for engine in plan.engines:
-        click.echo(
-            f"{engine.engine} ({engine.voice}): {len(engine.to_synthesize)} to synthesize, "
-            f"{len(engine.cached)} cached"
-        )
-        for text in engine.to_synthesize:
-            click.echo(f"  synthesize  {text}")
-        for text in engine.cached:
-            click.echo(f"  cached      {text}")
+    chosen = plan.chosen
+    click.echo(f"Voice: {chosen.engine} ({chosen.voice}), {plan.why}.")
+    click.echo(f"{chosen.engine} ({chosen.voice}): {_counts(chosen)}")
+    for text in chosen.to_synthesize:
+        click.echo(f"  synthesize  {text}")
+    for text in chosen.cached:
+        click.echo(f"  cached      {text}")
+    for other in plan.engines[1:]:
+        when = plan.other_when[:1].upper() + plan.other_when[1:]
+        click.echo(f"{when} {other.engine} ({other.voice}): {_counts(other)}")
+
+
+def _counts(engine: EnginePlan) -> str:
+    return f"{len(engine.to_synthesize)} to synthesize, {len(engine.cached)} cached"
 
 
 def _size(n: int) -> str:
