@@ -107,3 +107,9 @@ def test_engine_and_builtin_routine_are_matched_without_case(run, fake_engine, t
     assert listed.exit_code == 0 and json.loads(listed.output)["title"] == "Feet and back"
     copied = run("init", "FEET-AND-BACK", tmp_path / "mine.yaml")
     assert copied.exit_code == 0 and (tmp_path / "mine.yaml").exists()
+
+
+def test_a_missing_place_counts_the_items_there(run):
+    result = run("script", SMALL_ROUTINE, "--set", "exercises[1].steps[1].say=Again.")
+    assert result.exit_code == 1
+    assert result.output.endswith("exercises[1].steps[1] does not exist; exercises[1].steps has 1 item\n")

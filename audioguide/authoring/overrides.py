@@ -19,6 +19,7 @@ import yaml
 
 from audioguide import routine
 from audioguide.errors import OverrideError, RoutineError
+from audioguide.estimates import counted
 from audioguide.routine import Count, Hold, Reps, Routine, slugify
 
 REPS, SETS, HOLD, REST, SET = "reps", "sets", "hold", "rest", "set"
@@ -242,9 +243,9 @@ def _put(document: Any, keys: list[str | int], value: Any, override: Override) -
         place = _place(keys[: depth + 1])
         if isinstance(key, int):
             if not isinstance(node, list) or key >= len(node):
-                size = len(node) if isinstance(node, list) else 0
+                size = counted(len(node) if isinstance(node, list) else 0, "item")
                 raise OverrideError(
-                    [f"{override}: {place} does not exist; {_place(keys[:depth]) or 'it'} has {size} items"]
+                    [f"{override}: {place} does not exist; {_place(keys[:depth]) or 'it'} has {size}"]
                 )
         elif not isinstance(node, dict):
             raise OverrideError([f"{override}: {_place(keys[:depth])} is not a mapping, so has no '{key}'"])
