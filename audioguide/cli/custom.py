@@ -78,7 +78,10 @@ def init_command(name: str | None, path: Path | None, force: bool) -> None:
 @click.command("validate", short_help="Check routine files; list every problem with its place.")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 def validate_command(files: tuple[Path, ...]) -> None:
-    """Check routine FILES; list every problem with its file, line and place."""
+    """Check routine FILES; list every problem with its file, line and place.
+
+    Each file is loaded strictly and compiled at every level. Exits 1 if any file has a problem.
+    """
     reports = [validate.check(path) for path in files]
     for report in reports:
         if report.ok:

@@ -111,6 +111,7 @@ def build_command(
 ) -> None:
     """Build ROUTINE (a YAML file or a built-in name) into an MP3 with sidecars.
 
+    Without ROUTINE, the built-in feet-and-back (`audioguide list` shows them all).
     Overrides change the routine for this build without editing it; the track's name
     and title then say what changed.
     """
@@ -148,7 +149,10 @@ def build_command(
 @click.option("--json", "as_json", is_flag=True, help="Print the cue script and estimated lengths as JSON.")
 @override_options
 def script_command(routine_spec, level, as_json, **changes) -> None:
-    """Print ROUTINE's cue script and each exercise's estimated length; synthesizes nothing."""
+    """Print ROUTINE's cue script and each exercise's estimated length; synthesizes nothing.
+
+    ROUTINE is a YAML file or a built-in name; without it, the built-in feet-and-back.
+    """
     planned = estimate(customized(routine_spec, changes).routine, level)
     if as_json:
         click.echo(json.dumps(planned.to_json(), indent=1))
