@@ -16,6 +16,7 @@ import click
 from audioguide import __version__
 from audioguide.cli import custom, pipeline
 from audioguide.cli import speech as speech_commands
+from audioguide.cli.serve import serve_command
 from audioguide.errors import AudioguideError, RoutineError
 
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
@@ -69,6 +70,7 @@ def cli() -> None:
 
 for _command in (*pipeline.COMMANDS, *speech_commands.COMMANDS, *custom.COMMANDS):
     cli.add_command(_command)
+cli.add_command(serve_command)
 
 
 def main() -> None:
