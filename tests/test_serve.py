@@ -338,3 +338,23 @@ def test_slugs_in_form_fields_are_the_exercises_own(server, client):
     ]
     assert any(r["id"] == "builtin:feet-and-back" for r in entries["routines"])
     assert "en-US" in entries["languages"]
+
+
+def test_the_lan_key_outlives_a_restart_until_renewed(lan, folders, client):
+    routines, out, cache = folders
+    key = urlsplit(lan.url).path.strip("/")
+    kept = out / ".audioguide-serve-key"
+    assert kept.read_text().strip() == key
+    assert kept.stat().st_mode & 0o077 == 0  # only its owner can read it
+    assert raw_get(lan.url, f"/{key}/files/.audioguide-serve-key") == 404
+    restarted = Server(out, routines, cache, "--lan", "--host", "127.0.0.1")
+    try:
+        assert restarted.url.endswith(f"/{key}/")  # a podcast app's subscription still works
+    finally:
+        restarted.stop()
+    renewed = Server(out, routines, cache, "--lan", "--host", "127.0.0.1", "--new-key")
+    try:
+        assert key not in renewed.url
+        assert client.get(renewed.url.replace(urlsplit(renewed.url).path, f"/{key}/")).status_code == 403
+    finally:
+        renewed.stop()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import io
 import ipaddress
+import os
+import re
 import socket
 from pathlib import Path
 
@@ -21,6 +23,9 @@ from audioguide.web import ServeConfig, create_app, new_token
 LOCAL_HOST = "127.0.0.1"
 LAN_HOST = "0.0.0.0"  # every interface: the phone reaches the computer on its network address
 DEFAULT_PORT = 8000
+KEY_FILE = ".audioguide-serve-key"  # never served: only tracks and their sidecars are
+KEY_FORM = re.compile(r"[A-Za-z0-9_-]{22,}")
+PRIVATE = 0o600
 # connect() on a UDP socket sends nothing; it only makes the system pick the outgoing address.
 ROUTE_PROBE = ("10.255.255.255", 1)
 
@@ -47,6 +52,9 @@ ROUTE_PROBE = ("10.255.255.255", 1)
     "--port", type=click.IntRange(0, 65535), default=DEFAULT_PORT, show_default=True, help="0: any free port."
 )
 @click.option(
+    "--new-key", is_flag=True, help="With --lan: make a new key; old addresses and feeds stop working."
+)
+@click.option(
     "--engine",
     default=speech.AUTO,
     show_default=True,
@@ -64,6 +72,7 @@ def serve_command(
     lan: bool,
     host: str | None,
     port: int,
+    new_key: bool,
     engine: str,
     cache_dir: Path | None,
 ) -> None:
@@ -71,11 +80,12 @@ def serve_command(
 
     Only this computer can open it unless --lan (or a --host other than this computer's) is
     given; then each address carries a secret key, shown in the QR code, without which
-    nothing is served. Ctrl-C stops it.
+    nothing is served. The key is kept in the output folder, so addresses and podcast
+    subscriptions keep working after a restart; --new-key replaces it. Ctrl-C stops it.
     """
     host = host or (LAN_HOST if lan else LOCAL_HOST)
-    token = new_token() if lan or not _is_loopback(host) else None
     make_dir(output)
+    token = _key(output, new_key) if lan or not _is_loopback(host) else None
     listening = _bind(host, port)
     port = listening.getsockname()[1]
     shown_host = _lan_address() if host in (LAN_HOST, "::") else host
@@ -100,6 +110,22 @@ def serve_command(
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on"))
     with listening:
         server.run(sockets=[listening])
+
+
+def _key(folder: Path, renew: bool) -> str:
+    """The LAN key, kept in the output folder so that a podcast app's subscription outlives a restart."""
+    path = folder / KEY_FILE
+    if not renew:
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            kept = path.read_text("ascii").strip()
+            if KEY_FORM.fullmatch(kept):
+                return kept
+    key = new_token()
+    with contextlib.suppress(OSError):  # a read-only folder: a key for this run only
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE)
+        with os.fdopen(descriptor, "w", encoding="ascii") as file:
+            file.write(key + "\n")
+    return key
 
 
 def _is_loopback(host: str) -> bool:
