@@ -187,6 +187,9 @@ def test_on_the_lan_every_address_needs_the_token(lan, client):
     ):
         assert client.get(base + path).status_code == 403, path
     assert client.post(base + "builds", json={}).status_code == 403
+    assert client.put(base + token + "x/").status_code == 403
+    bare = client.get(base + token)
+    assert bare.status_code == 307 and bare.headers["location"] == f"/{token}/"
     assert raw_get(lan.url, "/../" + token + "/files/tiny.mp3") == 403
     # With the token, everything is there, and the feed's addresses carry it too.
     assert client.get(lan.url).status_code == 200
@@ -358,3 +361,16 @@ def test_the_lan_key_outlives_a_restart_until_renewed(lan, folders, client):
         assert client.get(renewed.url.replace(urlsplit(renewed.url).path, f"/{key}/")).status_code == 403
     finally:
         renewed.stop()
+
+
+def test_other_web_sites_cannot_use_the_server_on_this_computer(server, client):
+    # A page elsewhere can make a browser send a plain form, but not JSON without asking first.
+    form = client.post(
+        server.url + "builds",
+        content=b'{"routine": "file:tiny.yaml"}',
+        headers={"content-type": "text/plain"},
+    )
+    assert form.status_code == 415
+    # Nor can it reach the server through a name of its own that points here (DNS rebinding).
+    assert client.get(server.url, headers={"host": "evil.example"}).status_code == 400
+    assert client.get(server.url.replace("127.0.0.1", "localhost")).status_code == 200

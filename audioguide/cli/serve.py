@@ -92,7 +92,9 @@ def serve_command(
     if ":" in shown_host:
         shown_host = f"[{shown_host}]"
     address = f"http://{shown_host}:{port}/" + (f"{token}/" if token else "")
-    config = ServeConfig(output=output, routines=routines, engine=engine, cache_dir=cache_dir, token=token)
+    # On this computer only there is no key: the page answers to this computer's names only.
+    hosts = None if token else (host, "localhost", LOCAL_HOST, "::1")
+    config = ServeConfig(output, routines, engine, cache_dir, token=token, allowed_hosts=hosts)
     app = create_app(config)
     click.echo(f"Serving {output} (tracks) with builds by the {engine} voice.")
     code = io.StringIO()

@@ -20,6 +20,8 @@ import segno
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import (
     FileResponse,
@@ -44,7 +46,9 @@ STATIC_CACHE = "public, max-age=3600"
 FEED_TYPE = "application/rss+xml; charset=utf-8"
 CHAPTERS_TYPE = "application/json+chapters"
 QR_SCALE = 4
-BAD_REQUEST, ACCEPTED, FORBIDDEN, NOT_FOUND = 400, 202, 403, 404
+BAD_REQUEST, ACCEPTED, FORBIDDEN, NOT_FOUND, UNSUPPORTED = 400, 202, 403, 404, 415
+JSON_TYPE = "application/json"
+ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 FORBIDDEN_TEXT = "Forbidden: open the address shown by `audioguide serve` (its QR code carries the key)."
 
 
@@ -55,6 +59,9 @@ class ServeConfig:
     engine: str = speech.AUTO
     cache_dir: Path | None = None
     token: str | None = None  # when set (LAN mode), every address starts with /<token>/
+    # Host names the page may be asked for by; None: any. On this computer only, this keeps
+    # another web site from reaching the server through a name it controls (DNS rebinding).
+    allowed_hosts: tuple[str, ...] | None = None
 
 
 def new_token() -> str:
@@ -159,6 +166,9 @@ def create_app(config: ServeConfig, builder: Builder | None = None) -> Starlette
         return _no_cache(Response(code.svg_inline(scale=QR_SCALE), media_type="image/svg+xml"))
 
     async def start_build(request: Request) -> Response:
+        if request.headers.get("content-type", "").split(";")[0].strip() != JSON_TYPE:
+            # Other web sites cannot send JSON here without the browser asking first (CORS).
+            return JSONResponse({"error": f"send the form as {JSON_TYPE}"}, UNSUPPORTED)
         try:
             body = await request.json()
             asked = _build_request(body)
@@ -198,7 +208,7 @@ def create_app(config: ServeConfig, builder: Builder | None = None) -> Starlette
         routes = [
             Mount(f"/{config.token}", routes=routes),
             Route(f"/{config.token}", lambda request: RedirectResponse(f"/{config.token}/")),
-            Route("/{anything:path}", _forbidden, methods=["GET", "HEAD", "POST"]),
+            Route("/{anything:path}", _forbidden, methods=ANY_METHOD),
         ]
 
     @asynccontextmanager
@@ -209,7 +219,10 @@ def create_app(config: ServeConfig, builder: Builder | None = None) -> Starlette
         finally:
             await run_in_threadpool(builder.stop)
 
-    return Starlette(routes=routes, lifespan=lifespan)
+    middleware = []
+    if config.allowed_hosts is not None:
+        middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=list(config.allowed_hosts)))
+    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
 
 
 class _Static(StaticFiles):
