@@ -374,3 +374,17 @@ def test_other_web_sites_cannot_use_the_server_on_this_computer(server, client):
     # Nor can it reach the server through a name of its own that points here (DNS rebinding).
     assert client.get(server.url, headers={"host": "evil.example"}).status_code == 400
     assert client.get(server.url.replace("127.0.0.1", "localhost")).status_code == 200
+
+
+def test_a_broken_routine_file_is_listed_with_its_problem(server, folders, client):
+    routines, _, _ = folders
+    (routines / "broken.yaml").write_text("title: Broken\nexercises:\n  - name: X\n    sets: five\n")
+    try:
+        entries = client.get(server.url + "routines.json").json()["routines"]
+        broken = next(r for r in entries if r["id"] == "file:broken.yaml")
+        assert broken["exercises"] == []
+        assert "sets" in broken["error"] and "five" in broken["error"]
+        refused = post_build(client, server, [], routine="file:broken.yaml")
+        assert refused.status_code == 400 and "five" in refused.json()["error"]
+    finally:
+        (routines / "broken.yaml").unlink()

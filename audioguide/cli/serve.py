@@ -8,6 +8,7 @@ import ipaddress
 import os
 import re
 import socket
+import sys
 from pathlib import Path
 
 import click
@@ -26,6 +27,7 @@ DEFAULT_PORT = 8000
 KEY_FILE = ".audioguide-serve-key"  # never served: only tracks and their sidecars are
 KEY_FORM = re.compile(r"[A-Za-z0-9_-]{22,}")
 PRIVATE = 0o600
+HALF_BLOCKS = "\u2588\u2580\u2584"  # what segno's compact drawing is made of
 # connect() on a UDP socket sends nothing; it only makes the system pick the outgoing address.
 ROUTE_PROBE = ("10.255.255.255", 1)
 
@@ -97,9 +99,7 @@ def serve_command(
     config = ServeConfig(output, routines, engine, cache_dir, token=token, allowed_hosts=hosts)
     app = create_app(config)
     click.echo(f"Serving {output} (tracks) with builds by the {engine} voice.")
-    code = io.StringIO()
-    segno.make(address, error="m").terminal(out=code, compact=True)
-    click.echo(code.getvalue(), nl=False)
+    click.echo(_terminal_qr(address), nl=False)
     click.echo(f"Page: {address}")
     click.echo(f"Feed: {address}feed.xml")
     if token is None:
@@ -112,6 +112,19 @@ def serve_command(
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on"))
     with listening:
         server.run(sockets=[listening])
+
+
+def _terminal_qr(text: str) -> str:
+    """The QR code in half-block characters, or, where the terminal cannot show them, in colours."""
+    drawn = io.StringIO()
+    encoding = getattr(sys.stdout, "encoding", None) or "ascii"
+    try:
+        HALF_BLOCKS.encode(encoding)
+        compact = True
+    except (UnicodeEncodeError, LookupError):
+        compact = False
+    segno.make(text, error="m").terminal(out=drawn, compact=compact)
+    return drawn.getvalue()
 
 
 def _key(folder: Path, renew: bool) -> str:
