@@ -388,3 +388,18 @@ def test_a_broken_routine_file_is_listed_with_its_problem(server, folders, clien
         assert refused.status_code == 400 and "five" in refused.json()["error"]
     finally:
         (routines / "broken.yaml").unlink()
+
+
+def test_a_rebuild_is_a_new_episode_in_the_feed(server, client):
+    def episode() -> dict:
+        feed = feedparser.parse(client.get(server.url + "feed.xml").content)
+        return next(e for e in feed.entries if e.title == "Tiny")
+
+    before = episode()
+    time.sleep(0.01)  # a rebuild within the file system's time resolution would look the same
+    job = post_build(client, server, []).json()["job"]
+    assert wait_for_job(client, server.url, job["id"])["track"] == "tiny.mp3"
+    after = episode()
+    assert after.id != before.id  # apps download the new audio instead of keeping the old
+    assert after.enclosures[0].href != before.enclosures[0].href
+    assert after.published_parsed >= before.published_parsed
