@@ -14,9 +14,8 @@ import signal
 import click
 
 from audioguide import __version__
-from audioguide.cli import custom, pipeline
+from audioguide.cli import custom, pipeline, serve
 from audioguide.cli import speech as speech_commands
-from audioguide.cli.serve import serve_command
 from audioguide.errors import AudioguideError, RoutineError
 
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
@@ -68,9 +67,9 @@ def cli() -> None:
     """Turn exercise routines into narrated, exactly timed MP3 workout tracks."""
 
 
+cli.add_command(serve.serve_command)
 for _command in (*pipeline.COMMANDS, *speech_commands.COMMANDS, *custom.COMMANDS):
     cli.add_command(_command)
-cli.add_command(serve_command)
 
 
 def main() -> None:
