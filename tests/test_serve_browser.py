@@ -156,7 +156,10 @@ def test_a_bad_value_is_shown_in_the_page_with_the_command_lines_words(page, ser
 def test_download_button_and_the_qr_code_of_the_address(page, server, folders):
     _, out, _ = folders
     page.goto(server.url)
-    href = page.eval_on_selector(".track[data-name='tiny.mp3'] a.download", "a => a.href")
+    button = page.wait_for_selector(
+        ".track[data-name='tiny.mp3'] a.download"
+    )  # the list comes after the page
+    href = button.evaluate("a => a.href")
     answer = page.request.get(href)
     assert answer.status == 200
     assert answer.headers["content-disposition"] == 'attachment; filename="tiny.mp3"'
