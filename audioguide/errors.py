@@ -33,3 +33,7 @@ class OverrideError(RoutineError):
 
 class InitError(AudioguideError):
     """`init` cannot write the editable copy of a routine."""
+
+
+class ServeError(AudioguideError):
+    """`serve` cannot start, or a build asked for from its page cannot be carried out."""

@@ -14,7 +14,7 @@ import signal
 import click
 
 from audioguide import __version__
-from audioguide.cli import custom, pipeline
+from audioguide.cli import custom, pipeline, serve
 from audioguide.cli import speech as speech_commands
 from audioguide.cli.helptext import whole_short_help
 from audioguide.errors import AudioguideError, RoutineError
@@ -68,6 +68,7 @@ def cli() -> None:
     """Turn exercise routines into narrated, exactly timed MP3 workout tracks."""
 
 
+cli.add_command(serve.serve_command)
 for _command in (*pipeline.COMMANDS, *speech_commands.COMMANDS, *custom.COMMANDS):
     cli.add_command(_command)
 whole_short_help(cli)  # every summary in `--help` listings reads whole

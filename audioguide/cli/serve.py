@@ -1,0 +1,181 @@
+"""`serve`: the output folder as a page and a podcast feed for phones, with a QR code of its address."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import ipaddress
+import os
+import re
+import socket
+import sys
+from pathlib import Path
+
+import click
+import segno
+import uvicorn
+
+from audioguide import speech
+from audioguide.build import DEFAULT_OUTPUT_DIR
+from audioguide.errors import ServeError
+from audioguide.export.files import make_dir
+from audioguide.web import ServeConfig, create_app, new_token
+
+LOCAL_HOST = "127.0.0.1"
+LAN_HOST = "0.0.0.0"  # every interface: the phone reaches the computer on its network address
+DEFAULT_PORT = 8000
+KEY_FILE = ".audioguide-serve-key"  # never served: only tracks and their sidecars are
+KEY_FORM = re.compile(r"[A-Za-z0-9_-]{22,}")
+PRIVATE = 0o600
+HALF_BLOCKS = "\u2588\u2580\u2584"  # what segno's compact drawing is made of
+# connect() on a UDP socket sends nothing; it only makes the system pick the outgoing address.
+ROUTE_PROBE = ("10.255.255.255", 1)
+
+
+@click.command("serve")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_OUTPUT_DIR,
+    show_default=True,
+    help="The folder of tracks to serve; builds from the page are written here too.",
+)
+@click.option(
+    "--routines",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A folder of your routine files (*.yaml) to offer beside the built-in ones.",
+)
+@click.option(
+    "--lan", is_flag=True, help="Serve to phones on your network; every address then carries a key."
+)
+@click.option("--host", help=f"Address to listen on. Default: {LOCAL_HOST}, or {LAN_HOST} with --lan.")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=DEFAULT_PORT, show_default=True, help="0: any free port."
+)
+@click.option(
+    "--new-key", is_flag=True, help="With --lan: make a new key; old addresses and feeds stop working."
+)
+@click.option(
+    "--engine",
+    default=speech.AUTO,
+    show_default=True,
+    help="Speech engine for builds from the page: auto, gtts, pico, espeak, piper.",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(path_type=Path),
+    envvar="AUDIOGUIDE_CACHE_DIR",
+    help="Phrase cache folder (env AUDIOGUIDE_CACHE_DIR). Default: your user cache.",
+)
+def serve_command(
+    output: Path,
+    routines: Path | None,
+    lan: bool,
+    host: str | None,
+    port: int,
+    new_key: bool,
+    engine: str,
+    cache_dir: Path | None,
+) -> None:
+    """Serve the tracks to your phone: a page to play, download and customize them, and a podcast feed.
+
+    Only this computer can open it unless --lan (or a --host other than this computer's) is
+    given; then each address carries a secret key, shown in the QR code, without which
+    nothing is served. The key is kept in the output folder, so addresses and podcast
+    subscriptions keep working after a restart; --new-key replaces it. Ctrl-C stops it.
+    """
+    host = host or (LAN_HOST if lan else LOCAL_HOST)
+    make_dir(output)
+    token = _key(output, new_key) if lan or not _is_loopback(host) else None
+    listening = _bind(host, port)
+    port = listening.getsockname()[1]
+    shown_host = _lan_address() if host in (LAN_HOST, "::") else host
+    if ":" in shown_host:
+        shown_host = f"[{shown_host}]"
+    address = f"http://{shown_host}:{port}/" + (f"{token}/" if token else "")
+    # On this computer only there is no key: the page answers to this computer's names only.
+    hosts = None if token else (host, "localhost", LOCAL_HOST, "::1")
+    config = ServeConfig(output, routines, engine, cache_dir, token=token, allowed_hosts=hosts)
+    app = create_app(config)
+    click.echo(f"Serving {output} (tracks) with builds by the {engine} voice.")
+    click.echo(_terminal_qr(address), nl=False)
+    click.echo(f"Page: {address}")
+    click.echo(f"Feed: {address}feed.xml")
+    if token is None:
+        click.echo("Only this computer can open it; to reach it from a phone, run: audioguide serve --lan")
+    else:
+        click.echo(
+            "Scan the code with the phone's camera (same network). Anyone with the address can use it."
+        )
+    click.echo("Ctrl-C stops the server.")
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on"))
+    with listening:
+        server.run(sockets=[listening])
+
+
+def _terminal_qr(text: str) -> str:
+    """The QR code in half-block characters, or, where the terminal cannot show them, in colours."""
+    drawn = io.StringIO()
+    encoding = getattr(sys.stdout, "encoding", None) or "ascii"
+    try:
+        HALF_BLOCKS.encode(encoding)
+        compact = True
+    except (UnicodeEncodeError, LookupError):
+        compact = False
+    segno.make(text, error="m").terminal(out=drawn, compact=compact)
+    return drawn.getvalue()
+
+
+def _key(folder: Path, renew: bool) -> str:
+    """The LAN key, kept in the output folder so that a podcast app's subscription outlives a restart."""
+    path = folder / KEY_FILE
+    if not renew:
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            kept = path.read_text("ascii").strip()
+            if KEY_FORM.fullmatch(kept):
+                return kept
+    key = new_token()
+    with contextlib.suppress(OSError):  # a read-only folder: a key for this run only
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE)
+        with os.fdopen(descriptor, "w", encoding="ascii") as file:
+            file.write(key + "\n")
+    return key
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    with contextlib.suppress(ValueError):
+        return ipaddress.ip_address(host).is_loopback
+    return False
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """Listen before starting the app, so a taken port is a clear error and port 0 is known."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        listening = socket.socket(family, socket.SOCK_STREAM)
+    except (OSError, socket.gaierror) as exc:
+        raise ServeError(f"cannot listen on {host}: {exc}. Check --host") from None
+    try:
+        listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listening.bind((host, port))
+        listening.listen()
+    except OSError as exc:
+        listening.close()
+        raise ServeError(
+            f"cannot listen on {host}:{port}: {exc.strerror}. Choose another --port (0 picks a free one)"
+        ) from None
+    return listening
+
+
+def _lan_address() -> str:
+    """This computer's address on its network, as a phone there would reach it."""
+    with contextlib.suppress(OSError), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.connect(ROUTE_PROBE)
+        return probe.getsockname()[0]
+    return socket.gethostname()
+
+
+COMMANDS = (serve_command,)

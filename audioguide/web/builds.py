@@ -1,0 +1,213 @@
+"""Builds asked for from the page: checked at once, then made one at a time, in order.
+
+A request names a routine, a level, a language and changes to its exercises. It becomes
+the very overrides the command line makes (`--reps heel-raises=16`) and goes through
+`overrides.resolve` and `build.build`, so a phone gets the same rules, checks and messages
+as the terminal. A bad request is refused before it is queued; a build that fails
+later is reported on its job. Neither ever stops the server.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from audioguide import build as pipeline
+from audioguide.authoring import overrides
+from audioguide.errors import AudioguideError, ServeError
+from audioguide.routine import LEVELS, Routine
+
+QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
+FORM_KINDS = (overrides.REPS, overrides.SETS, overrides.HOLD, overrides.REST)
+MAX_WAITING = 8  # builds queued behind the running one; more are refused until some finish
+KEEP_JOBS = 50  # finished jobs remembered for the page to ask about
+STOP_WAIT_S = 30.0
+
+log = logging.getLogger(__name__)
+
+Runner = Callable[[Routine, pipeline.BuildOptions, pipeline.Progress], pipeline.BuildResult]
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field of the form: `reps` of `heel-raises` set to `16`."""
+
+    kind: str
+    exercise: str  # slug, name or number, as the command line takes it
+    value: str
+
+
+@dataclass(frozen=True)
+class BuildRequest:
+    routine: str  # a routine's id from the library listing
+    level: str
+    lang: str | None = None  # None: the engine's default
+    changes: tuple[Change, ...] = ()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How the server builds: where tracks go, with which engine and phrase cache."""
+
+    output: Path
+    engine: str
+    cache_dir: Path | None = None
+
+
+@dataclass
+class Job:
+    """A build asked for from the page. Changed only by the builder, under its lock."""
+
+    id: str
+    title: str
+    routine: Routine = field(repr=False)
+    options: pipeline.BuildOptions = field(repr=False)
+    state: str = QUEUED
+    error: str = ""
+    track: str = ""  # the file name written, once done
+    warnings: tuple[str, ...] = ()
+    stage: str = ""
+    done: int = 0
+    total: int = 0
+    submitted: float = field(default_factory=time.time)  # seconds since the epoch
+    started: float | None = None
+    finished: float | None = None
+
+    def to_json(self) -> dict[str, object]:
+        seconds = None
+        if self.started is not None and self.finished is not None:
+            seconds = round(self.finished - self.started, 3)
+        return {
+            "id": self.id,
+            "title": self.title,
+            "state": self.state,
+            "error": self.error,
+            "track": self.track,
+            "warnings": list(self.warnings),
+            "stage": self.stage,
+            "done": self.done,
+            "total": self.total,
+            "build_seconds": seconds,
+            "started": self.started,
+            "finished": self.finished,
+        }
+
+
+class _Stopped(Exception):
+    """Raised inside a running build when the server stops; the build's files are discarded."""
+
+
+def to_overrides(changes: tuple[Change, ...]) -> tuple[overrides.Override, ...]:
+    """The form's non-empty fields as the command line's overrides, read by the same parser."""
+    found = []
+    for change in changes:
+        if change.kind not in FORM_KINDS:
+            raise ServeError(
+                f"cannot change '{change.kind}' from the page; change one of: {', '.join(FORM_KINDS)}"
+            )
+        if change.value.strip():
+            found.append(overrides.parse(change.kind, f"{change.exercise}={change.value.strip()}"))
+    return tuple(found)
+
+
+class Builder:
+    """Runs builds one at a time on a thread of its own, in the order they were asked for."""
+
+    def __init__(self, settings: Settings, run: Runner = pipeline.build):
+        self.settings = settings
+        self._run = run
+        self._lock = threading.Lock()
+        self._jobs: dict[str, Job] = {}
+        self._queue: queue.Queue[Job | None] = queue.Queue()
+        self._stopping = threading.Event()
+        self._ids = itertools.count(1)
+        self._thread = threading.Thread(target=self._work, name="audioguide-builds", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, wait_s: float = STOP_WAIT_S) -> None:
+        """Cancel waiting builds, stop the running one (its files are discarded), end the thread."""
+        self._stopping.set()
+        with self._lock:
+            for job in self._jobs.values():
+                if job.state == QUEUED:
+                    job.state, job.error = CANCELLED, "the server stopped before this build started"
+        self._queue.put(None)
+        if self._thread.is_alive():
+            self._thread.join(wait_s)
+
+    def submit(self, spec: str, title: str, request: BuildRequest) -> Job:
+        """Check the request as the command line would, then queue it. Raises AudioguideError."""
+        if request.level not in LEVELS:
+            raise ServeError(f"no level '{request.level}'; choose one of: {', '.join(LEVELS)}")
+        custom = overrides.resolve(spec, to_overrides(request.changes))
+        options = pipeline.BuildOptions(
+            level=request.level,
+            engine=self.settings.engine,
+            lang=request.lang or None,
+            output=self.settings.output,
+            cache_dir=self.settings.cache_dir,
+            custom=custom.description,
+        )
+        with self._lock:
+            if self._stopping.is_set():
+                raise ServeError("the server is stopping; build again once it is back")
+            waiting = sum(1 for job in self._jobs.values() if job.state == QUEUED)
+            if waiting >= MAX_WAITING:
+                raise ServeError(f"{waiting} builds are already waiting; try again when one has finished")
+            described = f"{title} ({custom.description})" if custom.description else title
+            job = Job(str(next(self._ids)), described, custom.routine, options)
+            self._jobs[job.id] = job
+            self._forget_old()
+        self._queue.put(job)
+        return job
+
+    def job(self, job_id: str) -> dict[str, object] | None:
+        with self._lock:
+            job = self._jobs.get(job_id)
+            return job.to_json() if job else None
+
+    def _forget_old(self) -> None:
+        finished = [j for j in self._jobs.values() if j.state in (DONE, FAILED, CANCELLED)]
+        for job in finished[: max(0, len(self._jobs) - KEEP_JOBS)]:
+            del self._jobs[job.id]
+
+    def _work(self) -> None:
+        while (job := self._queue.get()) is not None:
+            if not self._stopping.is_set():
+                self._build(job)
+
+    def _build(self, job: Job) -> None:
+        with self._lock:
+            if job.state != QUEUED:
+                return
+            job.state, job.started = RUNNING, time.time()
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if self._stopping.is_set():
+                raise _Stopped
+            with self._lock:
+                job.stage, job.done, job.total = stage, done, total
+
+        state, error, track, warnings = FAILED, "", "", ()
+        try:
+            result = self._run(job.routine, job.options, progress)
+        except _Stopped:
+            state, error = CANCELLED, "the server stopped during this build; nothing was written"
+        except AudioguideError as exc:
+            error = str(exc)
+        except Exception as exc:  # a build's failure is the job's, never the server's
+            log.exception("build %s failed", job.id)
+            error = f"the build failed unexpectedly ({type(exc).__name__}: {exc})"
+        else:
+            state, track, warnings = DONE, result.written.mp3.name, result.warnings
+        with self._lock:
+            job.state, job.error, job.track, job.warnings = state, error, track, warnings
+            job.finished = time.time()

@@ -1,0 +1,289 @@
+"""What the page shows: the finished tracks in the output folder, and the routines a phone may build.
+
+Everything here is read from what a build wrote (the MP3's tags, its timeline sidecar) or
+from the routine loader; nothing is worked out anew. Only names found by listing the
+folder can be served, so a request can never reach a file outside it.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from mutagen import MutagenError
+from mutagen.id3 import ID3, ID3NoHeaderError
+from mutagen.mp3 import MP3
+
+from audioguide import routine, speech
+from audioguide.errors import AudioguideError
+from audioguide.export import sidecar_paths
+from audioguide.files import is_leftover
+from audioguide.routine import Hold, Reps, Routine
+
+MP3_SUFFIX = ".mp3"
+VTT_SUFFIX = ".vtt"
+ROUTINE_SUFFIXES = (".yaml", ".yml")
+MS_PER_SECOND = 1000
+# The files beside a track that may be fetched, with the type a browser or podcast app expects.
+SERVED_TYPES = {
+    ".mp3": "audio/mpeg",
+    ".vtt": "text/vtt; charset=utf-8",
+    ".lrc": "text/plain; charset=utf-8",
+    ".timeline.json": "application/json",
+    ".cues.txt": "text/plain; charset=utf-8",
+}
+BUILTIN = "builtin"
+USER = "file"
+
+
+@dataclass(frozen=True)
+class Chapter:
+    title: str
+    start_ms: int
+
+
+@dataclass(frozen=True)
+class Track:
+    """One finished track in the output folder, as its build described it."""
+
+    name: str  # the file name, e.g. feet-and-back-heel-raises-reps-16.mp3
+    title: str
+    duration_ms: int
+    level: str
+    language: str
+    engine: str
+    voice: str
+    changed: str  # what overrides changed, "" for the routine as written
+    size: int
+    modified: float  # seconds since the epoch
+    chapters: tuple[Chapter, ...]
+    captions: str | None  # the .vtt beside it, if any
+    cover_mime: str | None  # the embedded cover's type, if it has one
+
+    @property
+    def stem(self) -> str:
+        return self.name[: -len(MP3_SUFFIX)]
+
+    @property
+    def version(self) -> str:
+        """Changes whenever the track is rebuilt: a podcast app sees a new episode."""
+        return f"{int(self.modified * MS_PER_SECOND):x}-{self.size:x}"
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "title": self.title,
+            "duration_ms": self.duration_ms,
+            "level": self.level,
+            "language": self.language,
+            "engine": self.engine,
+            "voice": self.voice,
+            "changed": self.changed,
+            "size": self.size,
+            "modified": self.modified,
+            "version": self.version,
+            "captions": self.captions,
+            "cover": self.cover_mime is not None,
+        }
+
+
+class Library:
+    """The output folder's tracks, read again only when a file changes."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self._lock = threading.Lock()
+        self._seen: dict[str, tuple[tuple[int, int], Track]] = {}
+
+    def tracks(self) -> list[Track]:
+        """Every finished track, newest first. A temporary file of a build is never one."""
+        found = []
+        try:
+            entries = sorted(self.folder.iterdir())
+        except OSError:
+            return []
+        for path in entries:
+            if path.suffix.lower() != MP3_SUFFIX or is_leftover(path.name) or path.name.startswith("."):
+                continue
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            if not path.is_file():
+                continue
+            key = (stat.st_mtime_ns, stat.st_size)
+            with self._lock:
+                cached = self._seen.get(path.name)
+            if cached is None or cached[0] != key:
+                try:
+                    cached = (key, _read_track(path, stat.st_mtime, stat.st_size))
+                except (OSError, MutagenError, ValueError):
+                    continue  # replaced or half-read while we looked; the next listing has it
+                with self._lock:
+                    self._seen[path.name] = cached
+            found.append(cached[1])
+        return sorted(found, key=lambda track: (-track.modified, track.name))
+
+    def track(self, name: str) -> Track | None:
+        return next((track for track in self.tracks() if track.name == name), None)
+
+    def file(self, name: str) -> tuple[Path, str] | None:
+        """A track or one of its sidecars by file name, with its content type; None if not served."""
+        for track in self.tracks():
+            for suffix, media_type in SERVED_TYPES.items():
+                if name == track.stem + suffix:
+                    path = self.folder / name
+                    return (path, media_type) if path.is_file() else None
+        return None
+
+    def cover(self, name: str) -> tuple[bytes, str] | None:
+        """The picture embedded in a track, and its type."""
+        track = self.track(name)
+        if track is None or track.cover_mime is None:
+            return None
+        try:
+            pictures = ID3(self.folder / name).getall("APIC")
+        except (OSError, MutagenError):
+            return None
+        return (pictures[0].data, pictures[0].mime) if pictures else None
+
+
+def _read_track(path: Path, modified: float, size: int) -> Track:
+    timeline_path = sidecar_paths(path)[0]
+    try:
+        timeline = json.loads(timeline_path.read_text("utf-8"))
+    except (OSError, ValueError):
+        timeline = {}
+    try:
+        tags = ID3(path)
+    except ID3NoHeaderError:
+        tags = ID3()
+    title_frame = tags.get("TIT2")
+    title = str(title_frame.text[0]) if title_frame else str(timeline.get("title", path.stem))
+    covers = tags.getall("APIC")
+    duration_ms = timeline.get("duration_ms")
+    if not isinstance(duration_ms, int):
+        duration_ms = round(MP3(path).info.length * MS_PER_SECOND)
+    voice = str(timeline.get("voice", ""))
+    captions = path.with_suffix(VTT_SUFFIX)
+    return Track(
+        name=path.name,
+        title=title,
+        duration_ms=duration_ms,
+        level=str(timeline.get("level", "")),
+        language=voice.split("/")[0],
+        engine=str(timeline.get("engine", "")),
+        voice=voice,
+        changed=str(timeline.get("changed", "")),
+        size=size,
+        modified=modified,
+        chapters=tuple(
+            Chapter(str(c["title"]), int(c["start_ms"])) for c in timeline.get("chapters", ()) if "title" in c
+        ),
+        captions=captions.name if captions.is_file() else None,
+        cover_mime=covers[0].mime if covers else None,
+    )
+
+
+# --- routines a phone may build ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExerciseFields:
+    """One exercise's values as the form shows them; None where the exercise has no such step."""
+
+    number: int
+    slug: str
+    name: str
+    reps: str | None
+    sets: str
+    hold: str | None
+    rest: str  # between rounds (with one round, overrides say how to add rounds)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "number": self.number,
+            "slug": self.slug,
+            "name": self.name,
+            "reps": self.reps,
+            "sets": self.sets,
+            "hold": self.hold,
+            "rest": self.rest,
+        }
+
+
+@dataclass(frozen=True)
+class RoutineEntry:
+    """A routine the form offers: a built-in one or a file in the user's routines folder."""
+
+    id: str  # "builtin:feet-and-back" or "file:my-knees.yaml"
+    spec: str  # what overrides.resolve takes: a built-in name or a file path
+    title: str
+    exercises: tuple[ExerciseFields, ...]
+    error: str | None = None  # a user file that does not load says why, instead of a form
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "exercises": [e.to_json() for e in self.exercises],
+            "error": self.error,
+        }
+
+
+def routines(folder: Path | None) -> list[RoutineEntry]:
+    """The built-in routines, then the routine files in `folder` (not its subfolders)."""
+    entries = [_entry(f"{BUILTIN}:{name}", name) for name in routine.builtin_names()]
+    if folder is not None:
+        try:
+            paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in ROUTINE_SUFFIXES)
+        except OSError:
+            paths = []
+        entries += [_entry(f"{USER}:{path.name}", str(path)) for path in paths if path.is_file()]
+    return entries
+
+
+def find_routine(entries: list[RoutineEntry], routine_id: str) -> RoutineEntry | None:
+    return next((entry for entry in entries if entry.id == routine_id), None)
+
+
+def languages(engine: str) -> tuple[str, ...]:
+    """The languages to offer for builds with `engine`; under auto, the offline default's."""
+    name = speech.OFFLINE_ORDER[0] if engine == speech.AUTO else engine
+    cls = speech.ENGINES.get(name)
+    if cls is None or cls.unavailable_reason() is not None:
+        return ()
+    return tuple(cls.language_list())
+
+
+def _entry(routine_id: str, spec: str) -> RoutineEntry:
+    try:
+        loaded = routine.resolve(spec)
+    except AudioguideError as exc:
+        return RoutineEntry(routine_id, spec, Path(spec).name, (), error=str(exc))
+    return RoutineEntry(routine_id, spec, loaded.title, _fields(loaded))
+
+
+def _fields(loaded: Routine) -> tuple[ExerciseFields, ...]:
+    fields = []
+    for number, exercise in enumerate(loaded.exercises, 1):
+        reps = next((s for s in exercise.steps if isinstance(s, Reps)), None)
+        hold = next((s for s in exercise.steps if isinstance(s, Hold)), None)
+        fields.append(
+            ExerciseFields(
+                number=number,
+                slug=exercise.slug,
+                name=exercise.name,
+                reps=str(reps.count) if reps else None,
+                sets=str(exercise.sets),
+                hold=_seconds(hold.duration_ms) if hold else None,
+                rest=_seconds(exercise.rest_ms),
+            )
+        )
+    return tuple(fields)
+
+
+def _seconds(ms: int) -> str:
+    return f"{ms / MS_PER_SECOND:g}s"

@@ -1,0 +1,184 @@
+"""The page of `audioguide serve` in a real headless browser: Debian's Chromium driven by Playwright.
+
+Open the page, play a track and see its cue text, change a rep count, build, and hear the
+new track; errors appear in the page. Skipped, saying why, where no Chromium is installed.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+import segno
+from serving import Server, tiny_folders
+
+from audioguide.authoring import overrides
+from audioguide.errors import OverrideError
+
+CHROMIUM = Path("/usr/bin/chromium")
+BROWSER_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+PHONE = {"width": 390, "height": 844}
+WAIT_MS = 30_000
+VTT_CUE = re.compile(r"(\d\d):(\d\d):(\d\d)\.(\d{3}) --> (\d\d):(\d\d):(\d\d)\.(\d{3})\n(.+)")
+
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="Playwright is not installed (pip install playwright)"
+)
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists() and shutil.which("chromium") is None,
+    reason="no browser: Debian's chromium is not installed (apt-get install chromium), so the page is not driven",
+)
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory):
+    return tiny_folders(tmp_path_factory.mktemp("browser"))
+
+
+@pytest.fixture(scope="module")
+def server(folders):
+    routines, out, cache = folders
+    running = Server(out, routines, cache)
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    executable = str(CHROMIUM) if CHROMIUM.exists() else shutil.which("chromium")
+    with sync_api.sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")),  # a fresh user-data-dir
+            executable_path=executable,
+            headless=True,
+            args=BROWSER_ARGS,
+            viewport=PHONE,
+            is_mobile=True,
+            has_touch=True,
+        )
+        yield context
+        context.close()
+
+
+@pytest.fixture
+def page(browser):
+    opened = browser.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    yield opened
+    opened.close()
+    assert not errors, errors
+
+
+def cues(vtt: str) -> list[tuple[float, float, str]]:
+    found = []
+    for match in VTT_CUE.finditer(vtt):
+        h1, m1, s1, ms1, h2, m2, s2, ms2, text = match.groups()
+        start = int(h1) * 3600 + int(m1) * 60 + int(s1) + int(ms1) / 1000
+        end = int(h2) * 3600 + int(m2) * 60 + int(s2) + int(ms2) / 1000
+        found.append((start, end, text))
+    return found
+
+
+def player(page, expression: str):
+    return page.evaluate(f"(() => {{ const p = document.getElementById('player'); return {expression}; }})()")
+
+
+def test_play_a_track_and_see_the_cue_being_spoken(page, server, folders):
+    _, out, _ = folders
+    page.goto(server.url)
+    page.click(".track[data-name='tiny.mp3'] .play")
+    page.wait_for_function(
+        "(() => { const p = document.getElementById('player');"
+        " return p.readyState >= 3 && !p.paused && p.currentTime > 0.2; })()",
+        timeout=WAIT_MS,
+    )
+    assert page.text_content("#now-title") == "Tiny"
+    # Seek into the middle of some cues: the text under the player is the one the voice says.
+    for start, end, text in cues((out / "tiny.vtt").read_text())[3:6]:
+        player(page, f"(p.pause(), p.currentTime = {(start + end) / 2})")
+        page.wait_for_function(
+            "expected => document.getElementById('cue').textContent === expected", arg=text, timeout=WAIT_MS
+        )
+    length = player(page, "p.duration")
+    assert abs(length - 54.0) < 2.0
+
+
+def test_change_a_rep_count_build_and_the_new_track_plays(page, server, folders):
+    _, out, _ = folders
+    page.goto(server.url)
+    page.select_option("#routine", "file:tiny.yaml")
+    page.fill("input[name='reps:lift']", "3")
+    started = time.monotonic()
+    page.click("#build")
+    page.wait_for_function(
+        "(() => { const p = document.getElementById('player');"
+        " return p.dataset.track === 'tiny-lift-reps-3.mp3' && p.readyState >= 3 && !p.paused; })()",
+        timeout=WAIT_MS,
+    )
+    elapsed = time.monotonic() - started
+    print(f"rep change submitted -> new track playing in the page: {elapsed:.2f} s")
+    assert (out / "tiny-lift-reps-3.mp3").is_file()
+    assert page.get_attribute(".track.new", "data-name") == "tiny-lift-reps-3.mp3"
+    assert page.text_content("#now-title") == "Tiny (lift reps 3)"
+    assert "changed: lift reps 3" in page.text_content("#now-meta")
+    assert page.text_content("#build-status").startswith("Built tiny-lift-reps-3.mp3 in ")
+    assert page.is_hidden("#build-error")
+    # Two seconds a rep longer than the 54-second track; the page's player reads the new file.
+    assert abs(player(page, "p.duration") - 56.0) < 2.0
+    assert elapsed < 30, f"from the rep change to the new track playing took {elapsed:.1f} s"
+
+
+def test_a_bad_value_is_shown_in_the_page_with_the_command_lines_words(page, server, folders):
+    routines, _, _ = folders
+    page.goto(server.url)
+    page.select_option("#routine", "file:tiny.yaml")
+    page.fill("input[name='reps:lift']", "zero")
+    page.click("#build")
+    page.wait_for_selector("#build-error:not([hidden])", timeout=WAIT_MS)
+    with pytest.raises(OverrideError) as cli:
+        overrides.resolve(str(routines / "tiny.yaml"), [overrides.parse("reps", "lift=zero")])
+    shown = page.text_content("#build-error")
+    assert shown == str(cli.value)
+    assert "Traceback" not in page.content()
+
+
+def test_download_button_and_the_qr_code_of_the_address(page, server, folders):
+    _, out, _ = folders
+    page.goto(server.url)
+    button = page.wait_for_selector(
+        ".track[data-name='tiny.mp3'] a.download"
+    )  # the list comes after the page
+    href = button.evaluate("a => a.href")
+    answer = page.request.get(href)
+    assert answer.status == 200
+    assert answer.headers["content-disposition"] == 'attachment; filename="tiny.mp3"'
+    assert answer.body() == (out / "tiny.mp3").read_bytes()
+    assert page.text_content("#address") == server.url
+    expected = segno.make(server.url, error="m").svg_inline(scale=4, title="This page's address")
+    # The browser writes the SVG back in its own way; the modules drawn are the same.
+    drawn = page.get_attribute(".qr svg path", "d")
+    assert drawn and drawn == re.search(r' d="([^"]+)"', expected)[1]
+
+
+def test_the_page_works_behind_the_lan_token(page, folders):
+    routines, out, cache = folders
+    lan = Server(out, routines, cache, "--lan", "--host", "127.0.0.1")
+    try:
+        page.goto(lan.url)
+        page.click(".track[data-name='tiny.mp3'] .play")
+        page.wait_for_function("document.getElementById('player').readyState >= 3", timeout=WAIT_MS)
+        assert player(page, "p.currentSrc").startswith(lan.url + "files/tiny.mp3")
+        assert page.text_content("#feed") == lan.url + "feed.xml"
+    finally:
+        lan.stop()
