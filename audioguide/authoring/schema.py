@@ -59,6 +59,17 @@ def _strict(properties: dict[str, Any], required: tuple[str, ...], description: 
     }
 
 
+_HALFWAY = {
+    "description": "Say 'halfway' in holds of 30 s or more (true), never (false), or from this length on.",
+    "oneOf": [{"type": "boolean"}, _DURATION],
+}
+_COUNTDOWN = {
+    "type": "integer",
+    "minimum": 0,
+    "maximum": MAX_COUNTDOWN,
+    "description": "Spoken countdown words before this hold ends (0-10); 0 for none.",
+}
+
 _CUES_DEF = _strict(
     {
         "countdown": {
@@ -67,7 +78,7 @@ _CUES_DEF = _strict(
             "maximum": MAX_COUNTDOWN,
             "description": "Spoken countdown words before a hold or rest ends (0-10).",
         },
-        "halfway": {"type": "boolean", "description": "Say 'halfway' in holds of 20 s or more."},
+        "halfway": _HALFWAY,
         "get_ready": {**_DURATION, "description": "Pause to get into position before an exercise."},
         "switch_pause": {**_DURATION, "description": "Pause to change sides."},
     },
@@ -87,6 +98,12 @@ _STEP_PROPERTIES = {
     "say": _text("The instruction spoken before the step."),
     "tempo": {"type": "array", "minItems": 1, "items": _PHASE, "description": "The phases of one rep."},
     "pause": {**_DURATION, "description": "Silence after the instruction."},
+    "countdown": _COUNTDOWN,
+    "halfway": _HALFWAY,
+    "then": {
+        "enum": ["continue", "stop"],
+        "description": "continue: the next hold follows without a stop, marked by a change tone.",
+    },
 }
 _STEP_DEF = {
     "description": "A step: {hold: 20s, say: ...}, {reps: 10, say: ..., tempo: [...]} or {say: ...}.",
@@ -132,6 +149,11 @@ _ROUTINE_PROPERTIES = {
     "rest_between": {**_DURATION, "description": "Rest between exercises (default 30s)."},
     "cues": CUES,
     "cover": _text("A picture (JPEG or PNG) for the track's cover, relative to the routine file."),
+    "phrases": {
+        "type": "object",
+        "additionalProperties": _TEXT,
+        "description": "The routine's own words for the tool's fixed phrases, by key: get_ready, halfway...",
+    },
     "exercises": {"type": "array", "minItems": 1, "items": EXERCISE, "description": "The exercises."},
 }
 

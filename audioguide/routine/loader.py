@@ -20,7 +20,9 @@ from typing import Any
 import yaml
 
 from audioguide.errors import RoutineError
+from audioguide.phrases import phrasebook
 from audioguide.routine.model import (
+    HALFWAY_MIN_MS,
     LEVELS,
     MAX_COUNT,
     MAX_CUES,
@@ -118,6 +120,7 @@ class _Reader:
     def __init__(self, source: str):
         self.source = source
         self.problems: list[str] = []
+        self.lines: dict[str, int] = {}  # each place's line, for errors found after loading
 
     def problem(self, node: yaml.Node | None, path: str, message: str) -> None:
         line = f":{node.start_mark.line + 1}" if node is not None else ""
@@ -147,6 +150,7 @@ class _Reader:
                 suggested.update(close)
             else:
                 out[key] = value_node
+                self.lines[here] = key_node.start_mark.line + 1
         for key in required:
             if key not in out and key not in suggested:
                 self.problem(node, path, f"missing '{key}'")
@@ -169,6 +173,8 @@ class _Reader:
         if not isinstance(node, yaml.SequenceNode):
             self.problem(node, path, f"must be a list, got {_kind(node)}")
             return []
+        for index, item in enumerate(node.value):
+            self.lines[f"{path}[{index}]"] = item.start_mark.line + 1
         return node.value
 
 
@@ -200,10 +206,20 @@ def _text(value: Any) -> str:
     return text
 
 
-def _bool(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise _Invalid(f"must be true or false, got {_show(value)}")
-    return value
+def _halfway(value: Any) -> int:
+    """`true` (the default length), `false` (never: 0), or the shortest hold that gets one: `20s`."""
+    if isinstance(value, bool):
+        return HALFWAY_MIN_MS if value else 0
+    try:
+        return parse_duration(value)
+    except _Invalid:
+        raise _Invalid(f"must be true, false or a duration like 20s, got {_show(value)}") from None
+
+
+def _then(value: Any) -> bool:
+    if value not in ("continue", "stop"):
+        raise _Invalid(f"must be continue or stop, got {_show(value)}")
+    return value == "continue"
 
 
 def _countdown(value: Any) -> int:
@@ -213,7 +229,7 @@ def _countdown(value: Any) -> int:
 
 
 CUE_KEYS = ("countdown", "halfway", "get_ready", "switch_pause")
-ROUTINE_KEYS = ("intro", "outro", "rest_between", "cues", "cover", "exercises")
+ROUTINE_KEYS = ("intro", "outro", "rest_between", "cues", "cover", "phrases", "exercises")
 EXERCISE_KEYS = (
     "purpose",
     "equipment",
@@ -226,7 +242,11 @@ EXERCISE_KEYS = (
     "cues",
     "steps",
 )
-STEP_KINDS = {"hold": ("say",), "reps": ("say", "tempo"), "say": ("pause",)}
+STEP_KINDS = {
+    "hold": ("say", "countdown", "halfway", "then"),
+    "reps": ("say", "tempo"),
+    "say": ("pause",),
+}
 
 
 def _check_nodes(root: yaml.Node) -> str | None:
@@ -269,7 +289,7 @@ def loads(text: str, source: str = "<routine>") -> Routine:
         raise RoutineError(reader.problems)
     if too_long := _check_size(routine):
         raise RoutineError([f"{source}: {too_long}"])
-    return replace(routine, source=source)
+    return replace(routine, source=source, lines=reader.lines)
 
 
 def _check_size(routine: Routine) -> str | None:
@@ -423,6 +443,7 @@ def _routine(r: _Reader, root: yaml.Node) -> Routine | None:
         "intro": r.text(keys["intro"], "intro") if "intro" in keys else "",
         "outro": r.text(keys["outro"], "outro") if "outro" in keys else "",
         "cover": r.text(keys["cover"], "cover") if "cover" in keys else "",
+        "phrases": _phrases(r, keys["phrases"], "phrases") if "phrases" in keys else (),
         "rest_between": (
             r.scalar(keys["rest_between"], "rest_between", parse_duration)
             if "rest_between" in keys
@@ -439,7 +460,33 @@ def _routine(r: _Reader, root: yaml.Node) -> Routine | None:
         rest_between_ms=optional["rest_between"],
         cues=cues,
         cover=optional["cover"],
+        phrases=optional["phrases"],
     )
+
+
+def _phrases(r: _Reader, node: yaml.Node, path: str) -> tuple[tuple[str, str], ...] | None:
+    """The routine's own words for the tool's fixed phrases, by phrasebook key."""
+    book = phrasebook()
+    keys = r.mapping(node, path, (), tuple(k for k, v in book.entries.items() if isinstance(v, str)))
+    if keys is None:
+        return None
+    out = []
+    for key, value in keys.items():
+        text = r.text(value, f"{path}.{key}")
+        if text is None:
+            return None
+        wanted = set(re.findall(r"\{(\w+)\}", book.entries[key]))
+        used = set(re.findall(r"\{([^{}]*)\}", text))
+        if used - wanted:
+            allowed = ", ".join(f"{{{w}}}" for w in sorted(wanted)) or "none"
+            r.problem(
+                value,
+                f"{path}.{key}",
+                f"'{{{sorted(used - wanted)[0]}}}' is not known here; allowed: {allowed}",
+            )
+            return None
+        out.append((key, text))
+    return tuple(out)
 
 
 def _cues(r: _Reader, node: yaml.Node, path: str, base: CueSettings) -> CueSettings:
@@ -448,7 +495,7 @@ def _cues(r: _Reader, node: yaml.Node, path: str, base: CueSettings) -> CueSetti
         return base
     values = {
         "countdown": ("countdown", _countdown),
-        "halfway": ("halfway", _bool),
+        "halfway_ms": ("halfway", _halfway),
         "get_ready_ms": ("get_ready", parse_duration),
         "switch_pause_ms": ("switch_pause", parse_duration),
     }
@@ -490,6 +537,11 @@ def _exercise(r: _Reader, node: yaml.Node, path: str, routine_cues: CueSettings)
         if not items and isinstance(keys["steps"], yaml.SequenceNode):
             r.problem(keys["steps"], f"{path}.steps", "is empty; add a hold, reps or say step")
         steps = [_step(r, item, f"{path}.steps[{i}]") for i, item in enumerate(items)]
+        for i, (item, step) in enumerate(zip(items, steps, strict=True)):
+            if isinstance(step, Hold) and step.then_continue:
+                following = steps[i + 1] if i + 1 < len(steps) else None
+                if not isinstance(following, Hold):
+                    r.problem(item, f"{path}.steps[{i}].then", "continue needs a hold step right after it")
     if len(r.problems) > before or name is None:
         return None
     exercise = Exercise(name=name, steps=tuple(steps), **fields)  # type: ignore[arg-type]
@@ -521,7 +573,16 @@ def _step(r: _Reader, node: yaml.Node, path: str) -> Step | None:
     say = r.text(keys["say"], f"{path}.say")
     if kind == "hold":
         duration = r.scalar(keys["hold"], f"{path}.hold", parse_duration)
-        return Hold(say, duration) if say and duration else None
+        options: dict[str, Any] = {}
+        if "countdown" in keys:
+            options["countdown"] = r.scalar(keys["countdown"], f"{path}.countdown", _countdown)
+        if "halfway" in keys:
+            options["halfway_ms"] = r.scalar(keys["halfway"], f"{path}.halfway", _halfway)
+        if "then" in keys:
+            options["then_continue"] = r.scalar(keys["then"], f"{path}.then", _then)
+        if not (say and duration) or None in options.values():
+            return None
+        return Hold(say, duration, **options)
     if kind == "say":
         pause = r.scalar(keys["pause"], f"{path}.pause", parse_duration) if "pause" in keys else 0
         return Say(say, pause) if say and pause is not None else None

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 LEVELS = ("easy", "medium", "hard")
@@ -25,6 +26,9 @@ RESERVED_NAMES = frozenset(
 )
 
 PLACEHOLDERS = ("side", "other")
+# "Halfway" is said in holds this long or longer: under half a minute the closing countdown
+# comes soon enough to keep time by; in longer holds a mid-point tells the user they are on track.
+HALFWAY_MIN_MS = 30_000
 
 
 @dataclass(frozen=True)
@@ -51,9 +55,13 @@ class CueSettings:
     """How cues are spoken. Set for the routine; an exercise may override any of them."""
 
     countdown: int = 3  # spoken countdown words before the end of a hold or a rest
-    halfway: bool = True  # say "halfway" in holds of HALFWAY_MIN_MS or more
-    get_ready_ms: int = 10_000  # pause to get into position before an exercise starts
-    switch_pause_ms: int = 5_000  # pause to change sides
+    halfway_ms: int = HALFWAY_MIN_MS  # say "halfway" in holds this long or longer; 0: never
+    get_ready_ms: int = 10_000  # pause to get into position before the first exercise starts
+    switch_pause_ms: int = 5_000  # quiet time to change sides, after the switch cue
+
+    @property
+    def halfway(self) -> bool:
+        return self.halfway_ms > 0
 
 
 @dataclass(frozen=True)
@@ -62,6 +70,9 @@ class Hold:
 
     say: str
     duration_ms: int
+    countdown: int | None = None  # None: the exercise's cues.countdown
+    halfway_ms: int | None = None  # None: the exercise's; 0: never
+    then_continue: bool = False  # the next hold follows without a stop: a "change" cue, no end tone
 
 
 @dataclass(frozen=True)
@@ -124,7 +135,17 @@ class Routine:
     rest_between_ms: int = 30_000
     cues: CueSettings = CueSettings()
     cover: str = ""  # a picture for the track's cover; relative to the routine file
+    phrases: tuple[tuple[str, str], ...] = ()  # the routine's own words for phrasebook keys
     source: str = field(default="<routine>", compare=False)
+    # The line of each place in the source file (`exercises[1].rest` -> 12), for located errors.
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    def line_of(self, *places: str) -> str:
+        """`file:line` for the first place the file has, or the file alone."""
+        for place in places:
+            if place in self.lines:
+                return f"{self.source}:{self.lines[place]}"
+        return self.source
 
     @property
     def slug(self) -> str:
