@@ -77,8 +77,8 @@ MISTAKES = [
     (
         "a rest too short for its cues",
         ("rest: 15s", "rest: 4s"),
-        "4: exercises[0]",
-        "rest between rounds is too short",
+        "6: exercises[0].rest",
+        "the 4 s rest between rounds is 1.5 s too short",
     ),
 ]
 
