@@ -130,3 +130,37 @@ def test_a_missing_file_is_a_problem_too(tmp_path):
     assert report.problems == (
         f"{tmp_path / 'nope.yaml'}: no such file. Run `audioguide list` for built-in routines",
     )
+
+
+def test_build_locates_its_timing_errors_like_validate(tmp_path, fake_engine):
+    from audioguide.build import BuildOptions, build
+    from audioguide.errors import TimingError
+    from audioguide.routine import load
+
+    path = tmp_path / "r.yaml"
+    path.write_text(GOOD.replace("rest: 15s", "rest: 4s"))
+    with pytest.raises(TimingError) as caught:
+        build(load(path), BuildOptions(engine="fake", output=tmp_path / "out"))
+    assert str(caught.value).startswith(f"{path}:6: exercises[0].rest: the 4 s rest between rounds is ")
+    assert "Make rest longer" in str(caught.value)
+
+
+def test_a_missing_cover_is_found_before_building(tmp_path):
+    path = tmp_path / "r.yaml"
+    path.write_text(GOOD.replace("title: T\n", "title: T\ncover: art/knees.png\n"))
+    report = validate.check(path)
+    assert report.problems == (
+        f"{path}:2: cover: no such picture: {tmp_path / 'art' / 'knees.png'}. "
+        "Put the picture beside the routine file, or fix its name",
+    )
+
+
+def test_the_docs_complete_example_validates_and_each_voice_bound_is_used(tmp_path):
+    import re
+    from pathlib import Path
+
+    guide = (Path(__file__).parent.parent / "docs" / "routine-format.md").read_text()
+    path = tmp_path / "example.yaml"
+    path.write_text(re.findall(r"```yaml\n(.*?)```", guide, flags=re.S)[0])
+    for engine in (None, "pico", "espeak"):
+        assert validate.check(path, engine).ok, engine

@@ -133,7 +133,7 @@ class _Reader:
         if not isinstance(node, yaml.MappingNode):
             self.problem(node, path, f"must be a mapping of keys to values, got {_kind(node)}")
             return None
-        known = required + optional
+        known = tuple(dict.fromkeys(required + optional))
         out: dict[str, yaml.Node] = {}
         suggested: set[str] = set()
         for key_node, value_node in node.value:
