@@ -212,14 +212,15 @@ def test_a_transition_too_short_for_what_is_required_is_refused_with_file_line_a
     assert "Make rest_between longer" in message
 
 
-def test_a_rest_between_rounds_too_short_names_its_key_and_line(small_routine):
-    wall = replace(small_routine.exercises[0], rest_ms=5000)
-    broken = replace(small_routine, exercises=(wall, small_routine.exercises[1]))
-    with pytest.raises(TimingError) as caught:
-        compile_routine(broken)
-    assert str(caught.value).startswith(
-        f"{small_routine.source}:16: exercises[0].rest: the 5 s rest between rounds is "
-    )
+def test_a_rest_between_rounds_shorter_than_its_announcements_is_exact_and_says_less(small_routine):
+    wall = replace(small_routine.exercises[0], rest_ms=3000)
+    short = replace(small_routine, exercises=(wall, small_routine.exercises[1]))
+    script = compile_routine(short)
+    pairs = holds(script)
+    assert pairs[2][0].start_ms - pairs[1][1].start_ms == 3000
+    between = [e.text for e in spoken(script, pairs[1][1].start_ms, pairs[2][0].start_ms)]
+    assert "Round two of two." not in between and len(between) <= 2
+    assert any("exercises[0].rest: dropped the round" in w for w in script.warnings)
 
 
 def test_a_tempo_phase_too_short_names_that_phase_not_the_countdown(small_routine):
@@ -230,6 +231,7 @@ exercises:
     steps:
       - reps: 3
         say: Rise.
+        count: words
         tempo:
           - {say: rise up slowly onto your toes, for: 1s}
           - {say: down, for: 2s}
@@ -237,7 +239,7 @@ exercises:
     with pytest.raises(TimingError) as caught:
         compiled(text)
     message = str(caught.value)
-    assert message.startswith("r.yaml:8: exercises[0].steps[0].tempo[0].for: the cue ")
+    assert message.startswith("r.yaml:9: exercises[0].steps[0].tempo[0].for: the cue ")
     assert "Make this phase longer" in message and "countdown" not in message
 
 

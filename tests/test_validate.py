@@ -75,10 +75,10 @@ MISTAKES = [
     ("a key twice", ("    sets: 2\n", "    sets: 2\n    sets: 3\n"), "6: exercises[0].sets", "appears twice"),
     ("broken YAML", ("title: T", "title: [T"), "", "not valid YAML"),
     (
-        "a rest too short for its cues",
-        ("rest: 15s", "rest: 4s"),
-        "6: exercises[0].rest",
-        "the 4 s rest between rounds is 1.5 s too short",
+        "a transition too short for its cues",
+        ("cues: {countdown: 3}", "rest_between: 3s\ncues: {countdown: 3}"),
+        "2: rest_between",
+        "the 3 s rest before Calf raise is ",
     ),
 ]
 
@@ -138,11 +138,11 @@ def test_build_locates_its_timing_errors_like_validate(tmp_path, fake_engine):
     from audioguide.routine import load
 
     path = tmp_path / "r.yaml"
-    path.write_text(GOOD.replace("rest: 15s", "rest: 4s"))
+    path.write_text(GOOD.replace("title: T\n", "title: T\nrest_between: 3s\n"))
     with pytest.raises(TimingError) as caught:
         build(load(path), BuildOptions(engine="fake", output=tmp_path / "out"))
-    assert str(caught.value).startswith(f"{path}:6: exercises[0].rest: the 4 s rest between rounds is ")
-    assert "Make rest longer" in str(caught.value)
+    assert str(caught.value).startswith(f"{path}:2: rest_between: the 3 s rest before Calf raise is ")
+    assert "Make rest_between longer" in str(caught.value)
 
 
 def test_a_missing_cover_is_found_before_building(tmp_path):

@@ -22,6 +22,7 @@ import yaml
 from audioguide.errors import RoutineError
 from audioguide.phrases import phrasebook
 from audioguide.routine.model import (
+    COUNTING,
     HALFWAY_MIN_MS,
     LEVELS,
     MAX_COUNT,
@@ -30,6 +31,7 @@ from audioguide.routine.model import (
     MAX_TEXT_CHARS,
     MAX_TRACK_MS,
     PLACEHOLDERS,
+    Circuit,
     Count,
     CueSettings,
     Exercise,
@@ -85,6 +87,30 @@ def parse_duration(value: Any) -> int:
     if ms > MAX_DURATION_MS:
         raise _Invalid(f"must be at most 2h, got {_show(value)}")
     return ms
+
+
+def parse_rest(value: Any) -> int:
+    """A rest: a duration, or 0 where the programme has none."""
+    if not isinstance(value, bool) and (
+        value == 0 or (isinstance(value, str) and value.strip() in ("0", "0s"))
+    ):
+        return 0
+    return parse_duration(value)
+
+
+_DURATION_RANGE = re.compile(r"^\s*([\d.]+[a-z]*)\s*[-\u2013]\s*([\d.]+)([a-z]*)\s*$")
+
+
+def parse_span(value: Any) -> Count:
+    """A duration, or a range `15-30s` spread over the levels like a count (ms per level)."""
+    if isinstance(value, str) and (m := _DURATION_RANGE.match(value)):
+        low_text = m[1] if re.search(r"[a-z]$", m[1]) else m[1] + m[3]
+        low, high = parse_duration(low_text), parse_duration(m[2] + m[3])
+        if low >= high:
+            raise _Invalid(f"a range must go from a shorter to a longer time, got {_show(value)}")
+        middle = math.ceil((low + (high - low) / 2) / 1000) * 1000
+        return Count(low, middle, high)
+    return Count.fixed(parse_duration(value))
 
 
 def parse_count(value: Any) -> Count:
@@ -206,6 +232,21 @@ def _text(value: Any) -> str:
     return text
 
 
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _Invalid(f"must be true or false, got {_show(value)}")
+    return value
+
+
+def _choice(*allowed: str) -> Callable[[Any], str]:
+    def convert(value: Any) -> str:
+        if value not in allowed:
+            raise _Invalid(f"must be one of {', '.join(allowed)}, got {_show(value)}")
+        return value
+
+    return convert
+
+
 def _halfway(value: Any) -> int:
     """`true` (the default length), `false` (never: 0), or the shortest hold that gets one: `20s`."""
     if isinstance(value, bool):
@@ -239,14 +280,17 @@ EXERCISE_KEYS = (
     "sets",
     "rest",
     "rest_after",
+    "alternate",
     "cues",
     "steps",
 )
 STEP_KINDS = {
-    "hold": ("say", "countdown", "halfway", "then"),
-    "reps": ("say", "tempo"),
+    "hold": ("say", "countdown", "halfway", "then", "count"),
+    "reps": ("say", "tempo", "count"),
     "say": ("pause",),
 }
+CIRCUIT_KEYS = ("rounds", "rest", "rest_between", "exercises")
+HOLD_COUNTING = ("seconds", "none")
 
 
 def _check_nodes(root: yaml.Node) -> str | None:
@@ -301,8 +345,12 @@ def _check_size(routine: Routine) -> str | None:
     level = LEVELS[-1]  # counts grow from easy to hard
     total_ms = routine.rest_between_ms * (len(routine.exercises) - 1)
     cues = 0
-    for exercise in routine.exercises:
-        sets = exercise.sets.at(level)
+    repeats = [1] * len(routine.exercises)
+    for circuit in routine.circuits:
+        for index in range(circuit.first, circuit.first + circuit.count):
+            repeats[index] = circuit.rounds.at(level)
+    for exercise, repeat in zip(routine.exercises, repeats, strict=True):
+        sets = exercise.sets.at(level) * repeat
         sides = max(1, len(exercise.sides))
         step_ms = sum(_step_ms(step, level) for step in exercise.steps)
         step_cues = sum(_step_cues(step, exercise.cues, level) for step in exercise.steps)
@@ -324,7 +372,9 @@ def _check_size(routine: Routine) -> str | None:
 
 def _step_ms(step: Step, level: str) -> int:
     if isinstance(step, Hold):
-        return step.duration_ms
+        return max(step.per_set or (step.length(level),))
+    if isinstance(step, Reps) and step.per_set:
+        return max(step.per_set) * step.rep_ms
     if isinstance(step, Reps):
         return step.count.at(level) * step.rep_ms
     return step.pause_ms
@@ -333,9 +383,10 @@ def _step_ms(step: Step, level: str) -> int:
 def _step_cues(step: Step, cues: CueSettings, level: str) -> int:
     """An upper bound on the sounds one step makes: its lead-in, tones, countdown, halfway."""
     if isinstance(step, Hold):
-        return 4 + cues.countdown
+        return 4 + cues.countdown + (_step_ms(step, level) // 1000 if step.count_seconds else 0)
     if isinstance(step, Reps):
-        return 3 + step.count.at(level) * len(step.tempo)
+        seconds = sum(p.duration_ms // 1000 for p in step.tempo if p.count_seconds)
+        return 3 + max(step.per_set or (step.count.at(level),)) * (len(step.tempo) + seconds)
     return 1
 
 
@@ -429,15 +480,25 @@ def _routine(r: _Reader, root: yaml.Node) -> Routine | None:
     title = r.text(keys["title"], "title") if "title" in keys else None
     cues = _cues(r, keys["cues"], "cues", CueSettings()) if "cues" in keys else CueSettings()
     exercises: list[Exercise | None] = []
+    places: list[str] = []
+    circuits: list[Circuit | None] = []
     if "exercises" in keys:
         items = r.sequence(keys["exercises"], "exercises")
         if not items and isinstance(keys["exercises"], yaml.SequenceNode):
             r.problem(keys["exercises"], "exercises", "is empty; add at least one exercise")
-        exercises = [_exercise(r, item, f"exercises[{i}]", cues) for i, item in enumerate(items)]
+        nodes: list[yaml.Node] = []
+        for i, item in enumerate(items):
+            if _is_circuit(item):
+                circuits.append(_circuit(r, item, f"exercises[{i}]", cues, exercises, places))
+                nodes += [item] * (len(exercises) - len(nodes))
+                continue
+            exercises.append(_exercise(r, item, f"exercises[{i}]", cues))
+            places.append(f"exercises[{i}]")
+            nodes.append(item)
         seen: set[str] = set()
-        for i, (item, exercise) in enumerate(zip(items, exercises, strict=True)):
+        for node, place, exercise in zip(nodes, places, exercises, strict=True):
             if exercise is not None and exercise.slug in seen:
-                r.problem(item, f"exercises[{i}].name", "is used by another exercise; names must differ")
+                r.problem(node, f"{place}.name", "is used by another exercise; names must differ")
             seen.add(exercise.slug if exercise else "")
     optional = {
         "intro": r.text(keys["intro"], "intro") if "intro" in keys else "",
@@ -445,14 +506,14 @@ def _routine(r: _Reader, root: yaml.Node) -> Routine | None:
         "cover": r.text(keys["cover"], "cover") if "cover" in keys else "",
         "phrases": _phrases(r, keys["phrases"], "phrases") if "phrases" in keys else (),
         "rest_between": (
-            r.scalar(keys["rest_between"], "rest_between", parse_duration)
-            if "rest_between" in keys
-            else 30_000
+            r.scalar(keys["rest_between"], "rest_between", parse_rest) if "rest_between" in keys else 30_000
         ),
     }
-    if r.problems or title is None or None in exercises or None in optional.values():
+    if r.problems or title is None or None in exercises or None in optional.values() or None in circuits:
         return None
     return Routine(
+        circuits=tuple(circuits),  # type: ignore[arg-type]
+        places=tuple(places),
         title=title,
         exercises=tuple(exercises),
         intro=optional["intro"],
@@ -487,6 +548,45 @@ def _phrases(r: _Reader, node: yaml.Node, path: str) -> tuple[tuple[str, str], .
             return None
         out.append((key, text))
     return tuple(out)
+
+
+def _is_circuit(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.MappingNode) and any(
+        isinstance(k, yaml.ScalarNode) and k.value == "circuit" for k, _ in node.value
+    )
+
+
+def _circuit(
+    r: _Reader,
+    node: yaml.Node,
+    path: str,
+    cues: CueSettings,
+    exercises: list[Exercise | None],
+    places: list[str],
+) -> Circuit | None:
+    """A circuit: its exercises join the routine's list; the circuit says which and how often."""
+    first = len(exercises)
+    keys = r.mapping(node, path, ("circuit", "exercises"), CIRCUIT_KEYS)
+    if keys is None or "circuit" not in keys or "exercises" not in keys:
+        return None
+    name = r.text(keys["circuit"], f"{path}.circuit")
+    items = r.sequence(keys["exercises"], f"{path}.exercises")
+    if not items and isinstance(keys["exercises"], yaml.SequenceNode):
+        r.problem(keys["exercises"], f"{path}.exercises", "is empty; add the exercises of one round")
+    for i, item in enumerate(items):
+        if _is_circuit(item):
+            r.problem(item, f"{path}.exercises[{i}]", "a circuit cannot hold another circuit")
+            continue
+        exercises.append(_exercise(r, item, f"{path}.exercises[{i}]", cues))
+        places.append(f"{path}.exercises[{i}]")
+    rounds = r.scalar(keys["rounds"], f"{path}.rounds", parse_count) if "rounds" in keys else Count.fixed(1)
+    rest = r.scalar(keys["rest"], f"{path}.rest", parse_rest) if "rest" in keys else 60_000
+    between = -1
+    if "rest_between" in keys:
+        between = r.scalar(keys["rest_between"], f"{path}.rest_between", parse_rest)
+    if name is None or rounds is None or rest is None or between is None:
+        return None
+    return Circuit(name, first, len(exercises) - first, rounds, rest, None if between < 0 else between)
 
 
 def _cues(r: _Reader, node: yaml.Node, path: str, base: CueSettings) -> CueSettings:
@@ -527,9 +627,16 @@ def _exercise(r: _Reader, node: yaml.Node, path: str, routine_cues: CueSettings)
         fields["sides"] = sides
     if "sets" in keys:
         fields["sets"] = r.scalar(keys["sets"], f"{path}.sets", parse_count)
-    for key, attr in (("rest", "rest_ms"), ("rest_after", "rest_after_ms")):
-        if key in keys:
-            fields[attr] = r.scalar(keys[key], f"{path}.{key}", parse_duration)
+    if "rest" in keys and isinstance(keys["rest"], yaml.SequenceNode):
+        rests = _per_set(r, keys["rest"], f"{path}.rest", parse_rest)
+        fields["rests"] = rests
+        fields["rest_ms"] = rests[0] if rests else None
+    elif "rest" in keys:
+        fields["rest_ms"] = r.scalar(keys["rest"], f"{path}.rest", parse_rest)
+    if "rest_after" in keys:
+        fields["rest_after_ms"] = r.scalar(keys["rest_after"], f"{path}.rest_after", parse_rest)
+    if "alternate" in keys:
+        fields["alternate"] = r.scalar(keys["alternate"], f"{path}.alternate", _bool)
     fields["cues"] = _cues(r, keys["cues"], f"{path}.cues", routine_cues) if "cues" in keys else routine_cues
     steps: list[Step | None] = []
     if "steps" in keys:
@@ -572,8 +679,19 @@ def _step(r: _Reader, node: yaml.Node, path: str) -> Step | None:
         return None
     say = r.text(keys["say"], f"{path}.say")
     if kind == "hold":
-        duration = r.scalar(keys["hold"], f"{path}.hold", parse_duration)
         options: dict[str, Any] = {}
+        if isinstance(keys["hold"], yaml.SequenceNode):
+            lengths = _per_set(r, keys["hold"], f"{path}.hold", parse_duration)
+            options["per_set"] = lengths
+            duration = lengths[0] if lengths else None
+        else:
+            span = r.scalar(keys["hold"], f"{path}.hold", parse_span)
+            duration = span.medium if span else None
+            if span and span.easy != span.hard:
+                options["span"] = span
+        if "count" in keys:
+            counted = r.scalar(keys["count"], f"{path}.count", _choice(*HOLD_COUNTING))
+            options["count_seconds"] = None if counted is None else counted == "seconds"
         if "countdown" in keys:
             options["countdown"] = r.scalar(keys["countdown"], f"{path}.countdown", _countdown)
         if "halfway" in keys:
@@ -586,7 +704,17 @@ def _step(r: _Reader, node: yaml.Node, path: str) -> Step | None:
     if kind == "say":
         pause = r.scalar(keys["pause"], f"{path}.pause", parse_duration) if "pause" in keys else 0
         return Say(say, pause) if say and pause is not None else None
-    count = r.scalar(keys["reps"], f"{path}.reps", parse_count)
+    extra: dict[str, Any] = {}
+    if isinstance(keys["reps"], yaml.SequenceNode):
+        ladder = _per_set(r, keys["reps"], f"{path}.reps", parse_count)
+        extra["per_set"] = tuple(c.medium for c in ladder)
+        count = ladder[0] if ladder else None
+    else:
+        count = r.scalar(keys["reps"], f"{path}.reps", parse_count)
+    if "count" in keys:
+        extra["counting"] = r.scalar(keys["count"], f"{path}.count", _choice(*COUNTING))
+        if extra["counting"] is None:
+            return None
     if "tempo" not in keys:
         r.problem(node, path, "missing 'tempo'; list the phases of one rep, like [{say: up, for: 2s}]")
         return None
@@ -598,16 +726,27 @@ def _step(r: _Reader, node: yaml.Node, path: str) -> Step | None:
         r.problem(keys["tempo"], f"{path}.tempo", "is empty; list the phases of one rep")
     if not (say and count and phases) or None in phases:
         return None
-    return Reps(say, count, tuple(phases))  # type: ignore[arg-type]
+    return Reps(say, count, tuple(phases), **extra)  # type: ignore[arg-type]
+
+
+def _per_set(r: _Reader, node: yaml.Node, path: str, convert: Callable[[Any], Any]) -> tuple[Any, ...]:
+    """A value for each set in turn: `[5, 10, 15]` or `[20s, 30s, 40s]`."""
+    values = tuple(r.scalar(item, f"{path}[{i}]", convert) for i, item in enumerate(r.sequence(node, path)))
+    if not values:
+        r.problem(node, path, "is empty; give a value, or one for each set in turn")
+    return tuple(v for v in values if v is not None)
 
 
 def _phase(r: _Reader, node: yaml.Node, path: str) -> Phase | None:
-    keys = r.mapping(node, path, ("say", "for"), ())
-    if keys is None or len(keys) < 2:
+    keys = r.mapping(node, path, ("say", "for"), ("count",))
+    if keys is None or "say" not in keys or "for" not in keys:
         return None
     say = r.text(keys["say"], f"{path}.say")
     duration = r.scalar(keys["for"], f"{path}.for", parse_duration)
-    return Phase(say, duration) if say and duration else None
+    counted = r.scalar(keys["count"], f"{path}.count", _choice(*HOLD_COUNTING)) if "count" in keys else "none"
+    if not (say and duration and counted):
+        return None
+    return Phase(say, duration, count_seconds=counted == "seconds")
 
 
 def _check_placeholders(r: _Reader, node: yaml.Node, path: str, exercise: Exercise) -> None:
