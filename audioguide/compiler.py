@@ -27,7 +27,18 @@ from dataclasses import dataclass, field, replace
 from audioguide.cues import SPEECH, TONE, Chapter, CueScript, Event
 from audioguide.errors import TimingError
 from audioguide.phrases import Phrasebook, phrasebook
-from audioguide.routine import DEFAULT_LEVEL, MAX_TRACK_MS, Exercise, Hold, Reps, Routine, Say, Step, fill
+from audioguide.routine import (
+    DEFAULT_LEVEL,
+    MAX_TRACK_MS,
+    Circuit,
+    Exercise,
+    Hold,
+    Reps,
+    Routine,
+    Say,
+    Step,
+    fill,
+)
 
 DurationOf = Callable[[str], int]
 
@@ -38,10 +49,11 @@ TAIL_MS = 1500  # silence at the very end of the track
 MINUTES_PASSES = 4  # the intro states the length, which changes the length: settle it
 LENGTH_ROLE = "length"  # the role of the intro's phrase that states the track's length
 TALK_SHARE = 0.5  # a rest is at most this much talk, unless what is required needs more
-CHANGE = "change"  # the tone between chained holds
+CHANGE = "change"  # the tone between chained holds, and between rounds with no rest
+TICK = "tick"  # the tone that counts a fast rep
 
 # What a window drops when its talk does not fit, first dropped first; required items never are.
-DROP_ORDER = ("purpose", "rounds", "instruction", "rest", "equipment", "setup")
+DROP_ORDER = ("purpose", "rounds", "instruction", "rest", "equipment", "setup", "round")
 # What a rest drops to stay at most TALK_SHARE talk: what is nice to hear. The next exercise's
 # equipment and setup are what the rest is for, so only lack of room drops them.
 NICE_TO_HEAR = ("purpose", "rounds", "instruction", "rest")
@@ -87,6 +99,8 @@ class _Timeline:
     cursor: int = 0  # where the next phrase in sequence may start
     work_end: int = 0  # when the last hold or set of reps ended: rests count from here
     place: str = ""
+    last_hold: tuple[int, int, int] | None = None  # (start, end, countdown words) of the last hold
+    changed: bool = False  # the next step starts on a change tone, not a start tone
 
     def chapter(self, title: str, start: int) -> None:
         self.chapters.append((title, start))
@@ -169,17 +183,18 @@ def _compile(routine: Routine, level: str, duration_of: DurationOf, minutes: int
         ),
         role=LENGTH_ROLE,
     )
-    previous: Exercise | None = None
-    for index, exercise in enumerate(routine.exercises):
-        t.place = f"exercises[{index}]"
+    previous: _Slot | None = None
+    for slot in _slots(routine, level):
+        exercise = routine.exercises[slot.index]
+        t.place = routine.place_of(slot.index)
+        title = exercise.name if slot.round <= 1 else f"{exercise.name}, round {slot.round}"
+        t.chapter(title, t.cursor)
         if previous is None:
-            t.chapter(exercise.name, t.cursor)
-            _first_exercise(t, exercise, level, index, count)
+            _first_exercise(t, exercise, level, slot, count)
         else:
-            t.chapter(exercise.name, t.cursor)
-            _rest_into(t, previous, exercise, index)
+            _rest_into(t, previous, slot)
         _exercise(t, exercise, level)
-        previous = exercise
+        previous = slot
     t.chapter("Finish", t.cursor)
     t.place = "outro"
     t.say(routine.outro or book.say("outro"))
@@ -190,6 +205,31 @@ def _compile(routine: Routine, level: str, duration_of: DurationOf, minutes: int
     placed = tuple(replace(e, chapter=_chapter_of(e.start_ms, starts)) for e in events)
     said = tuple(dict.fromkeys(t.warnings + warnings))  # a warning per place, not per round
     return CueScript(routine.title, level, placed, chapters, duration, said)
+
+
+@dataclass(frozen=True)
+class _Slot:
+    """One exercise in the order it is done: circuits repeat theirs, round after round."""
+
+    index: int  # in routine.exercises
+    circuit: Circuit | None = None
+    round: int = 0  # the circuit's round, from 1; 0 outside a circuit
+
+
+def _slots(routine: Routine, level: str) -> list[_Slot]:
+    starts = {c.first: c for c in routine.circuits}
+    slots: list[_Slot] = []
+    index = 0
+    while index < len(routine.exercises):
+        circuit = starts.get(index)
+        if circuit is None:
+            slots.append(_Slot(index))
+            index += 1
+            continue
+        for round_number in range(1, circuit.rounds.at(level) + 1):
+            slots += [_Slot(i, circuit, round_number) for i in range(index, index + circuit.count)]
+        index += circuit.count
+    return slots
 
 
 def _chapter_of(ms: int, starts: list[int]) -> int:
@@ -215,14 +255,20 @@ def _announcements(t: _Timeline, exercise: Exercise, level: str) -> list[_Item]:
     sets = exercise.sets.at(level)
     if sets > 1:
         rounds = book.words("rounds_count", n=sets)
-        items.append(_Item(book.say("rounds", rounds=rounds, rest=book.duration(exercise.rest_ms)), "rounds"))
+        if len(set(exercise.rests)) > 1 or not exercise.rest_ms:  # no one rest to name
+            items.append(_Item(book.say("rounds_plain", rounds=rounds), "rounds"))
+        else:
+            rest = book.duration(exercise.rest_ms)
+            items.append(_Item(book.say("rounds", rounds=rounds, rest=rest), "rounds"))
     return items
 
 
-def _lead(t: _Timeline, exercise: Exercise, level: str, side: str | None, other: str | None) -> list[_Item]:
-    """Said last before the first round starts: its round number and first instruction."""
+def _lead(
+    t: _Timeline, exercise: Exercise, level: str, side: str | None, other: str | None, round_index: int = 0
+) -> list[_Item]:
+    """Said last before a round starts: its round number and first instruction."""
     sets = exercise.sets.at(level)
-    items = [_Item(t.book.say("round", n=1, total=sets), "")] if sets > 1 else []
+    items = [_Item(t.book.say("round", n=round_index + 1, total=sets), "")] if sets > 1 else []
     first = exercise.steps[0]
     if not isinstance(first, Say):
         items.append(_Item(fill(first.say, side, other), ""))
@@ -245,10 +291,28 @@ def _sides(exercise: Exercise) -> tuple[str | None, str | None]:
     return exercise.sides[0], exercise.sides[1]
 
 
-def _first_exercise(t: _Timeline, exercise: Exercise, level: str, index: int, count: int) -> None:
+def _circuit_items(t: _Timeline, slot: _Slot) -> list[_Item]:
+    """At a circuit's first exercise: what the circuit is (round one), or which round begins."""
+    circuit = slot.circuit
+    if circuit is None or slot.index != circuit.first:
+        return []
+    rounds = circuit.rounds.at(t.level)
+    if slot.round == 1:
+        what = t.book.say(
+            "circuit",
+            name=circuit.name,
+            rounds=t.book.words("rounds_count", n=rounds),
+            exercises=t.book.words("exercises", n=circuit.count),
+        )
+        return [_Item(what, "rounds")]
+    return [_Item(t.book.say("round", n=slot.round, total=rounds), "round")]
+
+
+def _first_exercise(t: _Timeline, exercise: Exercise, level: str, slot: _Slot, count: int) -> None:
     """The first exercise is announced in full, then its get-ready pause counts into the start."""
     book = t.book
-    t.say(book.say("exercise", n=index + 1, total=count, name=exercise.name))
+    t.say(*(item.text for item in _circuit_items(t, slot)))
+    t.say(book.say("exercise", n=slot.index + 1, total=count, name=exercise.name))
     side, other = _sides(exercise)
     for item in _announcements(t, exercise, level) + _lead(t, exercise, level, side, other):
         t.say(item.text)
@@ -268,27 +332,74 @@ def _first_exercise(t: _Timeline, exercise: Exercise, level: str, index: int, co
     )
 
 
-def _rest_into(t: _Timeline, done: Exercise, upcoming: Exercise, index: int) -> None:
+def _rest_into(t: _Timeline, previous: _Slot, slot: _Slot) -> None:
     """The rest before an exercise: exactly its length, holding that exercise's announcements."""
-    rest_ms = done.rest_after_ms if done.rest_after_ms is not None else t.routine.rest_between_ms
-    previous = f"exercises[{index - 1}]"
-    key = f"{previous}.rest_after" if done.rest_after_ms is not None else "rest_between"
-    level_items = _announcements(t, upcoming, t.level)
-    head = [_Item(t.book.say("rest", duration=t.book.duration(rest_ms)), "rest", "rest")]
+    routine = t.routine
+    done, upcoming = routine.exercises[previous.index], routine.exercises[slot.index]
+    before = routine.place_of(previous.index)
+    circuit = slot.circuit
+    if circuit is not None and circuit is previous.circuit and slot.round > previous.round:
+        rest_ms, key = circuit.rest_ms, f"{_circuit_place(routine, circuit)}.rest"
+    elif done.rest_after_ms is not None:
+        rest_ms, key = done.rest_after_ms, f"{before}.rest_after"
+    elif circuit is not None and circuit is previous.circuit and circuit.rest_between_ms is not None:
+        rest_ms, key = circuit.rest_between_ms, f"{_circuit_place(routine, circuit)}.rest_between"
+    else:
+        rest_ms, key = routine.rest_between_ms, "rest_between"
+    again = slot.round > 1  # a circuit's later round: what it is and how to set up is known
+    head = [_Item(t.book.say("rest", duration=t.book.duration(rest_ms)), "rest", "rest")] if rest_ms else []
+    head += _circuit_items(t, slot)
     head.append(_Item(t.book.say("next", name=upcoming.name), ""))
     side, other = _sides(upcoming)
-    _window(
-        t,
-        t.cursor,
-        t.work_end + rest_ms,
-        head + level_items,
-        _lead(t, upcoming, t.level, side, other),
-        _countdown_into(upcoming),
-        f"the {_seconds(rest_ms)} rest before {upcoming.name}",
-        f"make {key.split('.')[-1]} longer, or shorten what is said",
-        (key, previous),
-        half=False,  # a transition is for setting up the next exercise: talk is its job
-    )
+    places = (key, before)
+    name = f"the {_seconds(rest_ms)} rest before {upcoming.name}"
+    fix = f"make {key.split('.')[-1]} longer, or shorten what is said"
+    items = [] if again else _announcements(t, upcoming, t.level)
+    lead = _lead(t, upcoming, t.level, side, other)
+    if not rest_ms:
+        _run_on(t, head + items + lead, name, fix, places)
+        return
+    end = t.work_end + rest_ms
+    _window(t, t.cursor, end, head + items, lead, _countdown_into(upcoming), name, fix, places, half=False)
+
+
+def _circuit_place(routine: Routine, circuit: Circuit) -> str:
+    return routine.place_of(circuit.first).rsplit(".exercises[", 1)[0]
+
+
+def _run_on(t: _Timeline, items: list[_Item], name: str, fix: str, places: tuple[str, ...]) -> None:
+    """No rest: what comes next is said over the end of the hold before, and a change tone
+    replaces its end tone; the next work starts on it."""
+    if t.last_hold is None or t.last_hold[1] != t.work_end or t.cues[-1].event.text != "end":
+        raise t.refuse(
+            f"{name} needs a hold before it, to announce what comes next over it. {_capital(fix)}", *places
+        )
+    start, end, countdown = t.last_hold
+    t.cues.pop()  # the end tone: the work runs on
+    t.tone_at(end, CHANGE)
+    latest = end - countdown * 1000 - GAP_MS
+    room = latest + GAP_MS - (start + TONE_MS + GAP_MS)
+    kept = list(items)
+    for what in DROP_ORDER:
+        if t.talk_ms(kept) <= room:
+            break
+        for item in [i for i in kept if i.what == what]:
+            kept.remove(item)
+            t.warnings.append(
+                f"{t.routine.line_of(*places)}: {places[0]}: dropped the {item.what} "
+                f'("{_short(item.text)}"): with no rest, it does not fit over the end of the hold before'
+            )
+    at = latest - t.talk_ms(kept) + GAP_MS
+    if at < start + TONE_MS + GAP_MS:
+        spoken = " ".join(f'"{_short(i.text)}"' for i in kept)
+        raise t.refuse(
+            f"{name}: the hold before it is too short to announce {spoken} over its end. {_capital(fix)}",
+            *places,
+        )
+    for item in kept:
+        at = t.speak_at(at, item.text, item.role) + GAP_MS
+    t.cursor = end
+    t.changed = True
 
 
 def _seconds(ms: int) -> str:
@@ -312,6 +423,8 @@ def _window(
     Items are dropped in DROP_ORDER until the talk fits (and, for a rest, is at most half of
     it); required items that cannot fit are an error naming the key to change.
     """
+    if half:  # a rest between rounds is exact whatever it holds: a short one counts down less
+        countdown = max(0, min(countdown, (end - start - LEAD_MS) // 1000))
     countdown_ms = countdown * 1000 if countdown else LEAD_MS - GAP_MS
     room = end - countdown_ms - start
     kept = head + tail
@@ -355,22 +468,32 @@ def _exercise(t: _Timeline, exercise: Exercise, level: str) -> None:
     """Every side, every round; the cursor starts at the first start tone."""
     sets = exercise.sets.at(level)
     sides = exercise.sides or (None,)
-    for side_index, side in enumerate(sides):
+    if exercise.alternate:  # each set on every side in turn
+        order = [(r, s) for r in range(sets) for s in range(len(sides))]
+    else:  # every set on one side, then on the next
+        order = [(r, s) for s in range(len(sides)) for r in range(sets)]
+    last_side = 0
+    for number, (round_index, side_index) in enumerate(order):
+        side = sides[side_index]
         other = sides[(side_index + 1) % len(sides)] if exercise.sides else None
-        if side_index:
-            _switch(t, exercise, level, side, other)
-        for round_index in range(sets):
-            if round_index:
+        if number and (round_index == order[number - 1][0] or not exercise.alternate):
+            if side_index != last_side:
+                _switch(t, exercise, level, side, other, round_index)  # type: ignore[arg-type]
+            else:
                 _rest_between_rounds(t, exercise, round_index, sets, side, other)
-            _round(t, exercise, level, side, other)
+        elif number:
+            _rest_between_rounds(t, exercise, round_index, sets, side, other, switch=True)
+        last_side = side_index
+        _round(t, exercise, level, side, other, round_index)
 
 
-def _switch(t: _Timeline, exercise: Exercise, level: str, side: str, other: str | None) -> None:
+def _switch(
+    t: _Timeline, exercise: Exercise, level: str, side: str, other: str | None, round_index: int = 0
+) -> None:
     """Only what changes for the new side, then quiet time to move, then the countdown."""
-    t.say(fill(exercise.switch, side, other) or t.book.say("switch", side=side))
-    t.say(*(fill(sentence, side, other) for sentence in _side_sentences(exercise.setup)))
+    t.say(*(item.text for item in _switch_items(t, exercise, side, other)))
     t.cursor += exercise.cues.switch_pause_ms - GAP_MS
-    lead = _lead(t, exercise, level, side, other)
+    lead = _lead(t, exercise, level, side, other, round_index)
     first = exercise.steps[0]
     if not isinstance(first, Say) and not _has_side(first.say):
         lead = lead[:-1]  # the instruction does not change with the side: not said again
@@ -378,6 +501,11 @@ def _switch(t: _Timeline, exercise: Exercise, level: str, side: str, other: str 
     countdown = _countdown_into(exercise)
     t.countdown(t.cursor + countdown * 1000, countdown)
     t.cursor += countdown * 1000 if countdown else LEAD_MS - GAP_MS
+
+
+def _switch_items(t: _Timeline, exercise: Exercise, side: str | None, other: str | None) -> list[_Item]:
+    items = [_Item(fill(exercise.switch, side, other) or t.book.say("switch", side=side), "")]
+    return items + [_Item(fill(s, side, other), "") for s in _side_sentences(exercise.setup)]
 
 
 def _has_side(text: str) -> bool:
@@ -390,39 +518,46 @@ def _side_sentences(setup: str) -> list[str]:
 
 
 def _rest_between_rounds(
-    t: _Timeline, exercise: Exercise, round_index: int, sets: int, side: str | None, other: str | None
+    t: _Timeline,
+    exercise: Exercise,
+    round_index: int,
+    sets: int,
+    side: str | None,
+    other: str | None,
+    switch: bool = False,
 ) -> None:
     """Exactly the rest's length from the last end tone to the next round's start."""
-    head = [_Item(t.book.say("rest", duration=t.book.duration(exercise.rest_ms)), "rest", "rest")]
-    tail = [_Item(t.book.say("round", n=round_index + 1, total=sets), "")]
+    rest_ms = exercise.rest_before(round_index)
+    head = [_Item(t.book.say("rest", duration=t.book.duration(rest_ms)), "rest", "rest")] if rest_ms else []
+    if switch:
+        head += _switch_items(t, exercise, side, other)
+    tail = [_Item(t.book.say("round", n=round_index + 1, total=sets), "round")]
     first = exercise.steps[0]
     if not isinstance(first, Say):
         tail.append(_Item(fill(first.say, side, other), "instruction"))
-    _window(
-        t,
-        t.cursor,
-        t.work_end + exercise.rest_ms,
-        head,
-        tail,
-        _countdown_into(exercise),
-        f"the {_seconds(exercise.rest_ms)} rest between rounds",
-        "make rest longer, or lower the countdown",
-        (f"{t.place}.rest", t.place),
-        half=True,
-    )
+    name = f"the {_seconds(rest_ms)} rest between rounds"
+    fix = "make rest longer, or lower the countdown"
+    places = (f"{t.place}.rest", t.place)
+    if not rest_ms:
+        _run_on(t, head + tail, name, fix, places)
+        return
+    end = t.work_end + rest_ms
+    _window(t, t.cursor, end, head, tail, _countdown_into(exercise), name, fix, places, half=True)
 
 
-def _round(t: _Timeline, exercise: Exercise, level: str, side: str | None, other: str | None) -> None:
+def _round(
+    t: _Timeline, exercise: Exercise, level: str, side: str | None, other: str | None, round_index: int
+) -> None:
     """One round of the steps; the first step's instruction was said before the round."""
     announced = True  # the first instruction was said in the window before this round
-    changed = False  # a change tone has just started this step
+    changed, t.changed = t.changed, False  # a change tone has just started this step
     for step_index, step in enumerate(exercise.steps):
         place = f"{t.place}.steps[{step_index}]"
         if not announced and not isinstance(step, Say):
             t.say(fill(step.say, side, other))
             t.cursor += LEAD_MS - GAP_MS
         following = exercise.steps[step_index + 1] if step_index + 1 < len(exercise.steps) else None
-        changed = _step(t, step, following, changed, exercise, level, side, other, place)
+        changed = _step(t, step, following, changed, exercise, level, side, other, place, round_index)
         announced = changed
 
 
@@ -436,8 +571,10 @@ def _step(
     side: str | None,
     other: str | None,
     place: str,
+    round_index: int = 0,
 ) -> bool:
     """Lay out one step from the cursor; True when it ends on a change tone into the next step."""
+    t.last_hold = None
     if isinstance(step, Say):
         t.say(fill(step.say, side, other))
         t.cursor += step.pause_ms
@@ -447,26 +584,29 @@ def _step(
         if not changed:
             t.tone_at(t.cursor, "start")
         ahead = fill(following.say, side, other) if step.then_continue and following else ""
-        _hold(t, step, exercise, ahead, place)
+        _hold(t, step, exercise, ahead, place, step.length(level, round_index))
         if step.then_continue:
             t.work_end = t.cursor
             t.tone_at(t.cursor, CHANGE)
             return True
-    else:
-        _reps(t, step, level, side, other, place)  # the first rep's number starts it: no tone
+    else:  # the first rep's number starts it: no start tone
+        _reps(t, step, step.reps(level, round_index), side, other, place)
     t.work_end = t.cursor
     t.tone_at(t.work_end, "end")
     t.cursor = t.work_end + TONE_MS + GAP_MS
     return False
 
 
-def _hold(t: _Timeline, step: Hold, exercise: Exercise, ahead: str, place: str) -> None:
+def _hold(t: _Timeline, step: Hold, exercise: Exercise, ahead: str, place: str, duration: int) -> None:
     """A hold of exactly its length; `ahead` is the next chained position, announced over it."""
-    start, duration = t.cursor, step.duration_ms
+    start = t.cursor
     countdown = exercise.cues.countdown if step.countdown is None else step.countdown
     usable = len([k for k in range(countdown, 0, -1) if k * 1000 < duration])
     halfway = exercise.cues.halfway_ms if step.halfway_ms is None else step.halfway_ms
-    if halfway and duration >= halfway:
+    if step.count_seconds:  # "two, three..." on each second replaces the halfway and the countdown
+        usable = 0
+        _count_seconds(t, start, duration, start + TONE_MS, place)
+    elif halfway and duration >= halfway:
         t.speak_at(start + duration // 2, t.book.say("halfway"), "halfway", optional=True)
     end = start + duration
     if ahead:
@@ -480,25 +620,69 @@ def _hold(t: _Timeline, step: Hold, exercise: Exercise, ahead: str, place: str) 
         t.speak_at(speak, ahead, "instruction")
     t.countdown(end, usable)
     t.cursor = end
+    t.last_hold = (start, end, usable)
 
 
-def _reps(t: _Timeline, step: Reps, level: str, side: str | None, other: str | None, place: str) -> None:
-    count = step.count.at(level)
+def _count_seconds(t: _Timeline, start: int, length: int, busy_until: int, place: str) -> None:
+    """Each whole second after the first spoken as its number, where the cue before has ended."""
+    for second in range(2, length // 1000 + 1):
+        at = start + (second - 1) * 1000
+        if at >= busy_until + GAP_MS:
+            t.speak_at(at, t.book.words("count_second", n=second), "count", place=place)
+
+
+def _reps(t: _Timeline, step: Reps, count: int, side: str | None, other: str | None, place: str) -> None:
     start = t.cursor
+    counting = _counting(t, step, count, side, other)
     for rep in range(count):
         at = start + rep * step.rep_ms
+        if counting == "tones":
+            t.tone_at(at, TICK, place=f"{place}.tempo[0].for")
+        elif counting == "numbers":
+            fix = "make the rep longer, or count it with tones (count: tones)"
+            t.speak_at(at, t.book.say("rep_number", n=rep + 1), "rep", fix=fix, place=f"{place}.tempo[0].for")
+        if counting != "words":
+            continue
         for phase_index, phase in enumerate(step.tempo):
-            cue = fill(phase.say, side, other)
+            text = _phase_text(t, step, phase_index, rep, count, side, other)
             where = f"{place}.tempo[{phase_index}].for"
             fix = "make this phase longer, or shorten its say"
-            if phase_index == 0:
-                label = t.book.words("last_one") if rep + 1 == count and count > 1 else rep + 1
-                text = t.book.say("rep", count=label, cue=_capital(cue))
-                t.speak_at(at, text, "rep", fix=fix, place=where)
-            else:
-                t.speak_at(at, t.book.say("phase", cue=cue), "phase", fix=fix, place=where)
+            t.speak_at(at, text, "rep" if phase_index == 0 else "phase", fix=fix, place=where)
+            if phase.count_seconds:
+                _count_seconds(t, at, phase.duration_ms, at + t.duration_of(text), where)
             at += phase.duration_ms
     t.cursor = start + count * step.rep_ms
+
+
+def _phase_text(
+    t: _Timeline, step: Reps, phase_index: int, rep: int, count: int, side: str | None, other: str | None
+) -> str:
+    cue = fill(step.tempo[phase_index].say, side, other)
+    if phase_index:
+        return t.book.say("phase", cue=cue)
+    label = t.book.words("last_one") if rep + 1 == count and count > 1 else rep + 1
+    return t.book.say("rep", count=label, cue=_capital(cue))
+
+
+def _counting(t: _Timeline, step: Reps, count: int, side: str | None, other: str | None) -> str:
+    """How reps are counted: as asked, or (auto) words if every cue fits its phase, else numbers
+    if a rep's number fits the rep, else short tones."""
+    if step.counting != "auto":
+        return step.counting
+    fits = all(
+        t.duration_of(_phase_text(t, step, i, rep, count, side, other)) <= phase.duration_ms
+        for rep in range(count)
+        for i, phase in enumerate(step.tempo)
+    )
+    if fits:
+        return "words"
+    numbers = all(t.duration_of(t.book.say("rep_number", n=n)) <= step.rep_ms for n in range(1, count + 1))
+    chosen = "numbers" if numbers else "tones"
+    t.warnings.append(
+        f"{t.routine.line_of(t.place)}: {t.place}: reps counted with {chosen}: their spoken cues do not fit "
+        f"a {_seconds(step.rep_ms)} rep (set count: words to insist, or count: {chosen} to say so)"
+    )
+    return chosen
 
 
 def _capital(text: str) -> str:

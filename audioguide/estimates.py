@@ -105,15 +105,18 @@ class Estimate:
 def estimate(routine: Routine, level: str = DEFAULT_LEVEL, duration_of: DurationOf = estimate_ms) -> Estimate:
     """Compile the routine and measure its parts."""
     script = compile_routine(routine, level, duration_of)
-    exercises = {index + 1: exercise for index, exercise in enumerate(routine.exercises)}
+    # A chapter titled as an exercise is that exercise; a circuit's later rounds ("Squats,
+    # round 2"), the introduction and the finish are parts without a number.
+    numbers = {exercise.name: index + 1 for index, exercise in enumerate(routine.exercises)}
     parts = []
-    for index, chapter in enumerate(script.chapters):
-        exercise = exercises.get(index)  # chapter 0 is the introduction, the last the finish
+    for chapter in script.chapters:
+        number = numbers.get(chapter.title, 0) if chapter.title not in ("Introduction", "Finish") else 0
+        exercise = routine.exercises[number - 1] if number else None
         parts.append(
             Part(
                 title=chapter.title,
                 slug=exercise.slug if exercise else "",
-                number=index if exercise else 0,
+                number=number,
                 start_ms=chapter.start_ms,
                 length_ms=chapter.end_ms - chapter.start_ms,
             )
