@@ -53,10 +53,22 @@ CHANGE = "change"  # the tone between chained holds, and between rounds with no 
 TICK = "tick"  # the tone that counts a fast rep
 
 # What a window drops when its talk does not fit, first dropped first; required items never are.
-DROP_ORDER = ("purpose", "rounds", "instruction", "rest", "equipment", "setup", "round")
+DROP_ORDER = (
+    "purpose",
+    "rounds",
+    "repeat",
+    "instruction",
+    "rest",
+    "brief rest",
+    "equipment",
+    "setup",
+    "round",
+)
+BRIEF = "brief rest"  # "Rest." in place of "Rest for ten seconds." when that does not fit
+REPEAT = "repeat"  # an instruction said before, in the first round: dropped without a warning
 # What a rest drops to stay at most TALK_SHARE talk: what is nice to hear. The next exercise's
 # equipment and setup are what the rest is for, so only lack of room drops them.
-NICE_TO_HEAR = ("purpose", "rounds", "instruction", "rest")
+NICE_TO_HEAR = ("purpose", "rounds", REPEAT, "instruction", "rest", BRIEF)
 
 # A rough speaking rate for dry runs, before any audio exists (measured on the Pico voice).
 ESTIMATE_MS_PER_CHAR = 62
@@ -385,6 +397,8 @@ def _run_on(t: _Timeline, items: list[_Item], name: str, fix: str, places: tuple
             break
         for item in [i for i in kept if i.what == what]:
             kept.remove(item)
+            if what == REPEAT:
+                continue
             t.warnings.append(
                 f"{t.routine.line_of(*places)}: {places[0]}: dropped the {item.what} "
                 f'("{_short(item.text)}"): with no rest, it does not fit over the end of the hold before'
@@ -434,11 +448,17 @@ def _window(
         if t.talk_ms(kept) <= min(room, budget):
             break
         for item in [i for i in kept if i.what == what]:
+            if what == "rest":  # say less before saying nothing: still true, and still a rest
+                brief = replace(item, text=t.book.say("rest_short"), what=BRIEF)
+                kept[kept.index(item)] = brief
+                head = [brief if i is item else i for i in head]
+                continue
             kept.remove(item)
-            t.warnings.append(
-                f"{t.routine.line_of(*places)}: {places[0]}: dropped the {item.what} "
-                f'("{_short(item.text)}"): it does not fit {name}'
-            )
+            if what != REPEAT:
+                t.warnings.append(
+                    f"{t.routine.line_of(*places)}: {places[0]}: dropped the {item.what} "
+                    f'("{_short(item.text)}"): it does not fit {name}'
+                )
     if t.talk_ms(kept) > room:
         need = math.ceil((t.talk_ms(kept) + countdown_ms + start - end) / 100) / 10
         spoken = " ".join(f'"{_short(i.text)}"' for i in kept)
@@ -534,7 +554,7 @@ def _rest_between_rounds(
     tail = [_Item(t.book.say("round", n=round_index + 1, total=sets), "round")]
     first = exercise.steps[0]
     if not isinstance(first, Say):
-        tail.append(_Item(fill(first.say, side, other), "instruction"))
+        tail.append(_Item(fill(first.say, side, other), REPEAT))
     name = f"the {_seconds(rest_ms)} rest between rounds"
     fix = "make rest longer, or lower the countdown"
     places = (f"{t.place}.rest", t.place)

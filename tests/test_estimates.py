@@ -34,7 +34,7 @@ def generated(rng: random.Random) -> str:
     exercises = []
     for n in range(rng.randint(2, 3)):
         phases = "".join(
-            f"          - {{say: {rng.choice(WORDS)}, for: {rng.choice([1.5, 2, 2.5, 3])}s}}\n"
+            f"          - {{say: {rng.choice(WORDS)}, for: {rng.choice([2, 2.5, 3])}s}}\n"
             for _ in range(rng.randint(1, 2))
         )
         exercises.append(
@@ -44,12 +44,13 @@ def generated(rng: random.Random) -> str:
             f"    rest: {rng.randint(6, 12)}s\n"
             f"    steps:\n"
             f"      - reps: {rng.randint(2, 12)}\n"
+            f"        count: words\n"
             f"        say: {json.dumps(sentence(rng, 2, 8))}\n"
             f"        tempo:\n{phases}"
             f"      - {{hold: {rng.randint(4, 40)}s, say: {json.dumps(sentence(rng, 2, 6))}}}\n"
         )
     return (
-        f"title: Generated\nrest_between: {rng.randint(7, 15)}s\n"
+        f"title: Generated\nrest_between: {rng.randint(6, 15)}s\n"
         f"cues: {{countdown: {rng.randint(1, 3)}}}\nexercises:\n" + "".join(exercises)
     )
 
