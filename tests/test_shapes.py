@@ -261,3 +261,20 @@ def test_new_values_are_checked_and_located(change, says):
     with pytest.raises(RoutineError) as caught:
         routine.loads(text, source="r.yaml")
     assert caught.value.problems[0].startswith("r.yaml:") and says in caught.value.problems[0]
+
+
+def test_overrides_reach_an_exercise_inside_a_circuit(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from audioguide.cli import cli
+
+    path = tmp_path / "circuit.yaml"
+    path.write_text(CIRCUIT)
+    result = CliRunner().invoke(cli, ["script", str(path), "--json", "--hold", "squats=20s"])
+    assert result.exit_code == 0, result.output
+    script = json.loads(result.output)
+    squats = [i for i, c in enumerate(script["chapters"]) if c["title"].startswith("Squats")]
+    marks = [e["start_ms"] for e in script["events"] if e["kind"] == "tone" and e["chapter"] in squats]
+    assert [b - a for a, b in zip(marks[::2], marks[1::2], strict=True)] == [20_000] * 3
