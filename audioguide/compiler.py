@@ -511,6 +511,18 @@ def _switch(
     t: _Timeline, exercise: Exercise, level: str, side: str, other: str | None, round_index: int = 0
 ) -> None:
     """Only what changes for the new side, then quiet time to move, then the countdown."""
+    if not exercise.cues.switch_pause_ms:  # no pause: the switch is announced over the work before
+        lead = _lead(t, exercise, level, side, other, round_index)
+        name = "the switch of sides with no pause (cues.switch_pause: 0)"
+        fix = "give cues.switch_pause a length, or make the hold before it longer"
+        _run_on(
+            t,
+            _switch_items(t, exercise, side, other) + lead,
+            name,
+            fix,
+            (f"{t.place}.cues.switch_pause", t.place),
+        )
+        return
     t.say(*(item.text for item in _switch_items(t, exercise, side, other)))
     t.cursor += exercise.cues.switch_pause_ms - GAP_MS
     lead = _lead(t, exercise, level, side, other, round_index)

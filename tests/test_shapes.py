@@ -278,3 +278,23 @@ def test_overrides_reach_an_exercise_inside_a_circuit(tmp_path):
     squats = [i for i, c in enumerate(script["chapters"]) if c["title"].startswith("Squats")]
     marks = [e["start_ms"] for e in script["events"] if e["kind"] == "tone" and e["chapter"] in squats]
     assert [b - a for a, b in zip(marks[::2], marks[1::2], strict=True)] == [20_000] * 3
+
+
+def test_sides_with_no_pause_switch_on_the_second():
+    text = """\
+title: Cool-down
+exercises:
+  - name: Hamstring stretch
+    sides: [right, left]
+    cues: {switch_pause: 0}
+    switch: Now your {side} leg.
+    steps:
+      - hold: 30s
+        say: Stretch your {side} hamstring, gently.
+"""
+    script = compiled(text)
+    marks = tones(script)
+    assert [t.text for t in marks] == ["start", "change", "end"]
+    assert [b.start_ms - a.start_ms for a, b in zip(marks, marks[1:], strict=False)] == [30_000, 30_000]
+    switch = next(e for e in script.events if e.text == "Now your left leg.")
+    assert marks[0].start_ms < switch.start_ms and switch.end_ms < marks[1].start_ms - 3000

@@ -86,7 +86,7 @@ _CUES_DEF = _strict(
         },
         "halfway": _HALFWAY,
         "get_ready": {**_DURATION, "description": "Pause to get into position before an exercise."},
-        "switch_pause": {**_DURATION, "description": "Pause to change sides."},
+        "switch_pause": {**_REST, "description": "Quiet time to change sides; 0 to run straight on."},
     },
     (),
     "How cues are spoken; an exercise may override any of them.",

@@ -597,7 +597,7 @@ def _cues(r: _Reader, node: yaml.Node, path: str, base: CueSettings) -> CueSetti
         "countdown": ("countdown", _countdown),
         "halfway_ms": ("halfway", _halfway),
         "get_ready_ms": ("get_ready", parse_duration),
-        "switch_pause_ms": ("switch_pause", parse_duration),
+        "switch_pause_ms": ("switch_pause", parse_rest),
     }
     changes = {}
     for attr, (key, convert) in values.items():
