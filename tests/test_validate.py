@@ -164,3 +164,16 @@ def test_the_docs_complete_example_validates_and_each_voice_bound_is_used(tmp_pa
     path.write_text(re.findall(r"```yaml\n(.*?)```", guide, flags=re.S)[0])
     for engine in (None, "pico", "espeak"):
         assert validate.check(path, engine).ok, engine
+
+
+def test_validate_warns_of_what_a_build_would_drop(tmp_path):
+    path = tmp_path / "r.yaml"
+    long_purpose = "A very long purpose that says a great deal about why calves matter to everyone."
+    path.write_text(
+        GOOD.replace("title: T\n", "title: T\nrest_between: 9s\n").replace(
+            "  - name: Calf raise\n", f"  - name: Calf raise\n    purpose: {long_purpose}\n"
+        )
+    )
+    report = validate.check(path, "pico")
+    assert report.ok and report.warnings
+    assert report.warnings[0].startswith(f"{path}:2: rest_between: dropped the purpose")

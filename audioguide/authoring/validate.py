@@ -31,6 +31,7 @@ class Report:
     path: Path
     problems: tuple[str, ...]
     summary: str  # for a good file: its title, exercises and length
+    warnings: tuple[str, ...] = ()  # what a build would drop, each located
 
     @property
     def ok(self) -> bool:
@@ -64,16 +65,19 @@ def check(path: str | Path, engine: str | None = None, duration_of: KnownLength 
 
     by_message: dict[str, list[str]] = {}
     lengths = []
+    warnings: dict[str, None] = {}
     for level in LEVELS:
         try:
-            lengths.append(compile_routine(loaded, level, length).duration_ms)
+            script = compile_routine(loaded, level, length)
+            lengths.append(script.duration_ms)
+            warnings.update(dict.fromkeys(script.warnings))
         except TimingError as exc:
             by_message.setdefault(str(exc), []).append(level)
     problems += [f"{message} (at {_levels(levels)})" for message, levels in by_message.items()]
     summary = f"{loaded.title}, {len(loaded.exercises)} exercises"
     if lengths:
         summary += f", about {round(max(lengths) / 60_000)} min at most"
-    return Report(path, tuple(problems), summary)
+    return Report(path, tuple(problems), summary, tuple(warnings))
 
 
 def _levels(levels: list[str]) -> str:

@@ -75,6 +75,8 @@ def validate_command(files: tuple[Path, ...], engine: str | None) -> None:
     for report in reports:
         if report.ok:
             click.echo(f"ok: {report.path}: {report.summary}")
+        for warning in report.warnings:
+            click.echo(f"warning: {warning}", err=True)
         for problem in report.problems:
             click.echo(problem)
     bad = [report for report in reports if not report.ok]
