@@ -1,0 +1,425 @@
+"""One exercise from its section: its steps, counts, durations, rests, sides and equipment.
+
+Every number written comes from a sentence (kept as the value's source). A value the
+routine needs but the article does not give is the documented default, marked `check:`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from audioguide.authoring.importer import sentences
+from audioguide.authoring.importer.draft import HOLD, REPS, SAY, Exercise, Phase, Step, Value
+from audioguide.authoring.importer.rules import Rules
+from audioguide.authoring.importer.sections import Section
+from audioguide.authoring.importer.sentences import Quantity
+from audioguide.routine import MAX_COUNT, MAX_DURATION_MS, MAX_TEXT_CHARS
+
+MS_PER_SECOND = 1000
+_CLAUSES = re.compile(r",\s*|;\s*|\s+(?:and|then|before|after)\s+")
+_SIDE_PART = re.compile(r"\b(?:right|left)\s+(\w+)", re.I)
+_SINGULAR = {"legs": "leg", "feet": "foot", "arms": "arm", "ankles": "ankle", "sides": "side", "knees": "knee",
+             "hands": "hand", "hips": "hip", "shoulders": "shoulder", "wrists": "wrist"}
+_BODY_AFTER_SIDE = (
+    r"(?=\s+(?:\w+\s+)?(?:leg|legs|foot|feet|knee|knees|ankle|ankles|arm|arms|hand|hands|hip|hips|side|"
+    r"shoulder|shoulders|wrist|wrists|elbow|elbows|heel|heels|toe|toes|one|thigh|calf|buttock|glute)\b)"
+)
+
+
+@dataclass
+class Context:
+    """What the whole routine gathers while its exercises are read."""
+
+    rules: Rules
+    rest_between: Value | None = None
+    dropped: list[str] = field(default_factory=list)
+
+
+def seconds_text(seconds: float) -> str:
+    return f"{seconds:g}s"
+
+
+def _duration(q: Quantity, source: str) -> Value | None:
+    if not 0 < q.low * MS_PER_SECOND <= MAX_DURATION_MS:
+        return None
+    if q.is_range:
+        check = (
+            f"the article gives {seconds_text(q.low)}-{seconds_text(q.high or q.low)}; a duration is one "
+            "length, so the shortest was taken"
+        )
+        return Value(seconds_text(q.low), source, check)
+    return Value(seconds_text(q.low), source)
+
+
+def _count(q: Quantity, source: str) -> Value | None:
+    low, high = q.low, q.high if q.high is not None else q.low
+    if low != int(low) or high != int(high):
+        return None
+    low, high = sorted((int(low), int(high)))
+    if not 1 <= low <= high <= MAX_COUNT:
+        return None
+    return Value(str(low) if low == high else f"{low}-{high}", source)
+
+
+def fit(text: str, rules: Rules) -> list[str]:
+    """Text cut into pieces a routine accepts (at most MAX_TEXT_CHARS), at sentence ends."""
+    pieces: list[str] = []
+    for sentence in sentences.split(text, rules):
+        sentence = sentence[:MAX_TEXT_CHARS]
+        if pieces and len(pieces[-1]) + 1 + len(sentence) <= MAX_TEXT_CHARS:
+            pieces[-1] += " " + sentence
+        else:
+            pieces.append(sentence)
+    return pieces
+
+
+class Builder:
+    """Reads one section's sentences in order and gathers the exercise."""
+
+    def __init__(self, section: Section, context: Context):
+        self.section = section
+        self.context = context
+        self.rules = context.rules
+        self.purpose: list[str] = []
+        self.setup: list[str] = []
+        self.pending: list[str] = []
+        self.steps: list[Step] = []
+        self.step_sources: list[str] = []
+        self.equipment: list[str] = []
+        self.equipment_source = ""
+        self.sets: Value | None = None
+        self.rest: Value | None = None
+        self.side_marks: list[tuple[int, str, str, bool]] = []  # (step, sentence, body part, alone)
+        self.first_side = ""
+        self.notes: list[str] = []
+
+    # --- reading ----------------------------------------------------------------------
+
+    def paragraph(self, text: str) -> None:
+        for sentence in sentences.split(text, self.rules):
+            self.sentence(sentence)
+        if self.pending and self.steps:
+            self.steps.append(Step(SAY, " ".join(self.pending)))
+            self.step_sources.append("")
+            self.pending = []
+
+    def sentence(self, original: str) -> None:
+        rules = self.rules
+        norm = sentences.normalize(original, rules)
+        if any(p.search(norm) for p in rules.asides):
+            self.context.dropped.append(original)
+            return
+        if not self.first_side and (m := re.search(r"\b(right|left)\b" + _BODY_AFTER_SIDE, norm, re.I)):
+            self.first_side = m[1].lower()
+        found = sentences.quantities(norm, rules)
+        if (need := rules.need_sentence.search(norm)) and not found:
+            self._needs(need["things"], original)
+            return
+        self._equipment(original, norm)
+        side = self._side(norm)
+        if not found:
+            if side and self.steps:
+                self.side_marks.append((len(self.steps) - 1, original, side, True))
+                return
+            if side:
+                self.side_marks.append((-1, original, side, True))
+            if self.steps:
+                self.pending.append(original)
+            elif not self.setup and rules.purpose.search(norm):
+                self.purpose.append(original)
+            else:
+                self.setup.append(original)
+            return
+        self._values(original, norm, found)
+        if side:
+            self.side_marks.append((len(self.steps) - 1, original, side, False))
+
+    def _equipment(self, original: str, norm: str) -> None:
+        nouns = "|".join(re.escape(n) for n in self.rules.equipment_nouns)
+        articles = "|".join(re.escape(a) for a in self.rules.equipment_articles if a != "your")
+        for m in re.finditer(rf"\b(?:{articles})\s+(?:[a-z-]+\s+)?(?:{nouns})\b", norm, re.I):
+            thing = m[0]
+            noun = next(n for n in self.rules.equipment_nouns if thing.lower().endswith(n))
+            if not any(noun in known.lower() for known in self.equipment):
+                self.equipment.append(thing[0].lower() + thing[1:])
+                self.equipment_source = self.equipment_source or original
+
+    def _needs(self, things: str, original: str) -> None:
+        for thing in re.split(r",\s*(?:and\s+)?|\s+and\s+|\s+plus\s+", things):
+            thing = thing.strip().rstrip(".!").strip()
+            if thing and not any(thing.lower() == known.lower() for known in self.equipment):
+                self.equipment = [k for k in self.equipment if k.lower() not in thing.lower()]
+                self.equipment.append(thing)
+        self.equipment_source = original
+
+    def _side(self, norm: str) -> str:
+        m = self.rules.both_sides.search(norm)
+        if not m:
+            return ""
+        part = next((g for g in m.groups() if g), "side").lower()
+        if part in ("one", "side", "sides") and (named := _SIDE_PART.search(norm)):
+            part = named[1].lower()
+        if part == "one":
+            part = "side"
+        return _SINGULAR.get(part, part)
+
+    # --- values -----------------------------------------------------------------------
+
+    def _values(self, original: str, norm: str, found: list[Quantity]) -> None:
+        rules = self.rules
+        holds: list[Quantity] = []
+        reps: list[Quantity] = []
+        whole = False
+        for q in found:
+            clause = _clause(norm, q)
+            if q.kind == sentences.HOLD and rules.rest_words.search(clause):
+                value = _duration(q, original)
+                if value and rules.between_exercises.search(norm):
+                    self.context.rest_between = self.context.rest_between or value
+                elif value:
+                    self.rest = value
+            elif q.kind == sentences.SETS:
+                self.sets = _count(q, original) or self.sets
+            elif q.kind == sentences.REPS and rules.whole_exercise.search(clause):
+                whole = True
+                reps.append(q)
+            elif q.kind == sentences.REPS:
+                reps.append(q)
+            else:
+                holds.append(q)
+        say = self._say(norm, found)
+        if say and self.pending:
+            say = " ".join([*self.pending, say])
+            self.pending = []
+        if reps and whole and not holds and self._rounds_not_reps():
+            self.sets = _count(reps[0], original) or self.sets
+            return
+        if reps:
+            count = _count(reps[0], original)
+            if count is None:
+                self.context.dropped.append(original)
+                return
+            if not holds and self._short_hold_last():
+                last = self.steps.pop()
+                self.step_sources.pop()
+                hold = last.value
+                say = last.say
+            else:
+                hold = _duration(holds[0], original) if holds else None
+                say = say or self._borrowed_say()
+            self.steps.append(Step(REPS, say, count, self._tempo(hold)))
+            self.step_sources.append(original)
+            return
+        if holds:
+            value = _duration(holds[0], original)
+            if value is None:
+                self.context.dropped.append(original)
+                return
+            say = say or self._borrowed_say()
+            for position_say in self._positions(say, norm):
+                self.steps.append(Step(HOLD, position_say, value))
+                self.step_sources.append(original)
+
+    def _rounds_not_reps(self) -> bool:
+        """"Do the exercise N times" after timed holds or a rep count: N rounds."""
+        counted = [s for s in self.steps if s.kind != SAY]
+        return bool(counted) and not self._short_hold_last()
+
+    def _short_hold_last(self) -> bool:
+        if not self.steps or self.steps[-1].kind != HOLD or self.steps[-1].value is None:
+            return False
+        seconds = float(self.steps[-1].value.text.removesuffix("s"))
+        return seconds <= self.rules.hold_in_rep_max_seconds
+
+    def _tempo(self, hold: Value | None) -> tuple[Phase, ...]:
+        default = self.rules.defaults["tempo"]
+        check = (
+            f"the article gives no tempo; {default[0]['for']} is the import's default for each part of a rep"
+        )
+        phases = [Phase(p["say"], Value(p["for"], "", check)) for p in default]
+        if hold is not None:
+            phases.insert(1, Phase(self.rules.defaults["hold_phase"], hold))
+        return tuple(phases)
+
+    def _say(self, norm: str, found: list[Quantity]) -> str:
+        text = sentences.without(norm, found, self.rules)
+        for clause in self.rules.side_clauses:
+            text = clause.sub("", text)
+        for lead in self.rules.lead_ins:
+            text = lead.sub("", text)
+        text = sentences.tidy(text)
+        thin = len(text.split()) < 3 or self.rules.whole_exercise.match(text) or self.rules.rest_words.search(text)
+        return "" if thin else text
+
+    def _borrowed_say(self) -> str:
+        if self.pending:
+            said = " ".join(self.pending)
+            self.pending = []
+            return said
+        return self.section.name + "."
+
+    def _positions(self, say: str, norm: str) -> list[str]:
+        if not self.rules.each_position.search(norm):
+            return [say]
+        words = "|".join(re.escape(p) for p in self.rules.positions)
+        spots = list(re.finditer(rf"\b(?:{words})\b", say, re.I))
+        if len(spots) < 2:
+            return [say]
+        start, end = spots[0].start(), spots[-1].end()
+        return [sentences.tidy(say[:start] + spot[0] + say[end:]) for spot in spots]
+
+    # --- the exercise -----------------------------------------------------------------
+
+    def exercise(self) -> Exercise:
+        if self.pending:
+            self.steps.append(Step(SAY, " ".join(self.pending)))
+            self.step_sources.append("")
+        if not self.steps:
+            spoken = self.setup.pop() if self.setup else self.section.name + "."
+            self.steps.append(Step(SAY, spoken))
+            self.step_sources.append("")
+            self.notes.append("the article gives no count or duration; it is a spoken instruction only")
+        sides, switch = self._sides()
+        rest, rest_after = self.rest, None
+        if self.sets is not None and rest is None:
+            default = self.rules.defaults["rest"]
+            rest = Value(default, "", f"the article gives no rest between rounds; {default} is the default")
+        elif self.sets is None and rest is not None:
+            rest, rest_after = None, rest
+        setup = " ".join(self.setup)
+        pieces = fit(setup, self.rules) if setup else []
+        steps = [Step(SAY, piece) for piece in pieces[1:]] + self.steps
+        steps = [
+            Step(s.kind, piece, s.value, s.tempo) if i == 0 else Step(SAY, piece)
+            for s in steps
+            for i, piece in enumerate(fit(s.say, self.rules) or [self.section.name + "."])
+        ]
+        return Exercise(
+            name=self.section.name,
+            steps=tuple(steps),
+            name_check=self.section.name_check,
+            purpose=(fit(" ".join(self.purpose), self.rules) or [""])[0],
+            equipment=tuple(self.equipment),
+            equipment_source=self.equipment_source,
+            setup=pieces[0] if pieces else "",
+            sets=self.sets,
+            rest=rest,
+            rest_after=rest_after,
+            sides=sides,
+            switch=switch,
+            notes=tuple(self.notes),
+        )
+
+    def _sides(self) -> tuple[Value | None, str]:
+        if not self.side_marks:
+            return None, ""
+        counted = [i for i, s in enumerate(self.steps) if s.kind != SAY]
+        index, sentence, part, alone = self.side_marks[0]
+        if alone and len(counted) > 1 and index in counted:
+            step = self.steps[index]
+            self.steps.insert(index + 1, Step(step.kind, sentence, step.value, step.tempo))
+            self.step_sources.insert(index + 1, sentence)
+            return None, ""
+        first = self.first_side or self.rules.default_sides[0]
+        order = [first, *(s for s in self.rules.side_words if s != first)]
+        check = "" if self.first_side else "the article does not say which side is first"
+        if self.first_side:
+            other = order[1]
+            self.setup = [_placeholders(s, first, other) for s in self.setup]
+            self.steps = [
+                Step(s.kind, _placeholders(s.say, first, other), s.value, s.tempo) for s in self.steps
+            ]
+        value = Value("[" + ", ".join(order) + "]", sentence, check)
+        return value, self.rules.switch_cue.format(side="{side}", part=part)
+
+
+def _placeholders(text: str, side: str, other: str) -> str:
+    text = re.sub(rf"\b{side}\b{_BODY_AFTER_SIDE}", "{side}", text, flags=re.I)
+    return re.sub(rf"\b{other}\b{_BODY_AFTER_SIDE}", "{other}", text, flags=re.I)
+
+
+def _clause(sentence: str, q: Quantity) -> str:
+    starts = [0, *(m.end() for m in _CLAUSES.finditer(sentence) if m.end() <= q.start)]
+    ends = [m.start() for m in _CLAUSES.finditer(sentence) if m.start() >= q.end] + [len(sentence)]
+    return sentence[max(starts) : min(ends)]
+
+
+def build(section: Section, context: Context) -> Exercise:
+    builder = Builder(section, context)
+    for paragraph in section.paragraphs:
+        builder.paragraph(paragraph)
+    return builder.exercise()
+
+
+def build_row(section: Section, context: Context) -> Exercise:
+    """One exercise from a table row: each cell read by its column's header."""
+    rules = context.rules
+    source = " | ".join(section.row)
+    cells: dict[str, str] = {}
+    units: dict[str, str] = {}
+    for header, cell in zip(section.header, section.row, strict=False):
+        kind = next((k for k, p in rules.table_columns.items() if k != "name" and p.search(header)), "")
+        if kind and cell and kind not in cells:
+            cells[kind] = cell
+            units[kind] = header
+    values: dict[str, Value | None] = {}
+    for kind in ("reps", "sets"):
+        if kind in cells:
+            m = re.search(r"(\d+)(?:\s*-\s*(\d+))?", sentences.normalize(cells[kind], rules))
+            if m:
+                q = Quantity(REPS, float(m[1]), float(m[2]) if m[2] else None, 0, 0)
+                values[kind] = _count(q, source)
+    for kind in ("hold", "rest"):
+        if kind in cells:
+            values[kind] = _cell_duration(cells[kind], units[kind], source, rules, context)
+    notes = []
+    say = cells.get("how") or section.name + "."
+    hold = values.get("hold")
+    if values.get("reps"):
+        step = Step(REPS, say, values["reps"], Builder(section, context)._tempo(hold))
+    elif hold:
+        step = Step(HOLD, say, hold)
+    else:
+        step = Step(SAY, say)
+        notes.append("the article gives no count or duration; it is a spoken instruction only")
+    sets, rest, rest_after = values.get("sets"), values.get("rest"), None
+    if sets and not rest:
+        default = rules.defaults["rest"]
+        rest = Value(default, "", f"the article gives no rest between rounds; {default} is the default")
+    elif rest and not sets:
+        rest, rest_after = None, rest
+    sides, switch = None, ""
+    if cells.get("sides", "").strip().lower() in rules.yes_words:
+        sides = Value("[" + ", ".join(rules.default_sides) + "]", source, "the article does not say which side is first")
+        switch = rules.switch_cue.format(side="{side}", part="side")
+    equipment = tuple(t.strip() for t in re.split(r",|\band\b", cells.get("equipment", "")) if t.strip())
+    equipment = tuple(t for t in equipment if t.lower() not in ("-", "none", "no", "n/a"))
+    return Exercise(
+        name=section.name,
+        steps=tuple(Step(step.kind, piece, step.value, step.tempo) for piece in fit(step.say, rules)[:1]),
+        equipment=equipment,
+        equipment_source=source if equipment else "",
+        sets=sets,
+        rest=rest,
+        rest_after=rest_after,
+        sides=sides,
+        switch=switch,
+        notes=tuple(notes),
+    )
+
+
+def _cell_duration(cell: str, header: str, source: str, rules: Rules, context: Context) -> Value | None:
+    norm = sentences.normalize(cell, rules)
+    found = [q for q in sentences.quantities(norm, rules) if q.kind == sentences.HOLD]
+    if found:
+        return _duration(found[0], source)
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)(?:\s*-\s*(\d+(?:\.\d+)?))?", norm.strip())
+    unit = re.search(r"\b(sec\w*|s|min\w*)\b", header, re.I)
+    if m and unit:
+        scale = 60 if unit[1].lower().startswith("min") else 1
+        q = Quantity(sentences.HOLD, float(m[1]) * scale, float(m[2]) * scale if m[2] else None, 0, 0)
+        return _duration(q, source)
+    if m:
+        context.dropped.append(f"{source} (a number without a unit: {cell!r})")
+    return None
