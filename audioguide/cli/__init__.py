@@ -14,7 +14,7 @@ import signal
 import click
 
 from audioguide import __version__
-from audioguide.cli import custom, pipeline
+from audioguide.cli import custom, importer, pipeline
 from audioguide.cli import speech as speech_commands
 from audioguide.errors import AudioguideError, RoutineError
 
@@ -67,7 +67,7 @@ def cli() -> None:
     """Turn exercise routines into narrated, exactly timed MP3 workout tracks."""
 
 
-for _command in (*pipeline.COMMANDS, *speech_commands.COMMANDS, *custom.COMMANDS):
+for _command in (*pipeline.COMMANDS, *speech_commands.COMMANDS, *custom.COMMANDS, *importer.COMMANDS):
     cli.add_command(_command)
 
 

@@ -56,7 +56,9 @@ def read_input(spec: str, stdin: BinaryIO | None = None) -> tuple[bytes, str]:
         stream = stdin if stdin is not None else sys.stdin.buffer
         raw = stream.read(MAX_INPUT_BYTES + 1)
         if len(raw) > MAX_INPUT_BYTES:
-            raise ImportArticleError(f"standard input: is more than {limit}; an article is smaller. Save the article alone")
+            raise ImportArticleError(
+                f"standard input: is more than {limit}; an article is smaller. Save the article alone"
+            )
         return raw, "standard input"
     path = Path(spec)
     try:
@@ -82,7 +84,9 @@ def read_input(spec: str, stdin: BinaryIO | None = None) -> tuple[bytes, str]:
     except OSError as exc:
         raise ImportArticleError(f"{path}: cannot be read: {exc.strerror}") from None
     if len(raw) > MAX_INPUT_BYTES:
-        raise ImportArticleError(f"{path}: is more than {limit}; an article is smaller. Save the article alone")
+        raise ImportArticleError(
+            f"{path}: is more than {limit}; an article is smaller. Save the article alone"
+        )
     return raw, str(path)
 
 
@@ -90,7 +94,9 @@ def _decode(raw: bytes, name: str) -> str:
     sample = raw[:BINARY_SAMPLE]
     controls = sum(1 for byte in sample if byte < 0x20 and byte not in (0x09, 0x0A, 0x0C, 0x0D))
     if b"\x00" in sample or controls > MAX_CONTROL_SHARE * max(len(sample), 1):
-        raise ImportArticleError(f"{name}: is not text (binary data); give an article as text, Markdown or HTML")
+        raise ImportArticleError(
+            f"{name}: is not text (binary data); give an article as text, Markdown or HTML"
+        )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -141,7 +147,8 @@ def import_article(raw: bytes, name: str = "the article", language: str = DEFAUL
     rest_between = context.rest_between or Value(
         rules.defaults["rest_between"],
         "",
-        f"the article gives no rest between exercises; {rules.defaults['rest_between']} is the documented default",
+        f"the article gives no rest between exercises; {rules.defaults['rest_between']} is the documented "
+        "default",
     )
     draft = Draft(
         title=title,
@@ -149,7 +156,7 @@ def import_article(raw: bytes, name: str = "the article", language: str = DEFAUL
         rest_between=rest_between,
         title_check=title_check,
         dropped=tuple(context.dropped),
-        skipped=tuple(skipped),
+        skipped=tuple(s for s in skipped if s != title),
         source_name=name,
     )
     yaml_text = to_yaml(draft)
@@ -215,5 +222,7 @@ def write_draft(text: str, path: Path, force: bool = False) -> None:
     except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
         if isinstance(exc, OSError):
-            raise ImportArticleError(f"cannot write {path}: {exc.strerror}. Choose a writable folder") from None
+            raise ImportArticleError(
+                f"cannot write {path}: {exc.strerror}. Choose a writable folder"
+            ) from None
         raise

@@ -28,14 +28,27 @@ _ROW = re.compile(r"^\s*\|(.*)\|\s*$")
 _RULE_ROW = re.compile(r"^[\s|:-]+$")
 _MARKUP = re.compile(r"(\*\*|__|\*|`|!?\[([^\]]*)\]\([^)]*\))")
 _SPACES = re.compile(r"\s+")
-_CHROME_TAGS = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "svg",
-                "button", "template", "select", "figure")
+_CHROME_TAGS = (
+    "script",
+    "style",
+    "noscript",
+    "nav",
+    "header",
+    "footer",
+    "aside",
+    "form",
+    "iframe",
+    "svg",
+    "button",
+    "template",
+    "select",
+    "figure",
+)
 _CHROME_NAMES = re.compile(
     r"(?:^|[\s_-])(?:ads?|advert\w*|sponsor\w*|promo\w*|banner|newsletter|cookie\w*|share|sharing|social|"
     r"related|comments?|sidebar|menu|nav\w*|breadcrumbs?|popup|modal|subscribe|footer|header)(?:$|[\s_-])",
     re.I,
 )
-_BLOCK_TAGS = ("p", "div", "section", "article", "main", "blockquote", "pre", "dd", "dt", "td", "th")
 
 
 @dataclass(frozen=True)
@@ -65,13 +78,22 @@ def from_text(text: str) -> list[Block]:
     blocks: list[Block] = []
     para: list[str] = []
     item: Block | None = None
+    item_lines: list[str] = []
 
     def flush() -> None:
-        nonlocal para, item
+        nonlocal para, item, item_lines
         if item is not None:
-            blocks.append(item)
+            if len(item_lines) > 1 and _titled(item_lines):
+                blocks.append(Block(ITEM, clean(item_lines[0]), number=item.number))
+                blocks.append(Block(PARA, clean(" ".join(item_lines[1:]))))
+            else:
+                blocks.append(item)
             item = None
+            item_lines = []
         if para:
+            if len(para) > 1 and _titled(para):
+                blocks.append(Block(HEADING, clean(para[0]), level=IMPLICIT_LEVEL))
+                para = para[1:]
             blocks.append(_paragraph(" ".join(para), alone=len(para) == 1))
             para = []
 
@@ -82,8 +104,13 @@ def from_text(text: str) -> list[Block]:
             continue
         if _SETEXT.match(line) and not para and blocks and blocks[-1].kind == PARA and item is None:
             continue  # underline of the heading just made
-        if (m := _ATX.match(line)) or (following.strip() and _SETEXT.match(following) and line.strip()
-                                        and not _ROW.match(line) and not _BULLET.match(line)):
+        if (m := _ATX.match(line)) or (
+            following.strip()
+            and _SETEXT.match(following)
+            and line.strip()
+            and not _ROW.match(line)
+            and not _BULLET.match(line)
+        ):
             flush()
             if m:
                 blocks.append(Block(HEADING, clean(m[2]), level=len(m[1])))
@@ -102,13 +129,25 @@ def from_text(text: str) -> list[Block]:
                 item = Block(ITEM, clean(m[2]), number=int(m[1]))
             else:
                 item = Block(ITEM, clean(b[1]))
+            item_lines = [item.text]
             continue
         if item is not None:
             item = Block(ITEM, clean(item.text + " " + line), number=item.number)
+            item_lines.append(line.strip())
         else:
             para.append(line.strip())
     flush()
     return blocks
+
+
+def _titled(lines: list[str]) -> bool:
+    """A short first line without a stop or a colon, then a line that starts a sentence: a title."""
+    first = clean(lines[0])
+    return (
+        0 < len(first.split()) <= MAX_IMPLICIT_WORDS
+        and not re.search(r"[.!?:;,]", first[-1:] + (":" if ":" in first else ""))
+        and lines[1].strip()[:1].isupper()
+    )
 
 
 def _paragraph(text: str, alone: bool) -> Block:
@@ -141,8 +180,29 @@ def from_html(text: str) -> tuple[list[Block], str]:
     return blocks, title
 
 
-_INLINE_TAGS = ("a", "b", "strong", "i", "em", "span", "small", "sup", "sub", "u", "mark", "abbr", "code", "br",
-                "time", "label", "q", "s", "del", "ins", "img")
+_INLINE_TAGS = (
+    "a",
+    "b",
+    "strong",
+    "i",
+    "em",
+    "span",
+    "small",
+    "sup",
+    "sub",
+    "u",
+    "mark",
+    "abbr",
+    "code",
+    "br",
+    "time",
+    "label",
+    "q",
+    "s",
+    "del",
+    "ins",
+    "img",
+)
 
 
 def _walk(node: Tag, blocks: list[Block]) -> None:

@@ -94,6 +94,27 @@ class Draft:
         return found
 
 
+def describe(exercise: Exercise) -> str:
+    """One line: what the exercise's values are, for the summary."""
+    parts = []
+    for step in exercise.steps:
+        if step.kind == HOLD and step.value is not None:
+            parts.append(f"hold {step.value.text}")
+        elif step.kind == REPS and step.value is not None:
+            holds = [p.length.text for p in step.tempo if not p.length.check]
+            parts.append(f"{step.value.text} reps" + (f" (hold {holds[0]} each)" if holds else ""))
+    if exercise.sides is not None:
+        parts.append("on each side")
+    if exercise.sets is not None:
+        parts.append(f"{exercise.sets.text} rounds")
+    for label, value in (("rest", exercise.rest), ("rest after", exercise.rest_after)):
+        if value is not None and not value.check:
+            parts.append(f"{label} {value.text}")
+    if exercise.equipment:
+        parts.append("with " + "; ".join(exercise.equipment))
+    return ", ".join(parts) or "spoken instructions only"
+
+
 def _text(value: str) -> str:
     """A YAML string: JSON's double-quoted form is valid YAML and never ambiguous."""
     return json.dumps(value, ensure_ascii=False)
@@ -102,7 +123,9 @@ def _text(value: str) -> str:
 def _comment(value: Value) -> str:
     parts = []
     if value.source:
-        source = value.source if len(value.source) <= COMMENT_CHARS else value.source[: COMMENT_CHARS - 3] + "..."
+        source = (
+            value.source if len(value.source) <= COMMENT_CHARS else value.source[: COMMENT_CHARS - 3] + "..."
+        )
         parts.append(_text(source))
     if value.check:
         parts.append(f"check: {value.check}")

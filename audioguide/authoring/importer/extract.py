@@ -19,8 +19,18 @@ from audioguide.routine import MAX_COUNT, MAX_DURATION_MS, MAX_TEXT_CHARS
 MS_PER_SECOND = 1000
 _CLAUSES = re.compile(r",\s*|;\s*|\s+(?:and|then|before|after)\s+")
 _SIDE_PART = re.compile(r"\b(?:right|left)\s+(\w+)", re.I)
-_SINGULAR = {"legs": "leg", "feet": "foot", "arms": "arm", "ankles": "ankle", "sides": "side", "knees": "knee",
-             "hands": "hand", "hips": "hip", "shoulders": "shoulder", "wrists": "wrist"}
+_SINGULAR = {
+    "legs": "leg",
+    "feet": "foot",
+    "arms": "arm",
+    "ankles": "ankle",
+    "sides": "side",
+    "knees": "knee",
+    "hands": "hand",
+    "hips": "hip",
+    "shoulders": "shoulder",
+    "wrists": "wrist",
+}
 _BODY_AFTER_SIDE = (
     r"(?=\s+(?:\w+\s+)?(?:leg|legs|foot|feet|knee|knees|ankle|ankles|arm|arms|hand|hands|hip|hips|side|"
     r"shoulder|shoulders|wrist|wrists|elbow|elbows|heel|heels|toe|toes|one|thigh|calf|buttock|glute)\b)"
@@ -93,12 +103,19 @@ class Builder:
         self.side_marks: list[tuple[int, str, str, bool]] = []  # (step, sentence, body part, alone)
         self.first_side = ""
         self.notes: list[str] = []
+        self.borrowed: int | None = None  # the step, made in this paragraph, whose words are the name
 
     # --- reading ----------------------------------------------------------------------
 
     def paragraph(self, text: str) -> None:
+        self.borrowed = None
         for sentence in sentences.split(text, self.rules):
             self.sentence(sentence)
+        if self.pending and self.borrowed is not None:
+            # "8-12 reps. Stand an arm's length from a wall...": the words after the count are its own
+            step = self.steps[self.borrowed]
+            self.steps[self.borrowed] = Step(step.kind, " ".join(self.pending), step.value, step.tempo)
+            self.pending = []
         if self.pending and self.steps:
             self.steps.append(Step(SAY, " ".join(self.pending)))
             self.step_sources.append("")
@@ -204,7 +221,7 @@ class Builder:
                 last = self.steps.pop()
                 self.step_sources.pop()
                 hold = last.value
-                say = last.say
+                say = " ".join(x for x in (last.say, say) if x)
             else:
                 hold = _duration(holds[0], original) if holds else None
                 say = say or self._borrowed_say()
@@ -222,7 +239,7 @@ class Builder:
                 self.step_sources.append(original)
 
     def _rounds_not_reps(self) -> bool:
-        """"Do the exercise N times" after timed holds or a rep count: N rounds."""
+        """ "Do the exercise N times" after timed holds or a rep count: N rounds."""
         counted = [s for s in self.steps if s.kind != SAY]
         return bool(counted) and not self._short_hold_last()
 
@@ -249,14 +266,22 @@ class Builder:
         for lead in self.rules.lead_ins:
             text = lead.sub("", text)
         text = sentences.tidy(text)
-        thin = len(text.split()) < 3 or self.rules.whole_exercise.match(text) or self.rules.rest_words.search(text)
+        thin = (
+            len(text.split()) < 3
+            or self.rules.whole_exercise.match(text)
+            or self.rules.rest_words.search(text)
+        )
         return "" if thin else text
 
     def _borrowed_say(self) -> str:
+        """Words for a step whose own sentence has none ("Repeat 10 times.")."""
         if self.pending:
             said = " ".join(self.pending)
             self.pending = []
             return said
+        if len(self.setup) > 1:  # position first, then the movement: the movement is the step
+            return self.setup.pop()
+        self.borrowed = len(self.steps)
         return self.section.name + "."
 
     def _positions(self, say: str, norm: str) -> list[str]:
@@ -282,7 +307,7 @@ class Builder:
             self.notes.append("the article gives no count or duration; it is a spoken instruction only")
         sides, switch = self._sides()
         rest, rest_after = self.rest, None
-        if self.sets is not None and rest is None:
+        if self.sets is not None and rest is None and self.sets.text != "1":
             default = self.rules.defaults["rest"]
             rest = Value(default, "", f"the article gives no rest between rounds; {default} is the default")
         elif self.sets is None and rest is not None:
@@ -384,14 +409,16 @@ def build_row(section: Section, context: Context) -> Exercise:
         step = Step(SAY, say)
         notes.append("the article gives no count or duration; it is a spoken instruction only")
     sets, rest, rest_after = values.get("sets"), values.get("rest"), None
-    if sets and not rest:
+    if sets and not rest and sets.text != "1":
         default = rules.defaults["rest"]
         rest = Value(default, "", f"the article gives no rest between rounds; {default} is the default")
     elif rest and not sets:
         rest, rest_after = None, rest
     sides, switch = None, ""
     if cells.get("sides", "").strip().lower() in rules.yes_words:
-        sides = Value("[" + ", ".join(rules.default_sides) + "]", source, "the article does not say which side is first")
+        sides = Value(
+            "[" + ", ".join(rules.default_sides) + "]", source, "the article does not say which side is first"
+        )
         switch = rules.switch_cue.format(side="{side}", part="side")
     equipment = tuple(t.strip() for t in re.split(r",|\band\b", cells.get("equipment", "")) if t.strip())
     equipment = tuple(t for t in equipment if t.lower() not in ("-", "none", "no", "n/a"))

@@ -25,6 +25,8 @@ class Rules:
     set_units: frozenset[str]
     not_rep_nouns: frozenset[str]
     doing_verbs: tuple[str, ...]
+    rep_nouns: frozenset[str]
+    frequency: re.Pattern[str]
     whole_exercise: re.Pattern[str]
     rest_words: re.Pattern[str]
     between_exercises: re.Pattern[str]
@@ -82,6 +84,8 @@ def rules_for(language: str = DEFAULT_LANGUAGE) -> Rules:
         set_units=frozenset(data["set_units"]),
         not_rep_nouns=frozenset(data["not_rep_nouns"]),
         doing_verbs=tuple(data["doing_verbs"]),
+        rep_nouns=frozenset(data["rep_nouns"]),
+        frequency=_re(data["frequency"]),
         whole_exercise=_re(data["whole_exercise"]),
         rest_words=_re(data["rest_words"]),
         between_exercises=_re(data["between_exercises"]),

@@ -22,7 +22,8 @@ MAX_NAME_CHARS = 80
 MIN_EXERCISE_WORDS = 2  # different exercise words a section without numbers needs
 MAX_VETO_WORDS = 1  # more words of cooking (and the like) than this, and a section is no exercise
 _NUMBERING = re.compile(r"^\s*(?:(?:step|exercise|no\.?|#)\s*)?\d{1,2}\s*[.):\-\u2013\u2014]\s*", re.I)
-_NAME_SPLIT = re.compile(r"^(?P<name>[^:.!?]{2,60}?)\s*(?::|\s[-\u2013\u2014]\s|\.\s)\s*(?P<rest>.+)$")
+_NAME_SPLIT = re.compile(r"^(?P<name>[^:.!?]{2,60}?)\s*(?::|\s-\s|\.\s)\s*(?P<rest>.+)$")
+_DASH = re.compile("[\u2010-\u2015\u2212]")
 
 
 @dataclass
@@ -60,9 +61,7 @@ def _cut(blocks: list[Block], starts: list[int], stop: Callable[[Block], bool]) 
 
 def by_numbered_titles(blocks: list[Block], rules: Rules) -> list[Section]:
     starts = [
-        i
-        for i, b in enumerate(blocks)
-        if b.kind == ITEM and b.number is not None and _is_title(b.text)
+        i for i, b in enumerate(blocks) if b.kind == ITEM and b.number is not None and _is_title(b.text)
     ]
     return _cut(blocks, starts, lambda b: b.kind == HEADING) if len(starts) >= 2 else []
 
@@ -82,7 +81,7 @@ def by_items(blocks: list[Block], rules: Rules) -> list[Section]:
         if block.kind != ITEM or len(block.text.split()) < MIN_ITEM_WORDS:
             continue
         text = _NUMBERING.sub("", block.text)
-        m = _NAME_SPLIT.match(text)
+        m = _NAME_SPLIT.match(_DASH.sub("-", text))
         if m and len(m["name"].split()) <= MAX_NAME_WORDS:
             found.append(Section(name_of(m["name"]), [m["rest"]]))
         else:
@@ -149,7 +148,11 @@ def find(blocks: list[Block], rules: Rules) -> tuple[list[Section], list[str]]:
     levels = sorted({b.level for b in blocks if b.kind == HEADING})
     ways: list[tuple[list[Section], bool]] = [(by_numbered_titles(blocks, rules), False)]
     ways += [(by_headings(blocks, rules, level), level == IMPLICIT_LEVEL) for level in levels]
-    ways += [(by_table(blocks, rules), False), (by_items(blocks, rules), True), (by_prose(blocks, rules), True)]
+    ways += [
+        (by_table(blocks, rules), False),
+        (by_items(blocks, rules), True),
+        (by_prose(blocks, rules), True),
+    ]
     best: list[Section] = []
     best_all: list[Section] = []
     for found, strict in ways:

@@ -75,14 +75,19 @@ def quantities(sentence: str, rules: Rules) -> list[Quantity]:
     taken: list[tuple[int, int]] = []
     number = _range(rules)
 
-    def add(kind: str, m: re.Match[str], scale: float = 1, noun: str = "") -> None:
-        if any(m.start() < end and start < m.end() for start, end in taken):
+    def add(
+        kind: str, m: re.Match[str], scale: float = 1, noun: str = "", span: tuple[int, int] | None = None
+    ) -> None:
+        start, end = span or (m.start(), m.end())
+        if any(start < e and s < end for s, e in taken):
             return
+        if kind != HOLD and rules.frequency.match(sentence[end:]):
+            return  # "3 times a day": how often to do the routine, not part of it
         low = float(m["low"]) * scale
         high = float(m["high"]) * scale if m["high"] else None
-        approximate = bool(rules.approximate.search(sentence[: m.start()]))
-        found.append(Quantity(kind, low, high, m.start(), m.end(), approximate, noun))
-        taken.append((m.start(), m.end()))
+        approximate = bool(rules.approximate.search(sentence[:start]))
+        found.append(Quantity(kind, low, high, start, end, approximate, noun))
+        taken.append((start, end))
 
     units = _alternation(rules.time_units)
     for m in re.finditer(rf"\b{number}\s*(?P<unit>{units})\b", sentence, re.I):
@@ -93,17 +98,18 @@ def quantities(sentence: str, rules: Rules) -> list[Quantity]:
     for m in re.finditer(rf"\b{number}\s*(?P<unit>{reps})(?!\s*\d)\b", sentence, re.I):
         add(REPS, m)
     for m in re.finditer(rf"\b(?:sets?|rounds?)\s+of\s+{number}\b", sentence, re.I):
-        add(REPS, m)
+        add(REPS, m, span=(m.start("low"), m.end()))
+    nouns = _alternation(rules.rep_nouns)
+    for m in re.finditer(rf"\b{number}\s+(?:[a-z-]+\s+)?(?P<noun>{nouns})\b", sentence, re.I):
+        add(REPS, m, noun=m["noun"].lower(), span=(m.start(), m.end("high") if m["high"] else m.end("low")))
     verbs = _alternation(rules.doing_verbs)
     pattern = rf"\b(?:{verbs})\s+(?:\w+\s+)?{number}\s+(?:[a-z-]+\s+){{0,2}}?(?P<noun>[a-z-]+s)\b"
     for m in re.finditer(pattern, sentence, re.I):
         noun = m["noun"].lower()
         if noun not in rules.not_rep_nouns and noun not in rules.time_units and noun not in rules.set_units:
-            inner = re.search(number, m[0])
-            if inner:
-                span = re.compile(number).search(sentence, m.start() + inner.start())
-                if span:
-                    add(REPS, span, noun=noun)
+            span = re.compile(number).search(sentence, m.start("low"))
+            if span:
+                add(REPS, span, noun=noun)
     found.sort(key=lambda q: q.start)
     return found
 
