@@ -26,7 +26,7 @@ _NUMBERED = re.compile(r"^\s*(?:(?:step|exercise|no\.?)\s*)?(\d{1,2})\s*[.):]\s+
 _BULLET = re.compile(r"^\s*[-*+\u2022\u25cf\u25aa\u2013]\s+(.*)$")
 _ROW = re.compile(r"^\s*\|(.*)\|\s*$")
 _RULE_ROW = re.compile(r"^[\s|:-]+$")
-_MARKUP = re.compile(r"(\*\*|__|\*|`|!?\[([^\]]*)\]\([^)]*\))")
+_MARKUP = re.compile(r"(\*\*|(?<!_)__(?!_)|\*|`|!?\[([^\]]*)\]\([^)]*\))")  # a form's ____ stays
 _SPACES = re.compile(r"\s+")
 _CHROME_TAGS = (
     "script",
@@ -67,7 +67,7 @@ def is_html(text: str) -> bool:
 def clean(text: str) -> str:
     """Markdown emphasis and links off, whitespace made single."""
     text = _MARKUP.sub(lambda m: m.group(2) or "", text)
-    return _SPACES.sub(" ", text).strip()
+    return _SPACES.sub(" ", text).replace(" .", ".").replace(" ,", ",").strip()
 
 
 # --- plain text and Markdown --------------------------------------------------------------

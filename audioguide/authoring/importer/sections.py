@@ -81,9 +81,9 @@ def by_items(blocks: list[Block], rules: Rules) -> list[Section]:
         if block.kind != ITEM or len(block.text.split()) < MIN_ITEM_WORDS:
             continue
         text = _NUMBERING.sub("", block.text)
-        m = _NAME_SPLIT.match(_DASH.sub("-", text))
+        m = _NAME_SPLIT.match(_DASH.sub("-", text))  # one character for one: places stay
         if m and len(m["name"].split()) <= MAX_NAME_WORDS:
-            found.append(Section(name_of(m["name"]), [m["rest"]]))
+            found.append(Section(name_of(text[: m.end("name")]), [text[m.start("rest") :]]))
         else:
             name = _prose_name(text, rules)
             found.append(Section(name or "", [text], "" if name else "the article gives no name"))
