@@ -10,7 +10,7 @@ import yaml
 
 from audioguide.authoring.importer import import_article, sentences
 from audioguide.authoring.importer.blocks import to_blocks
-from audioguide.authoring.importer.draft import HOLD, REPS, SAY, Draft
+from audioguide.authoring.importer.draft import HOLD, REPS, Draft
 from audioguide.authoring.importer.rules import rules_for
 from audioguide.compiler import compile_routine
 from audioguide.routine import LEVELS
@@ -139,7 +139,9 @@ def test_every_number_comes_from_its_sentence_and_every_default_says_check(name)
         for number in written:
             assert number in said, f"{where}: {number} is not in {value.source!r}"
     checks = result.draft.checks()
-    assert result.text.count("check: ") == len(checks) - sum(1 for c in checks if ".name:" in c or c.startswith("title"))
+    assert result.text.count("check: ") == len(checks) - sum(
+        1 for c in checks if ".name:" in c or c.startswith("title")
+    )
     assert not re.search(r"\]: the article gives no count", result.text)
 
 
@@ -210,6 +212,6 @@ def test_navigation_ads_and_scripts_of_a_web_page_are_left_out():
 
 
 def test_a_frequency_is_not_a_count():
-    """"Please do these exercises 2 times a day" is how often, not a rep count."""
+    """ "Please do these exercises 2 times a day" is how often, not a rep count."""
     draft = imported("physio-handout.txt").draft
     assert all("2 times a day" not in value.source for _, value in draft.values())
