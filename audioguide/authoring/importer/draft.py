@@ -103,6 +103,14 @@ def describe(exercise: Exercise) -> str:
         elif step.kind == REPS and step.value is not None:
             holds = [p.length.text for p in step.tempo if not p.length.check]
             parts.append(f"{step.value.text} reps" + (f" (hold {holds[0]} each)" if holds else ""))
+    grouped: list[str] = []
+    for part in parts:  # "hold 20s" three times in a row -> "3 x hold 20s"
+        if grouped and grouped[-1].split(" x ", 1)[-1] == part:
+            times = int(grouped[-1].split(" x ", 1)[0]) if " x " in grouped[-1] else 1
+            grouped[-1] = f"{times + 1} x {part}"
+        else:
+            grouped.append(part)
+    parts = grouped
     if exercise.sides is not None:
         parts.append("on each side")
     if exercise.sets is not None:

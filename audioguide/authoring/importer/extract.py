@@ -31,10 +31,6 @@ _SINGULAR = {
     "shoulders": "shoulder",
     "wrists": "wrist",
 }
-_BODY_AFTER_SIDE = (
-    r"(?=\s+(?:\w+\s+)?(?:leg|legs|foot|feet|knee|knees|ankle|ankles|arm|arms|hand|hands|hip|hips|side|"
-    r"shoulder|shoulders|wrist|wrists|elbow|elbows|heel|heels|toe|toes|one|thigh|calf|buttock|glute)\b)"
-)
 
 
 @dataclass
@@ -127,7 +123,7 @@ class Builder:
         if any(p.search(norm) for p in rules.asides):
             self.context.dropped.append(original)
             return
-        if not self.first_side and (m := re.search(r"\b(right|left)\b" + _BODY_AFTER_SIDE, norm, re.I)):
+        if not self.first_side and (m := re.search(r"\b(right|left)\b" + _body_after(rules), norm, re.I)):
             self.first_side = m[1].lower()
         found = sentences.quantities(norm, rules)
         if (need := rules.need_sentence.search(norm)) and not found:
@@ -279,7 +275,7 @@ class Builder:
             said = " ".join(self.pending)
             self.pending = []
             return said
-        if len(self.setup) > 1:  # position first, then the movement: the movement is the step
+        if self.setup:  # the position first, then the movement: the last sentence is the step
             return self.setup.pop()
         self.borrowed = len(self.steps)
         return self.section.name + "."
@@ -351,17 +347,24 @@ class Builder:
         check = "" if self.first_side else "the article does not say which side is first"
         if self.first_side:
             other = order[1]
-            self.setup = [_placeholders(s, first, other) for s in self.setup]
+            self.setup = [_placeholders(s, first, other, self.rules) for s in self.setup]
             self.steps = [
-                Step(s.kind, _placeholders(s.say, first, other), s.value, s.tempo) for s in self.steps
+                Step(s.kind, _placeholders(s.say, first, other, self.rules), s.value, s.tempo)
+                for s in self.steps
             ]
         value = Value("[" + ", ".join(order) + "]", sentence, check)
         return value, self.rules.switch_cue.format(side="{side}", part=part)
 
 
-def _placeholders(text: str, side: str, other: str) -> str:
-    text = re.sub(rf"\b{side}\b{_BODY_AFTER_SIDE}", "{side}", text, flags=re.I)
-    return re.sub(rf"\b{other}\b{_BODY_AFTER_SIDE}", "{other}", text, flags=re.I)
+def _body_after(rules: Rules) -> str:
+    """Lookahead: a body part (perhaps after one word) follows, so "right" is a side, not "correct"."""
+    parts = "|".join(re.escape(p) for p in rules.side_parts)
+    return rf"(?=\s+(?:\w+\s+)?(?:{parts})\b)"
+
+
+def _placeholders(text: str, side: str, other: str, rules: Rules) -> str:
+    text = re.sub(rf"\b{side}\b{_body_after(rules)}", "{side}", text, flags=re.I)
+    return re.sub(rf"\b{other}\b{_body_after(rules)}", "{other}", text, flags=re.I)
 
 
 def _clause(sentence: str, q: Quantity) -> str:

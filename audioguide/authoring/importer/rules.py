@@ -37,6 +37,7 @@ class Rules:
     both_sides: re.Pattern[str]
     side_clauses: tuple[re.Pattern[str], ...]
     side_words: dict[str, str]
+    side_parts: tuple[str, ...]
     default_sides: tuple[str, ...]
     switch_cue: str
     need_sentence: re.Pattern[str]
@@ -96,6 +97,7 @@ def rules_for(language: str = DEFAULT_LANGUAGE) -> Rules:
         both_sides=_re(data["both_sides"]),
         side_clauses=tuple(_re(p) for p in data["side_clauses"]),
         side_words=dict(data["side_words"]),
+        side_parts=tuple(data["side_parts"]),
         default_sides=tuple(data["default_sides"]),
         switch_cue=data["switch_cue"],
         need_sentence=_re(data["need_sentence"]),
