@@ -187,3 +187,15 @@ def test_any_text_gives_a_valid_draft_or_a_clear_error(pieces):
     assert reloaded == result.routine
     for _, value in result.draft.values():
         assert value.source or value.check
+
+
+def test_the_worked_example_in_the_docs_is_what_import_prints_and_writes(tmp_path, monkeypatch):
+    doc = (Path(__file__).parent.parent / "docs" / "importing.md").read_text(encoding="utf-8")
+    printed = doc.split("$ audioguide import seed-feet-and-back.txt\n", 1)[1].split("```", 1)[0]
+    written = doc.split("```yaml\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / SEED.name).write_bytes(SEED.read_bytes())
+    result = run(SEED.name)
+    assert result.exit_code == 0, result.output
+    assert result.output == printed
+    assert (tmp_path / "seed-feet-and-back.yaml").read_text(encoding="utf-8") == written

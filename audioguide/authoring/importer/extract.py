@@ -17,6 +17,7 @@ from audioguide.authoring.importer.sentences import Quantity
 from audioguide.routine import MAX_COUNT, MAX_DURATION_MS, MAX_TEXT_CHARS
 
 MS_PER_SECOND = 1000
+REST_CHECK = "the article gives no rest between rounds; {default} is the documented default"
 _CLAUSES = re.compile(r",\s*|;\s*|\s+(?:and|then|before|after)\s+")
 _SIDE_PART = re.compile(r"\b(?:right|left)\s+(\w+)", re.I)
 _SINGULAR = {
@@ -248,7 +249,8 @@ class Builder:
     def _tempo(self, hold: Value | None) -> tuple[Phase, ...]:
         default = self.rules.defaults["tempo"]
         check = (
-            f"the article gives no tempo; {default[0]['for']} is the import's default for each part of a rep"
+            f"the article gives no tempo; {default[0]['for']} a part is the documented default "
+            "(docs/importing.md)"
         )
         phases = [Phase(p["say"], Value(p["for"], "", check)) for p in default]
         if hold is not None:
@@ -305,7 +307,7 @@ class Builder:
         rest, rest_after = self.rest, None
         if self.sets is not None and rest is None and self.sets.text != "1":
             default = self.rules.defaults["rest"]
-            rest = Value(default, "", f"the article gives no rest between rounds; {default} is the default")
+            rest = Value(default, "", REST_CHECK.format(default=default))
         elif self.sets is None and rest is not None:
             rest, rest_after = None, rest
         setup = " ".join(self.setup)
@@ -414,7 +416,7 @@ def build_row(section: Section, context: Context) -> Exercise:
     sets, rest, rest_after = values.get("sets"), values.get("rest"), None
     if sets and not rest and sets.text != "1":
         default = rules.defaults["rest"]
-        rest = Value(default, "", f"the article gives no rest between rounds; {default} is the default")
+        rest = Value(default, "", REST_CHECK.format(default=default))
     elif rest and not sets:
         rest, rest_after = None, rest
     sides, switch = None, ""
