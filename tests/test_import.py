@@ -105,6 +105,18 @@ EXPECTED = {
         "Heel slides: reps 10-15",
         "Standing balance: hold 30s, sets 3, rest 15s?, sides [right, left]?",
     ],
+    "positions-handout.txt": [
+        "rest_between 30s?",
+        "Neck turns: hold 5s, hold 5s, sets 5, rest 15s?",
+        "Chin to chest: hold 10s, sets 3, rest 15s?",
+        "Nods: hold 3s, hold 3s",
+    ],
+    "html-table.html": [
+        "rest_between 30s?",
+        "Quad sets: reps 10 (hold 5s), sets 3, rest 15s?, sides [right, left]?",
+        "Mini squats: reps 10-15, sets 2, rest 15s?",
+        "Calf stretch: hold 30s, sets 1, sides [right, left]?",
+    ],
     "bullets-dashes.txt": [
         "rest_between 30s?",
         "Wall push-ups: reps 8-12, equipment a wall",
@@ -215,3 +227,18 @@ def test_a_frequency_is_not_a_count():
     """ "Please do these exercises 2 times a day" is how often, not a rep count."""
     draft = imported("physio-handout.txt").draft
     assert all("2 times a day" not in value.source for _, value in draft.values())
+
+
+def test_positions_within_an_exercise_are_held_in_turn_each_with_its_words():
+    exercises = imported("positions-handout.txt").routine.exercises
+    assert [step.say for step in exercises[0].steps] == [
+        "Turn your head slowly to look over your shoulder, first to the left.",
+        "Turn your head slowly to look over your shoulder, first to the right.",
+    ]
+    assert [step.say for step in exercises[2].steps] == ["Look up.", "Look down."]
+
+
+def test_a_tables_how_column_is_spoken_and_an_ads_table_is_not_read():
+    result = imported("html-table.html")
+    assert result.routine.exercises[1].steps[0].say == "Bend your knees a little, then stand up."
+    assert "Buy our app" not in result.text and "99" not in result.text

@@ -114,7 +114,8 @@ def describe(exercise: Exercise) -> str:
     if exercise.sides is not None:
         parts.append("on each side")
     if exercise.sets is not None:
-        parts.append(f"{exercise.sets.text} rounds")
+        rounds = "round" if exercise.sets.text == "1" else "rounds"
+        parts.append(f"{exercise.sets.text} {rounds}")
     for label, value in (("rest", exercise.rest), ("rest after", exercise.rest_after)):
         if value is not None and not value.check:
             parts.append(f"{label} {value.text}")

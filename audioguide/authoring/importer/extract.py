@@ -17,6 +17,7 @@ from audioguide.authoring.importer.sentences import Quantity
 from audioguide.routine import MAX_COUNT, MAX_DURATION_MS, MAX_TEXT_CHARS
 
 MS_PER_SECOND = 1000
+MIN_SAY_WORDS = 4  # fewer words left once the numbers are out ("Hold, then switch."), and the step borrows
 REST_CHECK = "the article gives no rest between rounds; {default} is the documented default"
 _CLAUSES = re.compile(r",\s*|;\s*|\s+(?:and|then|before|after)\s+")
 _SIDE_PART = re.compile(r"\b(?:right|left)\s+(\w+)", re.I)
@@ -203,6 +204,7 @@ class Builder:
             else:
                 holds.append(q)
         say = self._say(norm, found)
+        whole = whole or bool(reps and not say and rules.bare_repeat.search(norm))
         if say and self.pending:
             say = " ".join([*self.pending, say])
             self.pending = []
@@ -243,6 +245,8 @@ class Builder:
     def _short_hold_last(self) -> bool:
         if not self.steps or self.steps[-1].kind != HOLD or self.steps[-1].value is None:
             return False
+        if len(self.step_sources) > 1 and self.step_sources[-2] == self.step_sources[-1]:
+            return False  # one of several positions held in turn: the repeat is of them all
         seconds = float(self.steps[-1].value.text.removesuffix("s"))
         return seconds <= self.rules.hold_in_rep_max_seconds
 
@@ -263,9 +267,9 @@ class Builder:
             text = clause.sub("", text)
         for lead in self.rules.lead_ins:
             text = lead.sub("", text)
-        text = sentences.tidy(text)
+        text = sentences.tidy(self.rules.dangling_tail.sub("", sentences.tidy(text)))
         thin = (
-            len(text.split()) < 3
+            len(text.split()) < MIN_SAY_WORDS
             or self.rules.whole_exercise.match(text)
             or self.rules.rest_words.search(text)
         )

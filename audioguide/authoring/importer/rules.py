@@ -28,6 +28,7 @@ class Rules:
     rep_nouns: frozenset[str]
     frequency: re.Pattern[str]
     whole_exercise: re.Pattern[str]
+    bare_repeat: re.Pattern[str]
     rest_words: re.Pattern[str]
     between_exercises: re.Pattern[str]
     approximate: re.Pattern[str]
@@ -48,6 +49,7 @@ class Rules:
     lead_ins: tuple[re.Pattern[str], ...]
     count_lead: re.Pattern[str]
     count_tail: re.Pattern[str]
+    dangling_tail: re.Pattern[str]
     sequence_starts: re.Pattern[str]
     not_exercise_headings: re.Pattern[str]
     exercise_words: frozenset[str]
@@ -88,6 +90,7 @@ def rules_for(language: str = DEFAULT_LANGUAGE) -> Rules:
         rep_nouns=frozenset(data["rep_nouns"]),
         frequency=_re(data["frequency"]),
         whole_exercise=_re(data["whole_exercise"]),
+        bare_repeat=_re(data["bare_repeat"]),
         rest_words=_re(data["rest_words"]),
         between_exercises=_re(data["between_exercises"]),
         approximate=_re(data["approximate"]),
@@ -108,6 +111,7 @@ def rules_for(language: str = DEFAULT_LANGUAGE) -> Rules:
         lead_ins=tuple(_re(p) for p in data["lead_ins"]),
         count_lead=_re(data["count_lead"]),
         count_tail=_re(data["count_tail"]),
+        dangling_tail=_re(data["dangling_tail"]),
         sequence_starts=_re(data["sequence_starts"]),
         not_exercise_headings=_re(data["not_exercise_headings"]),
         exercise_words=frozenset(data["exercise_words"]),
