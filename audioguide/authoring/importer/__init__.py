@@ -17,7 +17,7 @@ import stat
 import sys
 import tempfile
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
 
@@ -140,7 +140,7 @@ def import_article(raw: bytes, name: str = "the article", language: str = DEFAUL
             n += 1
             slug = routine.slugify(f"{exercise.name} {n}")
         if n > 1:
-            exercise = _renamed(exercise, f"{exercise.name} {n}")
+            exercise = replace(exercise, name=f"{exercise.name} {n}")
         seen.add(slug)
         exercises.append(exercise)
     title, title_check = _title(found_blocks, page_title, found, name, rules.defaults["title"])
@@ -176,13 +176,9 @@ def import_article(raw: bytes, name: str = "the article", language: str = DEFAUL
     return Imported(draft, yaml_text, loaded, tuple(dict.fromkeys(problems)))
 
 
-def _renamed(exercise, name: str):
-    from dataclasses import replace
-
-    return replace(exercise, name=name)
-
-
-def _title(found_blocks, page_title: str, found, name: str, default: str) -> tuple[str, str]:
+def _title(
+    found_blocks: list[blocks_.Block], page_title: str, found: list[sections.Section], name: str, default: str
+) -> tuple[str, str]:
     first_names = {s.name for s in found}
     for block in found_blocks[:3]:
         text = block.text

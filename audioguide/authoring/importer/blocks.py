@@ -22,7 +22,8 @@ MAX_IMPLICIT_WORDS = 10
 _LOOKS_HTML = re.compile(r"<(?:!doctype\s+html|html|body|article|p|div|h[1-6]|ul|ol|table)\b", re.I)
 _ATX = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _SETEXT = re.compile(r"^\s{0,3}(=+|-+)\s*$")
-_NUMBERED = re.compile(r"^\s*(?:(?:step|exercise|no\.?)\s*)?(\d{1,2})\s*[.):]\s+(.*)$", re.I)
+# "1. ", "2) ", and a one-word label in any language before the number: "Step 3:", "Übung 4."
+_NUMBERED = re.compile(r"^\s*(?:[^\W\d_]{2,12}\.?\s+)?(\d{1,2})\s*[.):]\s+(.*)$")
 _BULLET = re.compile(r"^\s*[-*+\u2022\u25cf\u25aa\u2013]\s+(.*)$")
 _ROW = re.compile(r"^\s*\|(.*)\|\s*$")
 _RULE_ROW = re.compile(r"^[\s|:-]+$")

@@ -19,20 +19,6 @@ from audioguide.routine import MAX_COUNT, MAX_DURATION_MS, MAX_TEXT_CHARS
 MS_PER_SECOND = 1000
 MIN_SAY_WORDS = 4  # fewer words left once the numbers are out ("Hold, then switch."), and the step borrows
 REST_CHECK = "the article gives no rest between rounds; {default} is the documented default"
-_CLAUSES = re.compile(r",\s*|;\s*|\s+(?:and|then|before|after)\s+")
-_SIDE_PART = re.compile(r"\b(?:right|left)\s+(\w+)", re.I)
-_SINGULAR = {
-    "legs": "leg",
-    "feet": "foot",
-    "arms": "arm",
-    "ankles": "ankle",
-    "sides": "side",
-    "knees": "knee",
-    "hands": "hand",
-    "hips": "hip",
-    "shoulders": "shoulder",
-    "wrists": "wrist",
-}
 
 
 @dataclass
@@ -82,6 +68,17 @@ def fit(text: str, rules: Rules) -> list[str]:
     return pieces
 
 
+def tempo(rules: Rules, hold: Value | None) -> tuple[Phase, ...]:
+    """The documented default tempo of a rep (marked check), around the article's hold if it gives one."""
+    default = rules.defaults["tempo"]
+    check = f"the article gives no tempo; {default[0]['for']} a part is the documented default"
+    check += " (docs/importing.md)"
+    phases = [Phase(p["say"], Value(p["for"], "", check)) for p in default]
+    if hold is not None:
+        phases.insert(1, Phase(rules.defaults["hold_phase"], hold))
+    return tuple(phases)
+
+
 class Builder:
     """Reads one section's sentences in order and gathers the exercise."""
 
@@ -125,7 +122,9 @@ class Builder:
         if any(p.search(norm) for p in rules.asides):
             self.context.dropped.append(original)
             return
-        if not self.first_side and (m := re.search(r"\b(right|left)\b" + _body_after(rules), norm, re.I)):
+        if not self.first_side and (
+            m := re.search(rf"\b({_sides(rules)})\b" + _body_after(rules), norm, re.I)
+        ):
             self.first_side = m[1].lower()
         found = sentences.quantities(norm, rules)
         if (need := rules.need_sentence.search(norm)) and not found:
@@ -173,11 +172,13 @@ class Builder:
         if not m:
             return ""
         part = next((g for g in m.groups() if g), "side").lower()
-        if part in ("one", "side", "sides") and (named := _SIDE_PART.search(norm)):
+        vague = self.rules.singular.get("one", "side")
+        if self.rules.singular.get(part, part) in ("one", vague) and (
+            named := re.search(rf"\b(?:{_sides(self.rules)})\s+(\w+)", norm, re.I)
+        ):
             part = named[1].lower()
-        if part == "one":
-            part = "side"
-        return _SINGULAR.get(part, part)
+        part = self.rules.singular.get(part, part)
+        return vague if part == "one" else part
 
     # --- values -----------------------------------------------------------------------
 
@@ -187,7 +188,7 @@ class Builder:
         reps: list[Quantity] = []
         whole = False
         for q in found:
-            clause = _clause(norm, q)
+            clause = _clause(norm, q, rules)
             if q.kind == sentences.HOLD and rules.rest_words.search(clause):
                 value = _duration(q, original)
                 if value and rules.between_exercises.search(norm):
@@ -224,7 +225,7 @@ class Builder:
             else:
                 hold = _duration(holds[0], original) if holds else None
                 say = say or self._borrowed_say()
-            self.steps.append(Step(REPS, say, count, self._tempo(hold)))
+            self.steps.append(Step(REPS, say, count, tempo(self.rules, hold)))
             self.step_sources.append(original)
             return
         if holds:
@@ -249,17 +250,6 @@ class Builder:
             return False  # one of several positions held in turn: the repeat is of them all
         seconds = float(self.steps[-1].value.text.removesuffix("s"))
         return seconds <= self.rules.hold_in_rep_max_seconds
-
-    def _tempo(self, hold: Value | None) -> tuple[Phase, ...]:
-        default = self.rules.defaults["tempo"]
-        check = (
-            f"the article gives no tempo; {default[0]['for']} a part is the documented default "
-            "(docs/importing.md)"
-        )
-        phases = [Phase(p["say"], Value(p["for"], "", check)) for p in default]
-        if hold is not None:
-            phases.insert(1, Phase(self.rules.defaults["hold_phase"], hold))
-        return tuple(phases)
 
     def _say(self, norm: str, found: list[Quantity]) -> str:
         text = sentences.without(norm, found, self.rules)
@@ -373,9 +363,14 @@ def _placeholders(text: str, side: str, other: str, rules: Rules) -> str:
     return re.sub(rf"\b{other}\b{_body_after(rules)}", "{other}", text, flags=re.I)
 
 
-def _clause(sentence: str, q: Quantity) -> str:
-    starts = [0, *(m.end() for m in _CLAUSES.finditer(sentence) if m.end() <= q.start)]
-    ends = [m.start() for m in _CLAUSES.finditer(sentence) if m.start() >= q.end] + [len(sentence)]
+def _sides(rules: Rules) -> str:
+    return "|".join(re.escape(word) for word in rules.side_words)
+
+
+def _clause(sentence: str, q: Quantity, rules: Rules) -> str:
+    breaks = list(rules.clause_breaks.finditer(sentence))
+    starts = [0, *(m.end() for m in breaks if m.end() <= q.start)]
+    ends = [m.start() for m in breaks if m.start() >= q.end] + [len(sentence)]
     return sentence[max(starts) : min(ends)]
 
 
@@ -411,7 +406,7 @@ def build_row(section: Section, context: Context) -> Exercise:
     say = cells.get("how") or section.name + "."
     hold = values.get("hold")
     if values.get("reps"):
-        step = Step(REPS, say, values["reps"], Builder(section, context)._tempo(hold))
+        step = Step(REPS, say, values["reps"], tempo(rules, hold))
     elif hold:
         step = Step(HOLD, say, hold)
     else:

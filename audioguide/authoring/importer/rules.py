@@ -38,6 +38,8 @@ class Rules:
     both_sides: re.Pattern[str]
     side_clauses: tuple[re.Pattern[str], ...]
     side_words: dict[str, str]
+    singular: dict[str, str]
+    clause_breaks: re.Pattern[str]
     side_parts: tuple[str, ...]
     default_sides: tuple[str, ...]
     switch_cue: str
@@ -100,6 +102,8 @@ def rules_for(language: str = DEFAULT_LANGUAGE) -> Rules:
         both_sides=_re(data["both_sides"]),
         side_clauses=tuple(_re(p) for p in data["side_clauses"]),
         side_words=dict(data["side_words"]),
+        singular=dict(data["singular"]),
+        clause_breaks=_re(data["clause_breaks"]),
         side_parts=tuple(data["side_parts"]),
         default_sides=tuple(data["default_sides"]),
         switch_cue=data["switch_cue"],

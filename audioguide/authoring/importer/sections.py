@@ -21,7 +21,7 @@ MAX_NAME_WORDS = 6
 MAX_NAME_CHARS = 80
 MIN_EXERCISE_WORDS = 2  # different exercise words a section without numbers needs
 MAX_VETO_WORDS = 1  # more words of cooking (and the like) than this, and a section is no exercise
-_NUMBERING = re.compile(r"^\s*(?:(?:step|exercise|no\.?|#)\s*)?\d{1,2}\s*[.):\-\u2013\u2014]\s*", re.I)
+_NUMBERING = re.compile(r"^\s*(?:(?:[^\W\d_]{2,12}\.?|#)\s*)?\d{1,2}\s*[.):\-\u2013\u2014]\s*")
 _NAME_SPLIT = re.compile(r"^(?P<name>[^:.!?]{2,60}?)\s*(?::|\s-\s|\.\s)\s*(?P<rest>.+)$")
 _DASH = re.compile("[\u2010-\u2015\u2212]")
 
