@@ -199,3 +199,18 @@ def test_the_worked_example_in_the_docs_is_what_import_prints_and_writes(tmp_pat
     assert result.exit_code == 0, result.output
     assert result.output == printed
     assert (tmp_path / "seed-feet-and-back.yaml").read_text(encoding="utf-8") == written
+
+
+def test_html_nested_thousands_deep_is_refused_clearly(tmp_path):
+    page = tmp_path / "deep.html"
+    page.write_text("<html><body>" + "<div>" * 5000 + "<p>Hold for 20 seconds.</p>" + "</div>" * 5000)
+    _refused(run(str(page)), "nests elements thousands deep")
+
+
+def test_an_article_whose_routine_would_be_too_long_says_so(tmp_path):
+    article = tmp_path / "marathon.md"
+    article.write_text(
+        "".join(f"## Plank {n}\n\nHold your back straight for 100 minutes.\n\n" for n in range(10))
+    )
+    _refused(run(str(article), "-o", str(tmp_path / "d.yaml")), "is not a valid routine", "12 hours")
+    assert not (tmp_path / "d.yaml").exists()

@@ -34,7 +34,7 @@ from audioguide.routine import LEVELS, MAX_TEXT_CHARS, Routine
 __all__ = ["MAX_INPUT_BYTES", "Imported", "ImportArticleError", "import_article", "read_input", "write_draft"]
 
 MAX_INPUT_BYTES = 3 * 1024 * 1024  # a saved article page with its markup; a book is refused
-MAX_ARTICLE_CHARS = 300_000  # the article's text once the page's markup is gone
+MAX_ARTICLE_CHARS = 200_000  # the article's text once the page's markup is gone
 BINARY_SAMPLE = 8192
 MAX_CONTROL_SHARE = 0.01  # more control characters than this in the sample, and it is no text
 MAX_TITLE_WORDS = 25
@@ -112,7 +112,12 @@ def import_article(raw: bytes, name: str = "the article", language: str = DEFAUL
     """Read an article and make its draft routine; ImportArticleError when none can be made."""
     rules = rules_for(language)
     text = _decode(raw, name)
-    found_blocks, page_title = blocks_.to_blocks(text)
+    try:
+        found_blocks, page_title = blocks_.to_blocks(text)
+    except RecursionError:
+        raise ImportArticleError(
+            f"{name}: its HTML nests elements thousands deep; no article does. Save the article alone"
+        ) from None
     words = sum(len(b.text) for b in found_blocks)
     if words > MAX_ARTICLE_CHARS:
         raise ImportArticleError(
@@ -164,8 +169,9 @@ def import_article(raw: bytes, name: str = "the article", language: str = DEFAUL
         loaded = routine.loads(yaml_text, source="the draft")
     except RoutineError as exc:
         raise ImportArticleError(
-            f"{name}: the draft made from it does not pass the routine checks, which is a fault in import; "
-            "please report it with the article. Problems: " + "; ".join(exc.problems)
+            f"{name}: the draft made from it is not a valid routine: "
+            + "; ".join(exc.problems)
+            + ". Save only the exercises you want, and import that"
         ) from None
     problems = []
     for level in LEVELS:

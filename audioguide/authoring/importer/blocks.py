@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup, Comment, Tag
 
 HEADING = "heading"
 ITEM = "item"
@@ -29,6 +29,7 @@ _ROW = re.compile(r"^\s*\|(.*)\|\s*$")
 _RULE_ROW = re.compile(r"^[\s|:-]+$")
 _MARKUP = re.compile(r"(\*\*|(?<!_)__(?!_)|\*|`|!?\[([^\]]*)\]\([^)]*\))")  # a form's ____ stays
 _SPACES = re.compile(r"\s+")
+_SCRIPTS = re.compile(r"<(script|style|noscript|svg|template)\b.*?</\1\s*>", re.I | re.S)
 _CHROME_TAGS = (
     "script",
     "style",
@@ -164,21 +165,34 @@ def _paragraph(text: str, alone: bool) -> Block:
 
 def from_html(text: str) -> tuple[list[Block], str]:
     """The blocks of the page's content, and the page's title (empty if it has none)."""
+    text = _SCRIPTS.sub(" ", text)  # most of a saved page's bytes; gone before parsing, for speed
     soup = BeautifulSoup(text, "html.parser")
     title_tag = soup.find("title")
     title = clean(title_tag.get_text(" ")) if title_tag else ""
-    for tag in soup.find_all(_CHROME_TAGS):
-        tag.decompose()
-    for tag in soup.find_all(True):
-        if tag.decomposed or not isinstance(tag, Tag) or tag.name in ("html", "body", "main", "article"):
-            continue
-        names = " ".join([*(tag.get("class") or []), str(tag.get("id") or ""), str(tag.get("role") or "")])
-        if _CHROME_NAMES.search(names):
-            tag.decompose()
     root = soup.find("article") or soup.find("main") or soup.body or soup
     blocks: list[Block] = []
     _walk(root, blocks)
     return blocks, title
+
+
+def _chrome(tag: Tag) -> bool:
+    """Navigation, ads, banners and the like: skipped, with all they hold."""
+    if tag.name in _CHROME_TAGS:
+        return True
+    names = " ".join([*(tag.get("class") or []), str(tag.get("id") or ""), str(tag.get("role") or "")])
+    return bool(names.strip()) and bool(_CHROME_NAMES.search(names))
+
+
+def _text(node: Tag) -> str:
+    """The text of an element, less any navigation or ads inside it."""
+    parts: list[str] = []
+    for child in node.children:
+        if isinstance(child, Tag):
+            if not _chrome(child):
+                parts.append(_text(child))
+        elif not isinstance(child, Comment):
+            parts.append(str(child))
+    return " ".join(parts)
 
 
 _INLINE_TAGS = (
@@ -217,27 +231,32 @@ def _walk(node: Tag, blocks: list[Block]) -> None:
 
     for child in node.children:
         if not isinstance(child, Tag):
-            if node.name not in ("ul", "ol", "table", "tbody", "thead", "tfoot", "tr"):
+            if node.name not in ("ul", "ol", "table", "tbody", "thead", "tfoot", "tr") and not isinstance(
+                child, Comment
+            ):
                 inline.append(str(child))
+            continue
+        if _chrome(child):
             continue
         name = child.name or ""
         if name in _INLINE_TAGS:
-            inline.append(child.get_text(" "))
+            inline.append(_text(child))
             continue
         flush()
         if re.fullmatch(r"h[1-6]", name):
-            text = clean(child.get_text(" "))
+            text = clean(_text(child))
             if text:
                 blocks.append(Block(HEADING, text, level=int(name[1])))
         elif name in ("ul", "ol"):
             start = str(child.get("start") or "1")
             first = int(start) if start.isdigit() else 1
-            for i, li in enumerate(child.find_all("li", recursive=False)):
-                text = clean(li.get_text(" "))
+            items = [li for li in child.find_all("li", recursive=False) if not _chrome(li)]
+            for i, li in enumerate(items):
+                text = clean(_text(li))
                 if text:
                     blocks.append(Block(ITEM, text, number=first + i if name == "ol" else None))
         elif name == "tr":
-            cells = tuple(clean(c.get_text(" ")) for c in child.find_all(("td", "th"), recursive=False))
+            cells = tuple(clean(_text(c)) for c in child.find_all(("td", "th"), recursive=False))
             if any(cells):
                 blocks.append(Block(ROW, " | ".join(cells), cells=cells))
         else:
