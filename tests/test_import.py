@@ -242,3 +242,15 @@ def test_a_tables_how_column_is_spoken_and_an_ads_table_is_not_read():
     result = imported("html-table.html")
     assert result.routine.exercises[1].steps[0].say == "Bend your knees a little, then stand up."
     assert "Buy our app" not in result.text and "99" not in result.text
+
+
+@pytest.mark.parametrize(
+    ("name", "intro"),
+    [
+        ("headed-sections.md", "You'll need a resistance band and a towel."),
+        ("html-table.html", "Keep a yoga mat and a small towel nearby."),
+        ("seed-feet-and-back.txt", ""),
+    ],
+)
+def test_what_to_have_ready_before_any_exercise_becomes_the_spoken_intro(name, intro):
+    assert imported(name).routine.intro == intro

@@ -26,7 +26,9 @@ from audioguide.authoring.importer import blocks as blocks_
 from audioguide.authoring.importer import extract, sections
 from audioguide.authoring.importer.draft import Draft, Value, to_yaml
 from audioguide.authoring.importer.errors import ImportArticleError
-from audioguide.authoring.importer.rules import DEFAULT_LANGUAGE, rules_for
+from audioguide.authoring.importer.rules import DEFAULT_LANGUAGE, Rules, rules_for
+from audioguide.authoring.importer.sentences import normalize
+from audioguide.authoring.importer.sentences import split as split_sentences
 from audioguide.compiler import compile_routine
 from audioguide.errors import RoutineError, TimingError
 from audioguide.routine import LEVELS, MAX_TEXT_CHARS, Routine
@@ -157,6 +159,7 @@ def import_article(raw: bytes, name: str = "the article", language: str = DEFAUL
     )
     draft = Draft(
         title=title,
+        intro=_intro(found_blocks, found, rules),
         exercises=tuple(exercises),
         rest_between=rest_between,
         title_check=title_check,
@@ -202,6 +205,22 @@ def _title(
             "the article has no title; this one is made from its file name"
         )
     return default, "the article has no title; this one is the import's default"
+
+
+def _intro(found_blocks: list[blocks_.Block], found: list[sections.Section], rules: Rules) -> str:
+    """What the article says to have ready before any exercise ("You'll need a band and a towel.")."""
+    inside = " ".join(p for section in found for p in section.paragraphs)
+    needs = []
+    for block in found_blocks:
+        if block.kind != blocks_.PARA:
+            continue
+        for sentence in split_sentences(block.text, rules):
+            norm = normalize(sentence, rules)
+            ready = rules.need_sentence.search(norm) or rules.ready_sentence.search(norm)
+            if ready and sentence not in inside and not any(p.search(norm) for p in rules.asides):
+                needs.append(sentence)
+    intro = " ".join(dict.fromkeys(needs))
+    return intro if len(intro) <= MAX_TEXT_CHARS else ""
 
 
 def write_draft(text: str, path: Path, force: bool = False) -> None:

@@ -61,6 +61,7 @@ class Draft:
     exercises: tuple[Exercise, ...]
     rest_between: Value
     title_check: str = ""
+    intro: str = ""  # what the article says to have ready, outside any exercise
     dropped: tuple[str, ...] = ()  # asides left out
     skipped: tuple[str, ...] = ()  # sections that were not exercises
     source_name: str = ""
@@ -153,6 +154,7 @@ def to_yaml(draft: Draft) -> str:
         "#     audioguide validate THIS-FILE && audioguide build THIS-FILE",
         "",
         f"title: {_text(draft.title)}" + (f"  # check: {draft.title_check}" if draft.title_check else ""),
+        *([f"intro: {_text(draft.intro)}"] if draft.intro else []),
         _line("", "rest_between", draft.rest_between),
         "",
         "exercises:",

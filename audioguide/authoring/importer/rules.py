@@ -44,6 +44,7 @@ class Rules:
     default_sides: tuple[str, ...]
     switch_cue: str
     need_sentence: re.Pattern[str]
+    ready_sentence: re.Pattern[str]
     equipment_nouns: tuple[str, ...]
     equipment_articles: tuple[str, ...]
     asides: tuple[re.Pattern[str], ...]
@@ -108,6 +109,7 @@ def rules_for(language: str = DEFAULT_LANGUAGE) -> Rules:
         default_sides=tuple(data["default_sides"]),
         switch_cue=data["switch_cue"],
         need_sentence=_re(data["need_sentence"]),
+        ready_sentence=_re(data["ready_sentence"]),
         equipment_nouns=tuple(sorted(data["equipment_nouns"], key=len, reverse=True)),
         equipment_articles=tuple(data["equipment_articles"]),
         asides=tuple(_re(p) for p in data["asides"]),
