@@ -36,38 +36,44 @@ def _default_output(source: str, title: str) -> Path:
     help="The article's language (the extraction rules to use).",
 )
 def import_command(source: str, output: str | None, force: bool, lang: str) -> None:
-    """Turn an exercise article (plain text, Markdown or a saved web page; - reads standard input)
-    into a draft routine. Every number in the draft comes from the article, with its sentence
-    beside it as a comment; each default it had to use is marked `check:` and listed here."""
+    """Draft a routine from an exercise article: text, Markdown or a saved web page.
+
+    FILE is the article, or - to read it from standard input. Every number in the draft
+    comes from the article, with its sentence beside it as a comment; each default it had
+    to use is marked `check:` and listed in the summary. See docs/importing.md."""
     raw, name = importer.read_input(source)
     imported = importer.import_article(raw, name, lang)
-    draft = imported.draft
     if output == TO_STDOUT:
         click.echo(imported.text, nl=False)
         where = "standard output"
     else:
-        path = Path(output) if output else _default_output(source, draft.title)
+        path = Path(output) if output else _default_output(source, imported.draft.title)
         importer.write_draft(imported.text, path, force)
         where = str(path)
-    say = lambda text="": click.echo(text, err=output == TO_STDOUT)  # noqa: E731
-    say(f"Wrote {where}: {draft.title!r}, {len(draft.exercises)} exercises.")
-    for n, exercise in enumerate(draft.exercises, 1):
-        say(f"  {n}. {exercise.name}: {describe(exercise)}")
+    _summary(imported, where, to_stderr=output == TO_STDOUT)
+
+
+def _summary(imported: importer.Imported, where: str, to_stderr: bool) -> None:
+    """What was found, what to check, what was left out: on stderr when the draft went to stdout."""
+    draft = imported.draft
+    lines = [f"Wrote {where}: {draft.title!r}, {len(draft.exercises)} exercises."]
+    lines += [
+        f"  {n}. {exercise.name}: {describe(exercise)}" for n, exercise in enumerate(draft.exercises, 1)
+    ]
     checks = draft.checks()
     if checks:
-        say(f"Check these {len(checks)} (marked `# check:` in the draft):")
-        for check in checks:
-            say(f"  {check}")
+        lines.append(f"Check these {len(checks)} (marked `# check:` in the draft):")
+        lines += [f"  {check}" for check in checks]
     if draft.dropped:
-        say(f"Left out as asides ({len(draft.dropped)}):")
-        for sentence in draft.dropped:
-            say(f"  {sentence}")
+        lines.append(f"Left out as asides ({len(draft.dropped)}):")
+        lines += [f"  {sentence}" for sentence in draft.dropped]
     if draft.skipped:
-        say("Sections that are not exercises, left out: " + "; ".join(draft.skipped))
-    for problem in imported.problems:
-        say(f"warning: the draft cannot be built as it is, {problem}")
-    if output != TO_STDOUT:
-        say(f"Then: audioguide validate {where} && audioguide build {where}")
+        lines.append("Sections that are not exercises, left out: " + "; ".join(draft.skipped))
+    lines += [f"warning: the draft cannot be built as it is, {problem}" for problem in imported.problems]
+    if not to_stderr:
+        lines.append(f"Then: audioguide validate {where} && audioguide build {where}")
+    for line in lines:
+        click.echo(line, err=to_stderr)
 
 
 COMMANDS = (import_command,)
