@@ -13,7 +13,7 @@ from audioguide.authoring.importer.blocks import to_blocks
 from audioguide.authoring.importer.draft import HOLD, REPS, Draft
 from audioguide.authoring.importer.rules import rules_for
 from audioguide.compiler import compile_routine
-from audioguide.routine import LEVELS
+from audioguide.routine import LEVELS, parse_duration
 
 ARTICLES = Path(__file__).parent / "articles"
 SEED = ARTICLES / "seed-feet-and-back.txt"
@@ -76,7 +76,7 @@ EXPECTED = {
         "Knee to chest: reps 3 (hold 20s), sets 1, sides [right, left]?",
         "Cat-cow: reps 8-12, sets 2, rest 20s",
         "Bird dog: reps 6 (hold 3s), sets 3, rest 30s, sides [right, left]?",
-        "Child's pose: hold 60s, sets 1",
+        "Child's pose: hold 1m, sets 1",
     ],
     "run-on-prose.txt": [
         "rest_between 10s",
@@ -96,7 +96,7 @@ EXPECTED = {
         "Hip flexor stretch: hold 30s, sides [left, right]",
         "Clamshells: reps 12-15, sides [right, left]?",
         "Glute bridge: reps 10 (hold 3s), sets 2, rest 45s",
-        "Figure four stretch: hold 60s",
+        "Figure four stretch: hold 1m",
     ],
     "physio-handout.txt": [
         "rest_between 30s?",
@@ -144,12 +144,15 @@ def test_every_number_comes_from_its_sentence_and_every_default_says_check(name)
         assert value.source, f"{where}: {value.text} has no source and no check"
         cells = [c.strip() for c in value.source.split("|")]
         assert value.source in article or all(c in article for c in cells), f"{where}: not in the article"
-        said = set(re.findall(r"\d+(?:\.\d+)?", sentences.normalize(value.source, rules)))
-        written = re.findall(r"\d+(?:\.\d+)?", value.text)
-        if value.text.endswith("s") and not said & set(written):  # a minute written as 60s
-            said |= {f"{float(n) * 60:g}" for n in said} | ({"60"} if "minute" in value.source else set())
-        for number in written:
-            assert number in said, f"{where}: {number} is not in {value.source!r}"
+        said = {float(n) for n in re.findall(r"\d+(?:\.\d+)?", sentences.normalize(value.source, rules))}
+        if where.endswith(("hold", "rest", "rest_after", "rest_between", "for")):
+            seconds = parse_duration(value.text) / 1000
+            assert seconds in said | {n * 60 for n in said}, (
+                f"{where}: {value.text} is not in {value.source!r}"
+            )
+        else:
+            for number in re.findall(r"\d+", value.text):
+                assert float(number) in said, f"{where}: {number} is not in {value.source!r}"
     checks = result.draft.checks()
     assert result.text.count("check: ") == len(checks) - sum(
         1 for c in checks if ".name:" in c or c.startswith("title")

@@ -14,7 +14,7 @@ from audioguide.authoring.importer.draft import HOLD, REPS, SAY, Exercise, Phase
 from audioguide.authoring.importer.rules import Rules
 from audioguide.authoring.importer.sections import Section
 from audioguide.authoring.importer.sentences import Quantity
-from audioguide.routine import MAX_COUNT, MAX_DURATION_MS, MAX_TEXT_CHARS
+from audioguide.routine import MAX_COUNT, MAX_DURATION_MS, MAX_TEXT_CHARS, parse_duration
 
 MS_PER_SECOND = 1000
 MIN_SAY_WORDS = 4  # fewer words left once the numbers are out ("Hold, then switch."), and the step borrows
@@ -30,8 +30,15 @@ class Context:
     dropped: list[str] = field(default_factory=list)
 
 
+SECONDS_PER_MINUTE = 60
+
+
 def seconds_text(seconds: float) -> str:
-    return f"{seconds:g}s"
+    """`20s`, `1m`, `1m30s`: as the routine format writes durations."""
+    minutes, rest = divmod(seconds, SECONDS_PER_MINUTE)
+    if not minutes or rest != int(rest):
+        return f"{seconds:g}s"
+    return f"{minutes:g}m" + (f"{rest:g}s" if rest else "")
 
 
 def _duration(q: Quantity, source: str) -> Value | None:
@@ -248,7 +255,7 @@ class Builder:
             return False
         if len(self.step_sources) > 1 and self.step_sources[-2] == self.step_sources[-1]:
             return False  # one of several positions held in turn: the repeat is of them all
-        seconds = float(self.steps[-1].value.text.removesuffix("s"))
+        seconds = parse_duration(self.steps[-1].value.text) / MS_PER_SECOND
         return seconds <= self.rules.hold_in_rep_max_seconds
 
     def _say(self, norm: str, found: list[Quantity]) -> str:

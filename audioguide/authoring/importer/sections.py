@@ -96,7 +96,9 @@ def by_table(blocks: list[Block], rules: Rules) -> list[Section]:
         return []
     header = tuple(c.lower() for c in rows[0].cells)
     names = [i for i, cell in enumerate(header) if rules.table_columns["name"].search(cell)]
-    column = names[0] if names else 0
+    if not names:
+        return []  # a table of something else: nutrients, prices, opening hours
+    column = names[0]
     found = []
     for row in rows[1:]:
         if column < len(row.cells) and row.cells[column] and row.cells != rows[0].cells:
@@ -131,12 +133,12 @@ def _prose_name(sentence: str, rules: Rules) -> str:
 def exercise_like(section: Section, rules: Rules, need_numbers: bool = False) -> bool:
     if not section.name or rules.not_exercise_headings.match(section.name):
         return False
-    if section.row:
-        return True
-    text = " ".join([section.name, *section.paragraphs])
+    text = " ".join([section.name, *section.paragraphs, *section.row])
     words = set(re.findall(r"[a-z]+", text.lower()))
     if len(words & rules.not_exercise_words) > MAX_VETO_WORDS:
         return False
+    if section.row:
+        return True
     numbered = bool(sentences.quantities(sentences.normalize(text, rules), rules))
     if need_numbers:
         return numbered and bool(words & rules.exercise_words)
