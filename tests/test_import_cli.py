@@ -167,6 +167,9 @@ def test_read_input_stops_at_the_cap_for_a_stream():
                 "999999 seconds",
                 "-5 reps",
                 "Bake for 20 minutes.",
+                "9" * 400 + " times",
+                "1e999 seconds",
+                "2.5 reps",
                 "You will need a chair.",
                 "Watch the video below.",
                 "é",
@@ -214,3 +217,17 @@ def test_an_article_whose_routine_would_be_too_long_says_so(tmp_path):
     )
     _refused(run(str(article), "-o", str(tmp_path / "d.yaml")), "is not a valid routine", "12 hours")
     assert not (tmp_path / "d.yaml").exists()
+
+
+def test_a_number_no_routine_can_take_is_left_out_and_named(tmp_path):
+    article = tmp_path / "huge.md"
+    article.write_text(
+        "## Squat\n\nDo " + "9" * 400 + " squats with your legs.\n\n"
+        "## Plank\n\nHold your back straight for 20 seconds.\n\n"
+        "## Wall sit\n\nSit against the wall with your knees bent for 3 hours.\n"
+    )
+    result = run(str(article), "-o", str(tmp_path / "d.yaml"))
+    assert result.exit_code == 0, result.output
+    assert "Numbers left out" in result.output and "3 hours" in result.output
+    text = (tmp_path / "d.yaml").read_text()
+    assert "999" not in text and "3h" not in text and "hold: 20s" in text

@@ -67,6 +67,9 @@ def _summary(imported: importer.Imported, where: str, to_stderr: bool) -> None:
     if draft.dropped:
         lines.append(f"Left out as asides ({len(draft.dropped)}):")
         lines += [f"  {sentence}" for sentence in draft.dropped]
+    if draft.refused:
+        lines.append(f"Numbers left out, out of a routine's range or without a unit ({len(draft.refused)}):")
+        lines += [f"  {sentence}" for sentence in draft.refused]
     if draft.skipped:
         lines.append("Sections that are not exercises, left out: " + "; ".join(draft.skipped))
     lines += [f"warning: the draft cannot be built as it is, {problem}" for problem in imported.problems]

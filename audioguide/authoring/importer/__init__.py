@@ -164,6 +164,7 @@ def import_article(raw: bytes, name: str = "the article", language: str = DEFAUL
         rest_between=rest_between,
         title_check=title_check,
         dropped=tuple(context.dropped),
+        refused=tuple(context.refused),
         skipped=tuple(s for s in skipped if s != title),
         source_name=name,
     )

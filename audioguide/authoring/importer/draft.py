@@ -63,6 +63,7 @@ class Draft:
     title_check: str = ""
     intro: str = ""  # what the article says to have ready, outside any exercise
     dropped: tuple[str, ...] = ()  # asides left out
+    refused: tuple[str, ...] = ()  # sentences whose number is out of a routine's range, or has no unit
     skipped: tuple[str, ...] = ()  # sections that were not exercises
     source_name: str = ""
 

@@ -6,6 +6,7 @@ routine needs but the article does not give is the documented default, marked `c
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -27,7 +28,8 @@ class Context:
 
     rules: Rules
     rest_between: Value | None = None
-    dropped: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)  # asides
+    refused: list[str] = field(default_factory=list)  # sentences whose number no routine can take
 
 
 SECONDS_PER_MINUTE = 60
@@ -55,8 +57,8 @@ def _duration(q: Quantity, source: str) -> Value | None:
 
 def _count(q: Quantity, source: str) -> Value | None:
     low, high = q.low, q.high if q.high is not None else q.low
-    if low != int(low) or high != int(high):
-        return None
+    if not (math.isfinite(low) and math.isfinite(high)) or low != int(low) or high != int(high):
+        return None  # "10.5 times", or a number of hundreds of digits
     low, high = sorted((int(low), int(high)))
     if not 1 <= low <= high <= MAX_COUNT:
         return None
@@ -222,7 +224,7 @@ class Builder:
         if reps:
             count = _count(reps[0], original)
             if count is None:
-                self.context.dropped.append(original)
+                self.context.refused.append(original)
                 return
             if not holds and self._short_hold_last():
                 last = self.steps.pop()
@@ -238,7 +240,7 @@ class Builder:
         if holds:
             value = _duration(holds[0], original)
             if value is None:
-                self.context.dropped.append(original)
+                self.context.refused.append(original)
                 return
             say = say or self._borrowed_say()
             for position_say in self._positions(say, norm):
@@ -459,5 +461,5 @@ def _cell_duration(cell: str, header: str, source: str, rules: Rules, context: C
         q = Quantity(sentences.HOLD, float(m[1]) * scale, float(m[2]) * scale if m[2] else None, 0, 0)
         return _duration(q, source)
     if m:
-        context.dropped.append(f"{source} (a number without a unit: {cell!r})")
+        context.refused.append(f"{source} (a number without a unit: {cell!r})")
     return None
