@@ -170,6 +170,7 @@ def test_read_input_stops_at_the_cap_for_a_stream():
                 "9" * 400 + " times",
                 "1e999 seconds",
                 "2.5 reps",
+                "{side} {x}",
                 "You will need a chair.",
                 "Watch the video below.",
                 "é",
@@ -231,3 +232,10 @@ def test_a_number_no_routine_can_take_is_left_out_and_named(tmp_path):
     assert "Numbers left out" in result.output and "3 hours" in result.output
     text = (tmp_path / "d.yaml").read_text()
     assert "999" not in text and "3h" not in text and "hold: 20s" in text
+
+
+def test_braces_in_an_article_never_become_placeholders(tmp_path):
+    raw = b"## Squat {x}\n\nBend your {side} knees and hold for 20 seconds.\n\n## Plank\n\nHold your back straight for 20 seconds.\n"
+    loaded = import_article(raw, "braces").routine
+    assert loaded.exercises[0].name == "Squat (x)"
+    assert loaded.exercises[0].steps[0].say == "Bend your (side) knees and hold."

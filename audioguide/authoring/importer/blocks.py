@@ -68,7 +68,9 @@ def is_html(text: str) -> bool:
 
 def clean(text: str) -> str:
     """Markdown emphasis and links off, whitespace made single."""
-    text = _MARKUP.sub(lambda m: m.group(2) or "", text)
+    text = (
+        _MARKUP.sub(lambda m: m.group(2) or "", text).replace("{", "(").replace("}", ")")
+    )  # not placeholders
     return _SPACES.sub(" ", text).replace(" .", ".").replace(" ,", ",").strip()
 
 
