@@ -1,7 +1,8 @@
 """`audioguide import`: an exercise article (text, Markdown or a saved web page) -> a draft routine.
 
 The article is cut into blocks (`blocks`), the blocks into one section per exercise
-(`sections`), and each section read sentence by sentence for its values (`extract`), by
+(`sections`), and each section read sentence by sentence for its values (`extract`; a table
+row cell by cell, `table`), by
 rules kept as data per language (`rules/en.yaml`). The draft (`draft`) writes every value
 with the sentence it came from, and marks each default it had to use with `check:`. The
 draft is loaded and compiled like any routine before it is handed back.
@@ -23,7 +24,7 @@ from typing import BinaryIO
 
 from audioguide import routine
 from audioguide.authoring.importer import blocks as blocks_
-from audioguide.authoring.importer import extract, sections
+from audioguide.authoring.importer import extract, sections, table
 from audioguide.authoring.importer.draft import Draft, Value, to_yaml
 from audioguide.authoring.importer.errors import ImportArticleError
 from audioguide.authoring.importer.rules import DEFAULT_LANGUAGE, Rules, rules_for
@@ -140,7 +141,7 @@ def import_article(raw: bytes, name: str = "the article", language: str = DEFAUL
     exercises = []
     seen: set[str] = set()
     for section in found:
-        exercise = extract.build_row(section, context) if section.row else extract.build(section, context)
+        exercise = table.build_row(section, context) if section.row else extract.build(section, context)
         slug = routine.slugify(exercise.name)
         n = 1
         while slug in seen:

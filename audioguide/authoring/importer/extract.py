@@ -43,7 +43,7 @@ def seconds_text(seconds: float) -> str:
     return f"{minutes:g}m" + (f"{rest:g}s" if rest else "")
 
 
-def _duration(q: Quantity, source: str) -> Value | None:
+def duration_value(q: Quantity, source: str) -> Value | None:
     if not 0 < q.low * MS_PER_SECOND <= MAX_DURATION_MS:
         return None
     if q.is_range:
@@ -55,7 +55,7 @@ def _duration(q: Quantity, source: str) -> Value | None:
     return Value(seconds_text(q.low), source)
 
 
-def _count(q: Quantity, source: str) -> Value | None:
+def count_value(q: Quantity, source: str) -> Value | None:
     low, high = q.low, q.high if q.high is not None else q.low
     if not (math.isfinite(low) and math.isfinite(high)) or low != int(low) or high != int(high):
         return None  # "10.5 times", or a number of hundreds of digits
@@ -199,13 +199,13 @@ class Builder:
         for q in found:
             clause = _clause(norm, q, rules)
             if q.kind == sentences.HOLD and rules.rest_words.search(clause):
-                value = _duration(q, original)
+                value = duration_value(q, original)
                 if value and rules.between_exercises.search(norm):
                     self.context.rest_between = self.context.rest_between or value
                 elif value:
                     self.rest = value
             elif q.kind == sentences.SETS:
-                self.sets = _count(q, original) or self.sets
+                self.sets = count_value(q, original) or self.sets
             elif q.kind == sentences.REPS and rules.whole_exercise.search(clause):
                 whole = True
                 reps.append(q)
@@ -219,10 +219,10 @@ class Builder:
             say = " ".join([*self.pending, say])
             self.pending = []
         if reps and whole and not holds and self._rounds_not_reps():
-            self.sets = _count(reps[0], original) or self.sets
+            self.sets = count_value(reps[0], original) or self.sets
             return
         if reps:
-            count = _count(reps[0], original)
+            count = count_value(reps[0], original)
             if count is None:
                 self.context.refused.append(original)
                 return
@@ -232,13 +232,13 @@ class Builder:
                 hold = last.value
                 say = " ".join(x for x in (last.say, say) if x)
             else:
-                hold = _duration(holds[0], original) if holds else None
+                hold = duration_value(holds[0], original) if holds else None
                 say = say or self._borrowed_say()
             self.steps.append(Step(REPS, say, count, tempo(self.rules, hold)))
             self.step_sources.append(original)
             return
         if holds:
-            value = _duration(holds[0], original)
+            value = duration_value(holds[0], original)
             if value is None:
                 self.context.refused.append(original)
                 return
@@ -388,78 +388,3 @@ def build(section: Section, context: Context) -> Exercise:
     for paragraph in section.paragraphs:
         builder.paragraph(paragraph)
     return builder.exercise()
-
-
-def build_row(section: Section, context: Context) -> Exercise:
-    """One exercise from a table row: each cell read by its column's header."""
-    rules = context.rules
-    source = " | ".join(section.row)
-    cells: dict[str, str] = {}
-    units: dict[str, str] = {}
-    for header, cell in zip(section.header, section.row, strict=False):
-        kind = next((k for k, p in rules.table_columns.items() if k != "name" and p.search(header)), "")
-        if kind and cell and kind not in cells:
-            cells[kind] = cell
-            units[kind] = header
-    values: dict[str, Value | None] = {}
-    for kind in ("reps", "sets"):
-        if kind in cells:
-            m = re.search(r"(\d+)(?:\s*-\s*(\d+))?", sentences.normalize(cells[kind], rules))
-            if m:
-                q = Quantity(REPS, float(m[1]), float(m[2]) if m[2] else None, 0, 0)
-                values[kind] = _count(q, source)
-    for kind in ("hold", "rest"):
-        if kind in cells:
-            values[kind] = _cell_duration(cells[kind], units[kind], source, rules, context)
-    notes = []
-    say = cells.get("how") or section.name + "."
-    hold = values.get("hold")
-    if values.get("reps"):
-        step = Step(REPS, say, values["reps"], tempo(rules, hold))
-    elif hold:
-        step = Step(HOLD, say, hold)
-    else:
-        step = Step(SAY, say)
-        notes.append("the article gives no count or duration; it is a spoken instruction only")
-    sets, rest, rest_after = values.get("sets"), values.get("rest"), None
-    if sets and not rest and sets.text != "1":
-        default = rules.defaults["rest"]
-        rest = Value(default, "", REST_CHECK.format(default=default))
-    elif rest and not sets:
-        rest, rest_after = None, rest
-    sides, switch = None, ""
-    if cells.get("sides", "").strip().lower() in rules.yes_words:
-        sides = Value(
-            "[" + ", ".join(rules.default_sides) + "]", source, "the article does not say which side is first"
-        )
-        switch = rules.switch_cue.format(side="{side}", part="side")
-    equipment = tuple(t.strip() for t in re.split(r",|\band\b", cells.get("equipment", "")) if t.strip())
-    equipment = tuple(t for t in equipment if t.lower() not in ("-", "none", "no", "n/a"))
-    return Exercise(
-        name=section.name,
-        steps=tuple(Step(step.kind, piece, step.value, step.tempo) for piece in fit(step.say, rules)[:1]),
-        equipment=equipment,
-        equipment_source=source if equipment else "",
-        sets=sets,
-        rest=rest,
-        rest_after=rest_after,
-        sides=sides,
-        switch=switch,
-        notes=tuple(notes),
-    )
-
-
-def _cell_duration(cell: str, header: str, source: str, rules: Rules, context: Context) -> Value | None:
-    norm = sentences.normalize(cell, rules)
-    found = [q for q in sentences.quantities(norm, rules) if q.kind == sentences.HOLD]
-    if found:
-        return _duration(found[0], source)
-    m = re.fullmatch(r"(\d+(?:\.\d+)?)(?:\s*-\s*(\d+(?:\.\d+)?))?", norm.strip())
-    unit = re.search(r"\b(sec\w*|s|min\w*)\b", header, re.I)
-    if m and unit:
-        scale = 60 if unit[1].lower().startswith("min") else 1
-        q = Quantity(sentences.HOLD, float(m[1]) * scale, float(m[2]) * scale if m[2] else None, 0, 0)
-        return _duration(q, source)
-    if m:
-        context.refused.append(f"{source} (a number without a unit: {cell!r})")
-    return None
