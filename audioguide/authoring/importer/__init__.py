@@ -1,11 +1,11 @@
 """`audioguide import`: an exercise article (text, Markdown or a saved web page) -> a draft routine.
 
 The article is cut into blocks (`blocks`), the blocks into one section per exercise
-(`sections`), and each section read sentence by sentence for its values (`extract`; a table
-row cell by cell, `table`), by
-rules kept as data per language (`rules/en.yaml`). The draft (`draft`) writes every value
-with the sentence it came from, and marks each default it had to use with `check:`. The
-draft is loaded and compiled like any routine before it is handed back.
+(`sections`), and each section is read sentence by sentence for its values (`extract`; a
+table row cell by cell, `table`), by rules kept as data per language (`rules/en.yaml`).
+The draft (`draft`) writes every value with the sentence it came from, and marks each
+default it had to use with `check:`. The draft is loaded and compiled like any routine
+before it is handed back.
 
 Offline and deterministic: the same bytes always give the same draft.
 """
