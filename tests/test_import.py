@@ -198,7 +198,8 @@ def test_the_seed_article_gives_its_five_exercises_each_value_beside_its_sentenc
         "Position them inwards and walk.",
     ]
     heel = result.routine.exercises[2]
-    assert "{side} leg" in heel.setup and "{other} leg" in heel.setup
+    assert "Lift your {side} leg." in heel.setup
+    assert heel.steps[0].say == "Bend your {other} leg at the knee and raise softly."
     assert heel.switch == "Switch to your {side} leg."
     assert result.routine.exercises[3].switch == "Switch to your {side} ankle."
     # The asides are left out and said to be.

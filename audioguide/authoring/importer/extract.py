@@ -280,8 +280,9 @@ class Builder:
             said = " ".join(self.pending)
             self.pending = []
             return said
-        if self.setup:  # the position first, then the movement: the last sentence is the step
-            return self.setup.pop()
+        if self.setup:  # the position first, then the movement: the last movement is the step
+            moving = [i for i, s in enumerate(self.setup) if self.rules.movement_words.search(s)]
+            return self.setup.pop(moving[-1] if moving else -1)
         self.borrowed = len(self.steps)
         return self.section.name + "."
 

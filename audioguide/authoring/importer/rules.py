@@ -49,6 +49,7 @@ class Rules:
     equipment_articles: tuple[str, ...]
     asides: tuple[re.Pattern[str], ...]
     purpose: re.Pattern[str]
+    movement_words: re.Pattern[str]
     lead_ins: tuple[re.Pattern[str], ...]
     count_lead: re.Pattern[str]
     count_tail: re.Pattern[str]
@@ -114,6 +115,7 @@ def rules_for(language: str = DEFAULT_LANGUAGE) -> Rules:
         equipment_articles=tuple(data["equipment_articles"]),
         asides=tuple(_re(p) for p in data["asides"]),
         purpose=_re(data["purpose"]),
+        movement_words=_re(data["movement_words"]),
         lead_ins=tuple(_re(p) for p in data["lead_ins"]),
         count_lead=_re(data["count_lead"]),
         count_tail=_re(data["count_tail"]),
