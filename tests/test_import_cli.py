@@ -239,3 +239,9 @@ def test_braces_in_an_article_never_become_placeholders(tmp_path):
     loaded = import_article(raw, "braces").routine
     assert loaded.exercises[0].name == "Squat (x)"
     assert loaded.exercises[0].steps[0].say == "Bend your (side) knees and hold."
+
+
+def test_a_folder_as_output_gets_the_draft_named_after_the_article(tmp_path):
+    result = run(str(SEED), "-o", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert routine.load(tmp_path / "seed-feet-and-back.yaml").title.startswith("If Your Back Pain")

@@ -48,6 +48,8 @@ def import_command(source: str, output: str | None, force: bool, lang: str) -> N
         where = "standard output"
     else:
         path = Path(output) if output else _default_output(source, imported.draft.title)
+        if path.is_dir():
+            path = path / _default_output(source, imported.draft.title)
         importer.write_draft(imported.text, path, force)
         where = str(path)
     _summary(imported, where, to_stderr=output == TO_STDOUT)
