@@ -25,7 +25,8 @@ def _default_output(source: str, title: str) -> Path:
     "-o",
     "--output",
     metavar="PATH",
-    help="Where to write the draft (default: ./<FILE's name>.yaml); - prints it instead.",
+    help="The draft's file, or a folder for <FILE's name>.yaml (default: the current folder); "
+    "- prints it instead.",
 )
 @click.option("--force", is_flag=True, help="Replace PATH if it exists.")
 @click.option(
