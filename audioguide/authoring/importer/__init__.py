@@ -1,0 +1,251 @@
+"""`audioguide import`: an exercise article (text, Markdown or a saved web page) -> a draft routine.
+
+The article is cut into blocks (`blocks`), the blocks into one section per exercise
+(`sections`), and each section is read sentence by sentence for its values (`extract`; a
+table row cell by cell, `table`), by rules kept as data per language (`rules/en.yaml`).
+The draft (`draft`) writes every value with the sentence it came from, and marks each
+default it had to use with `check:`. The draft is loaded and compiled like any routine
+before it is handed back.
+
+Offline and deterministic: the same bytes always give the same draft.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import sys
+import tempfile
+import unicodedata
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import BinaryIO
+
+from audioguide import routine
+from audioguide.authoring.importer import blocks as blocks_
+from audioguide.authoring.importer import extract, sections, table
+from audioguide.authoring.importer.draft import Draft, Value, to_yaml
+from audioguide.authoring.importer.errors import ImportArticleError
+from audioguide.authoring.importer.rules import DEFAULT_LANGUAGE, Rules, rules_for
+from audioguide.authoring.importer.sentences import normalize
+from audioguide.authoring.importer.sentences import split as split_sentences
+from audioguide.compiler import compile_routine
+from audioguide.errors import RoutineError, TimingError
+from audioguide.routine import LEVELS, MAX_TEXT_CHARS, Routine
+
+__all__ = ["MAX_INPUT_BYTES", "Imported", "ImportArticleError", "import_article", "read_input", "write_draft"]
+
+MAX_INPUT_BYTES = 3 * 1024 * 1024  # a saved article page with its markup; a book is refused
+MAX_ARTICLE_CHARS = 200_000  # the article's text once the page's markup is gone
+BINARY_SAMPLE = 8192
+MAX_CONTROL_SHARE = 0.01  # more control characters than this in the sample, and it is no text
+MAX_TITLE_WORDS = 25
+STDIN = "-"
+
+
+@dataclass(frozen=True)
+class Imported:
+    draft: Draft
+    text: str  # the draft's YAML
+    routine: Routine  # the draft as the strict loader read it
+    problems: tuple[str, ...] = ()  # what compiling the draft found (a rest too short for its cues)
+
+
+def read_input(spec: str, stdin: BinaryIO | None = None) -> tuple[bytes, str]:
+    """The bytes of a regular file or of standard input ("-"), refused past MAX_INPUT_BYTES."""
+    limit = f"{MAX_INPUT_BYTES // (1024 * 1024)} MB"
+    if spec == STDIN:
+        stream = stdin if stdin is not None else sys.stdin.buffer
+        raw = stream.read(MAX_INPUT_BYTES + 1)
+        if len(raw) > MAX_INPUT_BYTES:
+            raise ImportArticleError(
+                f"standard input: is more than {limit}; an article is smaller. Save the article alone"
+            )
+        return raw, "standard input"
+    path = Path(spec)
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise ImportArticleError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise ImportArticleError(f"{path}: cannot be read: {exc.strerror}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ImportArticleError(f"{path}: is a directory; give the article's file, or - for standard input")
+    if not stat.S_ISREG(info.st_mode):
+        raise ImportArticleError(
+            f"{path}: is not a regular file (a device, pipe or socket); import reads files, "
+            "or - for standard input"
+        )
+    if info.st_size > MAX_INPUT_BYTES:
+        raise ImportArticleError(
+            f"{path}: is {info.st_size:,} bytes; an article is at most {limit}. Save the article alone"
+        )
+    try:
+        with path.open("rb") as file:
+            raw = file.read(MAX_INPUT_BYTES + 1)
+    except OSError as exc:
+        raise ImportArticleError(f"{path}: cannot be read: {exc.strerror}") from None
+    if len(raw) > MAX_INPUT_BYTES:
+        raise ImportArticleError(
+            f"{path}: is more than {limit}; an article is smaller. Save the article alone"
+        )
+    return raw, str(path)
+
+
+def _decode(raw: bytes, name: str) -> str:
+    sample = raw[:BINARY_SAMPLE]
+    controls = sum(1 for byte in sample if byte < 0x20 and byte not in (0x09, 0x0A, 0x0C, 0x0D))
+    if b"\x00" in sample or controls > MAX_CONTROL_SHARE * max(len(sample), 1):
+        raise ImportArticleError(
+            f"{name}: is not text (binary data); give an article as text, Markdown or HTML"
+        )
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = raw.decode("cp1252")
+        except UnicodeDecodeError:
+            raise ImportArticleError(f"{name}: is not UTF-8 text; save the article as UTF-8") from None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(c for c in text if c in "\n\t" or unicodedata.category(c) != "Cc")
+
+
+def import_article(raw: bytes, name: str = "the article", language: str = DEFAULT_LANGUAGE) -> Imported:
+    """Read an article and make its draft routine; ImportArticleError when none can be made."""
+    rules = rules_for(language)
+    text = _decode(raw, name)
+    try:
+        found_blocks, page_title = blocks_.to_blocks(text)
+    except RecursionError:
+        raise ImportArticleError(
+            f"{name}: its HTML nests elements thousands deep; no article does. Save the article alone"
+        ) from None
+    words = sum(len(b.text) for b in found_blocks)
+    if words > MAX_ARTICLE_CHARS:
+        raise ImportArticleError(
+            f"{name}: has {words:,} characters of text; an article has at most {MAX_ARTICLE_CHARS:,}. "
+            "Save the part with the exercises alone"
+        )
+    if not found_blocks:
+        raise ImportArticleError(f"{name}: has no text to read")
+    found, skipped = sections.find(found_blocks, rules)
+    if not found:
+        raise ImportArticleError(
+            f"{name}: no exercises found. import looks for numbered or headed sections, list items, "
+            "a table or sentences that start 'Next, ...', each speaking of a body part or movement with "
+            "a count or a duration ('hold for 20 seconds', '10 times'). Write the exercises so, or start "
+            "from `audioguide init`"
+        )
+    context = extract.Context(rules)
+    exercises = []
+    seen: set[str] = set()
+    for section in found:
+        exercise = table.build_row(section, context) if section.row else extract.build(section, context)
+        slug = routine.slugify(exercise.name)
+        n = 1
+        while slug in seen:
+            n += 1
+            slug = routine.slugify(f"{exercise.name} {n}")
+        if n > 1:
+            exercise = replace(exercise, name=f"{exercise.name} {n}")
+        seen.add(slug)
+        exercises.append(exercise)
+    title, title_check = _title(found_blocks, page_title, found, name, rules.defaults["title"])
+    rest_between = context.rest_between or Value(
+        rules.defaults["rest_between"],
+        "",
+        f"the article gives no rest between exercises; {rules.defaults['rest_between']} is the documented "
+        "default",
+    )
+    draft = Draft(
+        title=title,
+        intro=_intro(found_blocks, found, rules),
+        exercises=tuple(exercises),
+        rest_between=rest_between,
+        title_check=title_check,
+        dropped=tuple(context.dropped),
+        refused=tuple(context.refused),
+        skipped=tuple(s for s in skipped if s != title),
+        source_name=name,
+    )
+    yaml_text = to_yaml(draft)
+    try:
+        loaded = routine.loads(yaml_text, source="the draft")
+    except RoutineError as exc:
+        raise ImportArticleError(
+            f"{name}: the draft made from it is not a valid routine: "
+            + "; ".join(exc.problems)
+            + ". Save only the exercises you want, and import that"
+        ) from None
+    problems = []
+    for level in LEVELS:
+        try:
+            compile_routine(loaded, level)
+        except TimingError as exc:
+            problems.append(f"at level {level}: {exc}")
+    return Imported(draft, yaml_text, loaded, tuple(dict.fromkeys(problems)))
+
+
+def _title(
+    found_blocks: list[blocks_.Block], page_title: str, found: list[sections.Section], name: str, default: str
+) -> tuple[str, str]:
+    first_names = {s.name for s in found}
+    for block in found_blocks[:3]:
+        text = block.text
+        if sections.name_of(text) in first_names:
+            break
+        if block.kind == blocks_.HEADING or (
+            len(text.split()) <= MAX_TITLE_WORDS and not re.search(r"[.!?:]$", text)
+        ):
+            return text[:MAX_TEXT_CHARS], ""
+    if page_title:
+        return re.split(r"\s+[|\u2013\u2014-]\s+", page_title)[0][:MAX_TEXT_CHARS], ""
+    stem = Path(name).stem if name not in ("standard input", "the article") else ""
+    if stem:
+        return stem.replace("-", " ").replace("_", " ").strip().capitalize()[:MAX_TEXT_CHARS] or default, (
+            "the article has no title; this one is made from its file name"
+        )
+    return default, "the article has no title; this one is the import's default"
+
+
+def _intro(found_blocks: list[blocks_.Block], found: list[sections.Section], rules: Rules) -> str:
+    """What the article says to have ready before any exercise ("You'll need a band and a towel.")."""
+    inside = " ".join(p for section in found for p in section.paragraphs)
+    needs = []
+    for block in found_blocks:
+        if block.kind != blocks_.PARA:
+            continue
+        for sentence in split_sentences(block.text, rules):
+            norm = normalize(sentence, rules)
+            ready = rules.need_sentence.search(norm) or rules.ready_sentence.search(norm)
+            if ready and sentence not in inside and not any(p.search(norm) for p in rules.asides):
+                needs.append(sentence)
+    intro = " ".join(dict.fromkeys(needs))
+    return intro if len(intro) <= MAX_TEXT_CHARS else ""
+
+
+def write_draft(text: str, path: Path, force: bool = False) -> None:
+    """Write the draft atomically; never over an existing file unless `force`."""
+    if path.exists() and not force:
+        raise ImportArticleError(
+            f"{path}: already exists; import never overwrites a file. Choose another name with -o, "
+            "or add --force to replace it"
+        )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise ImportArticleError(f"cannot write {path}: {exc.strerror}. Choose a writable folder") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException as exc:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise ImportArticleError(
+                f"cannot write {path}: {exc.strerror}. Choose a writable folder"
+            ) from None
+        raise

@@ -1,0 +1,273 @@
+"""An article's text as blocks: headings, list items, paragraphs and table rows, in order.
+
+Plain text and Markdown are read line by line; HTML (a saved web page) is parsed with
+BeautifulSoup, its navigation, ads and scripts removed, and its elements turned into the
+same blocks. What follows (finding the exercises) never needs to know which it was.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bs4 import BeautifulSoup, Comment, Tag
+
+HEADING = "heading"
+ITEM = "item"
+PARA = "para"
+ROW = "row"
+
+IMPLICIT_LEVEL = 7  # a short line standing alone, read as a heading below every real one
+MAX_IMPLICIT_WORDS = 10
+_LOOKS_HTML = re.compile(r"<(?:!doctype\s+html|html|body|article|p|div|h[1-6]|ul|ol|table)\b", re.I)
+_ATX = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+_SETEXT = re.compile(r"^\s{0,3}(=+|-+)\s*$")
+# "1. ", "2) ", and a one-word label in any language before the number: "Step 3:", "Übung 4."
+_NUMBERED = re.compile(r"^\s*(?:[^\W\d_]{2,12}\.?\s+)?(\d{1,2})\s*[.):]\s+(.*)$")
+_BULLET = re.compile(r"^\s*[-*+\u2022\u25cf\u25aa\u2013]\s+(.*)$")
+_ROW = re.compile(r"^\s*\|(.*)\|\s*$")
+_RULE_ROW = re.compile(r"^[\s|:-]+$")
+_MARKUP = re.compile(r"(\*\*|(?<!_)__(?!_)|\*|`|!?\[([^\]]*)\]\([^)]*\))")  # a form's ____ stays
+_SPACES = re.compile(r"\s+")
+_SCRIPTS = re.compile(r"<(script|style|noscript|svg|template)\b.*?</\1\s*>", re.I | re.S)
+_CHROME_TAGS = (
+    "script",
+    "style",
+    "noscript",
+    "nav",
+    "header",
+    "footer",
+    "aside",
+    "form",
+    "iframe",
+    "svg",
+    "button",
+    "template",
+    "select",
+    "figure",
+)
+_CHROME_NAMES = re.compile(
+    r"(?:^|[\s_-])(?:ads?|advert\w*|sponsor\w*|promo\w*|banner|newsletter|cookie\w*|share|sharing|social|"
+    r"related|comments?|sidebar|menu|nav\w*|breadcrumbs?|popup|modal|subscribe|footer|header)(?:$|[\s_-])",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Block:
+    kind: str  # HEADING, ITEM, PARA or ROW
+    text: str
+    level: int = 0  # a heading's level (1-6, IMPLICIT_LEVEL for a lone short line)
+    number: int | None = None  # a numbered item's number
+    cells: tuple[str, ...] = ()  # a table row's cells
+
+
+def is_html(text: str) -> bool:
+    return bool(_LOOKS_HTML.search(text[:4000]))
+
+
+def clean(text: str) -> str:
+    """Markdown emphasis and links off, whitespace made single."""
+    text = (
+        _MARKUP.sub(lambda m: m.group(2) or "", text).replace("{", "(").replace("}", ")")
+    )  # not placeholders
+    return _SPACES.sub(" ", text).replace(" .", ".").replace(" ,", ",").strip()
+
+
+# --- plain text and Markdown --------------------------------------------------------------
+
+
+def from_text(text: str) -> list[Block]:
+    lines = text.split("\n")
+    blocks: list[Block] = []
+    para: list[str] = []
+    item: Block | None = None
+    item_lines: list[str] = []
+
+    def flush() -> None:
+        nonlocal para, item, item_lines
+        if item is not None:
+            if len(item_lines) > 1 and _titled(item_lines):
+                blocks.append(Block(ITEM, clean(item_lines[0]), number=item.number))
+                blocks.append(Block(PARA, clean(" ".join(item_lines[1:]))))
+            else:
+                blocks.append(item)
+            item = None
+            item_lines = []
+        if para:
+            if len(para) > 1 and _titled(para):
+                blocks.append(Block(HEADING, clean(para[0]), level=IMPLICIT_LEVEL))
+                para = para[1:]
+            blocks.append(_paragraph(" ".join(para), alone=len(para) == 1))
+            para = []
+
+    for i, line in enumerate(lines):
+        following = lines[i + 1] if i + 1 < len(lines) else ""
+        if not line.strip():
+            flush()
+            continue
+        if _SETEXT.match(line) and not para and blocks and blocks[-1].kind == PARA and item is None:
+            continue  # underline of the heading just made
+        if (m := _ATX.match(line)) or (
+            following.strip()
+            and _SETEXT.match(following)
+            and line.strip()
+            and not _ROW.match(line)
+            and not _BULLET.match(line)
+        ):
+            flush()
+            if m:
+                blocks.append(Block(HEADING, clean(m[2]), level=len(m[1])))
+            else:
+                blocks.append(Block(HEADING, clean(line), level=1 if following.strip()[0] == "=" else 2))
+            continue
+        if m := _ROW.match(line):
+            flush()
+            if not _RULE_ROW.match(m[1]):
+                cells = tuple(clean(c) for c in m[1].split("|"))
+                blocks.append(Block(ROW, " | ".join(cells), cells=cells))
+            continue
+        if (m := _NUMBERED.match(line)) or (b := _BULLET.match(line)):
+            flush()
+            if m:
+                item = Block(ITEM, clean(m[2]), number=int(m[1]))
+            else:
+                item = Block(ITEM, clean(b[1]))
+            item_lines = [item.text]
+            continue
+        if item is not None:
+            item = Block(ITEM, clean(item.text + " " + line), number=item.number)
+            item_lines.append(line.strip())
+        else:
+            para.append(line.strip())
+    flush()
+    return blocks
+
+
+def _titled(lines: list[str]) -> bool:
+    """A short first line without a stop or a colon, then a line that starts a sentence: a title."""
+    first = clean(lines[0])
+    return (
+        0 < len(first.split()) <= MAX_IMPLICIT_WORDS
+        and not re.search(r"[.!?:;,]", first[-1:] + (":" if ":" in first else ""))
+        and lines[1].strip()[:1].isupper()
+    )
+
+
+def _paragraph(text: str, alone: bool) -> Block:
+    text = clean(text)
+    words = text.split()
+    if alone and 0 < len(words) <= MAX_IMPLICIT_WORDS and not re.search(r"[.!?:;,]$", text):
+        return Block(HEADING, text, level=IMPLICIT_LEVEL)
+    return Block(PARA, text)
+
+
+# --- HTML ---------------------------------------------------------------------------------
+
+
+def from_html(text: str) -> tuple[list[Block], str]:
+    """The blocks of the page's content, and the page's title (empty if it has none)."""
+    text = _SCRIPTS.sub(" ", text)  # most of a saved page's bytes; gone before parsing, for speed
+    soup = BeautifulSoup(text, "html.parser")
+    title_tag = soup.find("title")
+    title = clean(title_tag.get_text(" ")) if title_tag else ""
+    root = soup.find("article") or soup.find("main") or soup.body or soup
+    blocks: list[Block] = []
+    _walk(root, blocks)
+    return blocks, title
+
+
+def _chrome(tag: Tag) -> bool:
+    """Navigation, ads, banners and the like: skipped, with all they hold."""
+    if tag.name in _CHROME_TAGS:
+        return True
+    names = " ".join([*(tag.get("class") or []), str(tag.get("id") or ""), str(tag.get("role") or "")])
+    return bool(names.strip()) and bool(_CHROME_NAMES.search(names))
+
+
+def _text(node: Tag) -> str:
+    """The text of an element, less any navigation or ads inside it."""
+    parts: list[str] = []
+    for child in node.children:
+        if isinstance(child, Tag):
+            if not _chrome(child):
+                parts.append(_text(child))
+        elif not isinstance(child, Comment):
+            parts.append(str(child))
+    return " ".join(parts)
+
+
+_INLINE_TAGS = (
+    "a",
+    "b",
+    "strong",
+    "i",
+    "em",
+    "span",
+    "small",
+    "sup",
+    "sub",
+    "u",
+    "mark",
+    "abbr",
+    "code",
+    "br",
+    "time",
+    "label",
+    "q",
+    "s",
+    "del",
+    "ins",
+    "img",
+)
+
+
+def _walk(node: Tag, blocks: list[Block]) -> None:
+    inline: list[str] = []
+
+    def flush() -> None:
+        text = clean(" ".join(inline))
+        inline.clear()
+        if text:
+            blocks.append(Block(PARA, text))
+
+    for child in node.children:
+        if not isinstance(child, Tag):
+            if node.name not in ("ul", "ol", "table", "tbody", "thead", "tfoot", "tr") and not isinstance(
+                child, Comment
+            ):
+                inline.append(str(child))
+            continue
+        if _chrome(child):
+            continue
+        name = child.name or ""
+        if name in _INLINE_TAGS:
+            inline.append(_text(child))
+            continue
+        flush()
+        if re.fullmatch(r"h[1-6]", name):
+            text = clean(_text(child))
+            if text:
+                blocks.append(Block(HEADING, text, level=int(name[1])))
+        elif name in ("ul", "ol"):
+            start = str(child.get("start") or "1")
+            first = int(start) if start.isdigit() else 1
+            items = [li for li in child.find_all("li", recursive=False) if not _chrome(li)]
+            for i, li in enumerate(items):
+                text = clean(_text(li))
+                if text:
+                    blocks.append(Block(ITEM, text, number=first + i if name == "ol" else None))
+        elif name == "tr":
+            cells = tuple(clean(_text(c)) for c in child.find_all(("td", "th"), recursive=False))
+            if any(cells):
+                blocks.append(Block(ROW, " | ".join(cells), cells=cells))
+        else:
+            _walk(child, blocks)
+    flush()
+
+
+def to_blocks(text: str) -> tuple[list[Block], str]:
+    """Blocks and a title the page declares (HTML's <title>; empty for text)."""
+    if is_html(text):
+        return from_html(text)
+    return from_text(text), ""

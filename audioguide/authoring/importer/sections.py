@@ -1,0 +1,165 @@
+"""Where the exercises are: the article's blocks cut into one section per exercise.
+
+Articles mark their exercises in different ways, so each way is tried (numbered titles,
+headings at each level, long list items, a table, sentences that start "Next, ..."), and
+the one that finds the most sections that read as exercises wins; ties go to the earlier.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from audioguide.authoring.importer import sentences
+from audioguide.authoring.importer.blocks import HEADING, IMPLICIT_LEVEL, ITEM, PARA, ROW, Block
+from audioguide.authoring.importer.rules import Rules
+
+MAX_TITLE_WORDS = 8  # a numbered item this short, without a full stop, is an exercise's title
+MIN_ITEM_WORDS = 5  # a list item this long may be a whole exercise
+MAX_NAME_WORDS = 6
+MAX_NAME_CHARS = 80
+MIN_EXERCISE_WORDS = 2  # different exercise words a section without numbers needs
+MAX_VETO_WORDS = 1  # more words of cooking (and the like) than this, and a section is no exercise
+_NUMBERING = re.compile(r"^\s*(?:(?:[^\W\d_]{2,12}\.?|#)\s*)?\d{1,2}\s*[.):\-\u2013\u2014]\s*")
+_NAME_SPLIT = re.compile(r"^(?P<name>[^:.!?]{2,60}?)\s*(?::|\s-\s|\.\s)\s*(?P<rest>.+)$")
+_DASH = re.compile("[\u2010-\u2015\u2212]")
+
+
+@dataclass
+class Section:
+    name: str
+    paragraphs: list[str] = field(default_factory=list)
+    name_check: str = ""
+    row: tuple[str, ...] = ()
+    header: tuple[str, ...] = ()
+
+
+def name_of(text: str) -> str:
+    name = _NUMBERING.sub("", text).strip().rstrip(":.").strip()
+    if len(name) > MAX_NAME_CHARS:
+        name = name[:MAX_NAME_CHARS].rsplit(" ", 1)[0]
+    return name[:1].upper() + name[1:]
+
+
+def _body(blocks: list[Block]) -> list[str]:
+    return [b.text for b in blocks if b.kind in (PARA, ITEM, HEADING)]
+
+
+def _cut(blocks: list[Block], starts: list[int], stop: Callable[[Block], bool]) -> list[Section]:
+    found = []
+    for n, start in enumerate(starts):
+        end = starts[n + 1] if n + 1 < len(starts) else len(blocks)
+        body = []
+        for block in blocks[start + 1 : end]:
+            if stop(block):
+                break
+            body.append(block)
+        found.append(Section(name_of(blocks[start].text), _body(body)))
+    return found
+
+
+def by_numbered_titles(blocks: list[Block], rules: Rules) -> list[Section]:
+    starts = [
+        i for i, b in enumerate(blocks) if b.kind == ITEM and b.number is not None and _is_title(b.text)
+    ]
+    return _cut(blocks, starts, lambda b: b.kind == HEADING) if len(starts) >= 2 else []
+
+
+def _is_title(text: str) -> bool:
+    return 0 < len(text.split()) <= MAX_TITLE_WORDS and not re.search(r"[.!?]$", text)
+
+
+def by_headings(blocks: list[Block], rules: Rules, level: int) -> list[Section]:
+    starts = [i for i, b in enumerate(blocks) if b.kind == HEADING and b.level == level]
+    return _cut(blocks, starts, lambda b: b.kind == HEADING and b.level <= level)
+
+
+def by_items(blocks: list[Block], rules: Rules) -> list[Section]:
+    found = []
+    for block in blocks:
+        if block.kind != ITEM or len(block.text.split()) < MIN_ITEM_WORDS:
+            continue
+        text = _NUMBERING.sub("", block.text)
+        m = _NAME_SPLIT.match(_DASH.sub("-", text))  # one character for one: places stay
+        if m and len(m["name"].split()) <= MAX_NAME_WORDS:
+            found.append(Section(name_of(text[: m.end("name")]), [text[m.start("rest") :]]))
+        else:
+            name = _prose_name(text, rules)
+            found.append(Section(name or "", [text], "" if name else "the article gives no name"))
+    return found
+
+
+def by_table(blocks: list[Block], rules: Rules) -> list[Section]:
+    rows = [b for b in blocks if b.kind == ROW]
+    if len(rows) < 2:
+        return []
+    header = tuple(c.lower() for c in rows[0].cells)
+    names = [i for i, cell in enumerate(header) if rules.table_columns["name"].search(cell)]
+    if not names:
+        return []  # a table of something else: nutrients, prices, opening hours
+    column = names[0]
+    found = []
+    for row in rows[1:]:
+        if column < len(row.cells) and row.cells[column] and row.cells != rows[0].cells:
+            found.append(Section(name_of(row.cells[column]), [], row=row.cells, header=header))
+    return found
+
+
+def by_prose(blocks: list[Block], rules: Rules) -> list[Section]:
+    found: list[Section] = []
+    for block in blocks:
+        if block.kind not in (PARA, ITEM):
+            continue
+        run: list[str] = []
+        for sentence in sentences.split(block.text, rules):
+            name = _prose_name(sentence, rules)
+            if name:
+                if run and found:
+                    found[-1].paragraphs.append(" ".join(run))
+                run = []
+                found.append(Section(name))
+            run.append(sentence)
+        if run and found:
+            found[-1].paragraphs.append(" ".join(run))
+    return found
+
+
+def _prose_name(sentence: str, rules: Rules) -> str:
+    m = rules.sequence_starts.search(sentences.normalize(sentence, rules))
+    return name_of(m["name"]) if m else ""
+
+
+def exercise_like(section: Section, rules: Rules, need_numbers: bool = False) -> bool:
+    if not section.name or rules.not_exercise_headings.match(section.name):
+        return False
+    text = " ".join([section.name, *section.paragraphs, *section.row])
+    words = set(re.findall(r"[a-z]+", text.lower()))
+    if len(words & rules.not_exercise_words) > MAX_VETO_WORDS:
+        return False
+    if section.row:
+        return True
+    numbered = bool(sentences.quantities(sentences.normalize(text, rules), rules))
+    if need_numbers:
+        return numbered and bool(words & rules.exercise_words)
+    return numbered or len(words & rules.exercise_words) >= MIN_EXERCISE_WORDS
+
+
+def find(blocks: list[Block], rules: Rules) -> tuple[list[Section], list[str]]:
+    """The exercise sections, and the names of sections that were left out as not exercises."""
+    levels = sorted({b.level for b in blocks if b.kind == HEADING})
+    ways: list[tuple[list[Section], bool]] = [(by_numbered_titles(blocks, rules), False)]
+    ways += [(by_headings(blocks, rules, level), level == IMPLICIT_LEVEL) for level in levels]
+    ways += [
+        (by_table(blocks, rules), False),
+        (by_items(blocks, rules), True),
+        (by_prose(blocks, rules), True),
+    ]
+    best: list[Section] = []
+    best_all: list[Section] = []
+    for found, strict in ways:
+        good = [s for s in found if exercise_like(s, rules, strict)]
+        if len(good) > len(best):
+            best, best_all = good, found
+    skipped = [s.name for s in best_all if s not in best and s.name]
+    return best, skipped
