@@ -244,7 +244,7 @@ exercises:
     [
         ("hold: 30-15s", "a range must go from a shorter to a longer time"),
         ("hold: []", "is empty"),
-        ("rest: -3s", "must be a duration"),
+        ("rest: -3s", "cannot be negative"),
         ("count: loud", "must be one of seconds, none"),
     ],
 )
