@@ -12,14 +12,11 @@ import sys
 from pathlib import Path
 
 import click
-import segno
-import uvicorn
 
 from audioguide import speech
 from audioguide.build import DEFAULT_OUTPUT_DIR
 from audioguide.errors import ServeError
 from audioguide.export.files import make_dir
-from audioguide.web import ServeConfig, create_app, new_token
 
 LOCAL_HOST = "127.0.0.1"
 LAN_HOST = "0.0.0.0"  # every interface: the phone reaches the computer on its network address
@@ -85,6 +82,11 @@ def serve_command(
     nothing is served. The key is kept in the output folder, so addresses and podcast
     subscriptions keep working after a restart; --new-key replaces it. Ctrl-C stops it.
     """
+    # The web stack loads only for this command: every other command starts without it.
+    import uvicorn
+
+    from audioguide.web import ServeConfig, create_app
+
     host = host or (LAN_HOST if lan else LOCAL_HOST)
     make_dir(output)
     token = _key(output, new_key) if lan or not _is_loopback(host) else None
@@ -116,6 +118,8 @@ def serve_command(
 
 def _terminal_qr(text: str) -> str:
     """The QR code in half-block characters, or, where the terminal cannot show them, in colours."""
+    import segno
+
     drawn = io.StringIO()
     encoding = getattr(sys.stdout, "encoding", None) or "ascii"
     try:
@@ -135,6 +139,8 @@ def _key(folder: Path, renew: bool) -> str:
             kept = path.read_text("ascii").strip()
             if KEY_FORM.fullmatch(kept):
                 return kept
+    from audioguide.web import new_token
+
     key = new_token()
     with contextlib.suppress(OSError):  # a read-only folder: a key for this run only
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE)

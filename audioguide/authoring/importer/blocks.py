@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from bs4 import BeautifulSoup, Comment, Tag
+if TYPE_CHECKING:  # BeautifulSoup loads only when a web page is read: every command starts faster
+    from bs4 import Tag
+
 
 HEADING = "heading"
 ITEM = "item"
@@ -167,6 +170,8 @@ def _paragraph(text: str, alone: bool) -> Block:
 
 def from_html(text: str) -> tuple[list[Block], str]:
     """The blocks of the page's content, and the page's title (empty if it has none)."""
+    from bs4 import BeautifulSoup
+
     text = _SCRIPTS.sub(" ", text)  # most of a saved page's bytes; gone before parsing, for speed
     soup = BeautifulSoup(text, "html.parser")
     title_tag = soup.find("title")
@@ -187,6 +192,8 @@ def _chrome(tag: Tag) -> bool:
 
 def _text(node: Tag) -> str:
     """The text of an element, less any navigation or ads inside it."""
+    from bs4 import Comment, Tag
+
     parts: list[str] = []
     for child in node.children:
         if isinstance(child, Tag):
@@ -223,6 +230,8 @@ _INLINE_TAGS = (
 
 
 def _walk(node: Tag, blocks: list[Block]) -> None:
+    from bs4 import Comment, Tag
+
     inline: list[str] = []
 
     def flush() -> None:
