@@ -65,6 +65,7 @@ class Encoded:
     gapless: Gapless
     segments: int
     reused: int  # segments taken from the cache
+    joins: tuple[int, ...]  # the track samples where one segment's frames give way to the next's
 
 
 def encode_reusing(reuse: Reuse, path: Path, audio: AudioFormat, script: CueScript, target: Path) -> Encoded:
@@ -103,7 +104,8 @@ def encode_reusing(reuse: Reuse, path: Path, audio: AudioFormat, script: CueScri
         finally:
             for future in futures.values():
                 future.cancel()
-    return Encoded(gapless, len(segments), len(segments) - len(todo))
+    joins = tuple(segment.start for segment in segments[1:])
+    return Encoded(gapless, len(segments), len(segments) - len(todo), joins)
 
 
 def cores() -> int:
