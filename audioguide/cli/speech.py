@@ -13,6 +13,7 @@ import click
 
 from audioguide import speech
 from audioguide.dryrun import Plan
+from audioguide.export.segment_cache import SegmentCache
 from audioguide.speech import piper
 from audioguide.speech.cache import parse_age, parse_size
 
@@ -87,12 +88,15 @@ def cache_command() -> None:
 def cache_info(cache_dir: Path | None, as_json: bool) -> None:
     """Where the cache is, how many phrases it holds and their size, by engine."""
     info = speech.PhraseCache(cache_dir).info()
+    segments = SegmentCache.beside(info.root).info()
     if as_json:
-        click.echo(json.dumps(info.to_json(), indent=1))
+        figures = {"entries": segments.entries, "size_bytes": segments.size_bytes}
+        click.echo(json.dumps({**info.to_json(), "segments": figures}, indent=1))
         return
     click.echo(f"{info.root}: {info.entries} phrases, {_size(info.size_bytes)}")
     for engine, count in sorted(info.entries_by_engine.items()):
         click.echo(f"  {engine}: {count} phrases, {_size(info.bytes_by_engine[engine])}")
+    click.echo(f"  encoded segments of tracks: {segments.entries}, {_size(segments.size_bytes)}")
 
 
 @cache_command.command("prune")
@@ -102,19 +106,28 @@ def cache_info(cache_dir: Path | None, as_json: bool) -> None:
 )
 @click.option("--max-size", type=_Parsed("size", parse_size), help="Then keep the cache under this: 500MB.")
 def cache_prune(cache_dir: Path | None, older_than: float | None, max_size: int | None) -> None:
-    """Remove phrases not used lately, or the least recently used past a size."""
+    """Remove phrases and encoded segments not used lately, or the least recently used past a size."""
     if older_than is None and max_size is None:
         raise click.UsageError("give --older-than, --max-size or both")
-    pruned = speech.PhraseCache(cache_dir).prune(older_than, max_size)
+    phrases = speech.PhraseCache(cache_dir)
+    pruned = phrases.prune(older_than, max_size)
+    left = None if max_size is None else max(0, max_size - phrases.info().size_bytes)
+    segments, freed = SegmentCache.beside(phrases.root).prune(older_than, left)
     click.echo(f"Removed {pruned.removed} phrases, {_size(pruned.freed_bytes)}.")
+    if segments:
+        click.echo(f"Removed {segments} encoded segments, {_size(freed)}.")
 
 
 @cache_command.command("clear")
 @CACHE_DIR_OPTION
 def cache_clear(cache_dir: Path | None) -> None:
-    """Remove every cached phrase (they are synthesized again when needed)."""
-    pruned = speech.PhraseCache(cache_dir).clear()
+    """Remove every cached phrase and encoded segment (they are made again when needed)."""
+    phrases = speech.PhraseCache(cache_dir)
+    pruned = phrases.clear()
+    segments, freed = SegmentCache.beside(phrases.root).clear()
     click.echo(f"Removed {pruned.removed} phrases, {_size(pruned.freed_bytes)}.")
+    if segments:
+        click.echo(f"Removed {segments} encoded segments, {_size(freed)}.")
 
 
 def show_plan(plan: Plan) -> None:
