@@ -49,7 +49,9 @@ def clip_for(rate: int):
         samples = np.arange(ms * rate // 1000)
         pitch = 180 + 37 * (sum(text.encode()) % 9)
         envelope = np.minimum(1.0, np.minimum(samples, samples[::-1]) / (rate // 100))
-        wave = 0.3 * np.sin(2 * np.pi * pitch * samples / rate) + 0.1 * np.sin(2 * np.pi * 3.3 * pitch * samples / rate)
+        wave = 0.3 * np.sin(2 * np.pi * pitch * samples / rate) + 0.1 * np.sin(
+            2 * np.pi * 3.3 * pitch * samples / rate
+        )
         return AudioSegment(
             (wave * envelope * 32767).astype("<i2").tobytes(), frame_rate=rate, sample_width=2, channels=1
         )
@@ -107,7 +109,9 @@ def assert_same_timing(cues: CueScript, rate: int, assembled: Path, whole: Path,
         at = render.sample_at(event.start_ms, rate)
         assert abs(onset(a, at) - onset(w, at)) <= 1, f"{event.text} starts at the same sample"
         # against the PCM, within a millisecond: a low bitrate softens the first samples' rise
-        assert abs(onset(a, at) - onset(s, at)) <= rate // 1000, f"{event.text} starts where the timeline says"
+        assert abs(onset(a, at) - onset(s, at)) <= rate // 1000, (
+            f"{event.text} starts where the timeline says"
+        )
     for join in joins:
         assert not a[join - 1500 : join + 300].any(), f"the join at sample {join} is digital silence"
     error_whole = np.sqrt(np.mean((w - s) ** 2))
@@ -146,7 +150,9 @@ def test_after_a_change_the_larger_side_is_reused_and_timing_stays_exact(tmp_pat
     """
     cache = SegmentCache(tmp_path / "segments")
     audio = AudioFormat()
-    encode_reusing(Reuse(clip_for(44_100), cache), tmp_path / "old.mp3", audio, script(), tmp_path / "old.mp3")
+    encode_reusing(
+        Reuse(clip_for(44_100), cache), tmp_path / "old.mp3", audio, script(), tmp_path / "old.mp3"
+    )
     changed = script(shift_after, SHIFT_MS)
     encoded, assembled, whole = build_both(tmp_path, changed, audio, cache, "new")
     assert 0 < encoded.reused < encoded.segments
