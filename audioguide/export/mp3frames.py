@@ -44,6 +44,9 @@ _RATES = {
 _MONO = 3  # channel mode bits
 _STEREO_MODE = {0: 1, 1: 3, 2: 2, 3: 0}  # channel mode bits -> LAME's stereo mode field
 HEADER_BYTES = 4
+# Header bits that stay the same through one constant-bitrate stream: sync, version, layer,
+# protection, bitrate, sample rate, channel mode (not padding, private, mode extension...).
+_SAME_STREAM = 0xFFFFFCC0
 
 
 @dataclass(frozen=True)
@@ -100,13 +103,22 @@ def parse_header(data: bytes | memoryview, offset: int = 0) -> Header | None:
 def frame_offsets(data: bytes | memoryview) -> array:
     """The offset of every frame in `data`, which must be whole frames and nothing else."""
     offsets = array("I")
-    position = 0
-    while position < len(data):
-        header = parse_header(data, position)
-        if header is None or position + header.length > len(data):
-            raise ExportError(f"the encoder wrote something that is not an MP3 frame at byte {position}")
+    first = parse_header(data)
+    if first is None:
+        if len(data):
+            raise ExportError("the encoder wrote something that is not an MP3 frame at byte 0")
+        return offsets
+    # A constant bitrate stream: every header is the first one's, the padding bit aside.
+    same, base = first.raw & _SAME_STREAM, first.length - first.padding
+    unpack, position, end = struct.Struct(">I").unpack_from, 0, len(data)
+    while position + HEADER_BYTES <= end:
+        (raw,) = unpack(data, position)
+        if raw & _SAME_STREAM != same:
+            break
         offsets.append(position)
-        position += header.length
+        position += base + (raw >> 9 & 1)
+    if position != end:
+        raise ExportError(f"the encoder wrote something that is not an MP3 frame at byte {position}")
     return offsets
 
 
@@ -131,24 +143,24 @@ def _crc_table() -> np.ndarray:
 
 
 _CRC_TABLE = _crc_table()
-_CRC_LANES = 2048  # bytes are processed as this many interleaved runs, then combined
+_CRC_LANE = 256  # bytes are processed as interleaved runs of this length, then combined
 
 
 def crc16(data: bytes | memoryview, crc: int = 0) -> int:
     """LAME's CRC-16 of `data`, continuing from `crc`. Fast on megabytes (numpy lanes)."""
-    if len(data) < 4 * _CRC_LANES:
-        for byte in bytes(data):
-            crc = int(_CRC_TABLE[(crc ^ byte) & 0xFF]) ^ (crc >> 8)
-        return crc
-    lane = len(data) // _CRC_LANES
-    body = np.frombuffer(data, dtype=np.uint8, count=lane * _CRC_LANES).reshape(_CRC_LANES, lane)
-    crcs = np.zeros(_CRC_LANES, dtype=np.uint16)
-    for column in range(lane):
-        crcs = _CRC_TABLE[(crcs ^ body[:, column]) & 0xFF] ^ (crcs >> 8)
-    shift = _zeros_operator(lane)
-    for value in crcs.tolist():  # crc(A + B) = crc(A followed by len(B) zeros) ^ crc(B)
-        crc = _apply(shift, crc) ^ value
-    return crc16(data[lane * _CRC_LANES :], crc)
+    lanes = len(data) // _CRC_LANE
+    if lanes:
+        body = np.frombuffer(data, dtype=np.uint8, count=lanes * _CRC_LANE).reshape(lanes, _CRC_LANE)
+        crcs = np.zeros(lanes, dtype=np.uint16)
+        for column in range(_CRC_LANE):
+            crcs = _CRC_TABLE[(crcs ^ body[:, column]) & 0xFF] ^ (crcs >> 8)
+        low, high = _SHIFT_LOW, _SHIFT_HIGH
+        for value in crcs.tolist():  # crc(A + B) = crc(A followed by len(B) zeros) ^ crc(B)
+            crc = low[crc & 0xFF] ^ high[crc >> 8] ^ value
+    table = _CRC_LIST
+    for byte in bytes(data[lanes * _CRC_LANE :]):
+        crc = table[(crc ^ byte) & 0xFF] ^ (crc >> 8)
+    return crc
 
 
 def _zeros_operator(count: int) -> tuple[int, ...]:
@@ -164,6 +176,12 @@ def _zeros_operator(count: int) -> tuple[int, ...]:
     return result
 
 
+def _shift_tables(count: int) -> tuple[list[int], list[int]]:
+    """Tables for the map of a CRC through `count` zero bytes, by its low and its high byte."""
+    operator = _zeros_operator(count)
+    return [_apply(operator, b) for b in range(256)], [_apply(operator, b << 8) for b in range(256)]
+
+
 def _zero_byte(crc: int) -> int:
     return int(_CRC_TABLE[crc & 0xFF]) ^ (crc >> 8)
 
@@ -177,6 +195,10 @@ def _apply(operator: tuple[int, ...], crc: int) -> int:
         crc >>= 1
         bit += 1
     return out
+
+
+_CRC_LIST = _CRC_TABLE.tolist()
+_SHIFT_LOW, _SHIFT_HIGH = _shift_tables(_CRC_LANE)
 
 
 @dataclass(frozen=True)
