@@ -81,7 +81,7 @@ def placements(script: CueScript, clip_for: ClipFor, rate: int) -> list[Placed]:
     return placed
 
 
-def pcm_span(sounds: list[Placed], start: int, end: int) -> bytes:
+def pcm_span(sounds: list[Placed], start: int, end: int) -> bytearray:
     """Samples `start` to `end` of the track (before 0 and after the sounds: silence)."""
     pcm = bytearray(2 * (end - start))
     for sound in sounds:
@@ -92,7 +92,7 @@ def pcm_span(sounds: list[Placed], start: int, end: int) -> bytes:
         pcm[2 * (first - start) : 2 * (last - start)] = data[
             2 * (first - sound.start) : 2 * (last - sound.start)
         ]
-    return bytes(pcm)
+    return pcm
 
 
 def _audio(event: Event, clip_for: ClipFor, rate: int) -> AudioSegment:

@@ -76,7 +76,7 @@ def encode(pcm: Iterable[bytes], path: Path, audio: AudioFormat, target: Path | 
     fed = _Feeder(pcm, process)
     fed.start()
     try:
-        with path.open("wb") as file:
+        with path.open("w+b") as file:
             assembler = Assembler(file)
             pending = b""
             while chunk := process.stdout.read(READ_BYTES):  # type: ignore[union-attr]
@@ -98,7 +98,7 @@ def encode(pcm: Iterable[bytes], path: Path, audio: AudioFormat, target: Path | 
         fed.reraise()
 
 
-def encode_frames(pcm: bytes, audio: AudioFormat, target: Path) -> bytes:
+def encode_frames(pcm: bytes | bytearray, audio: AudioFormat, target: Path) -> bytes:
     """The bare frames LAME makes of `pcm` (a segment), as one separately encoded stream."""
     result = subprocess.run(encoder_command(audio), input=pcm, capture_output=True)
     if result.returncode != 0:

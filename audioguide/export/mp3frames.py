@@ -44,6 +44,7 @@ _RATES = {
 _MONO = 3  # channel mode bits
 _STEREO_MODE = {0: 1, 1: 3, 2: 2, 3: 0}  # channel mode bits -> LAME's stereo mode field
 HEADER_BYTES = 4
+CRC_READ_BYTES = 1 << 22
 # Header bits that stay the same through one constant-bitrate stream: sync, version, layer,
 # protection, bitrate, sample rate, channel mode (not padding, private, mode extension...).
 _SAME_STREAM = 0xFFFFFCC0
@@ -227,7 +228,6 @@ class Assembler:
         self.first: Header | None = None
         self.offsets = array("I")
         self.audio_bytes = 0
-        self.crc = 0
 
     def add(self, frames: bytes | memoryview, offsets: array | None = None) -> None:
         """Append whole frames (their offsets, if known, save parsing them again)."""
@@ -242,15 +242,23 @@ class Assembler:
         base = self.audio_bytes
         self.offsets.extend(base + offset for offset in offsets)
         self.file.write(frames)
-        self.crc = crc16(frames, self.crc)
         self.audio_bytes += len(frames)
+
+    def _music_crc(self) -> int:
+        """The CRC of the audio frames, read back in large pieces (one pass of numpy each)."""
+        self.file.flush()
+        self.file.seek(info_length(self.first))  # type: ignore[arg-type]
+        crc = 0
+        while piece := self.file.read(CRC_READ_BYTES):
+            crc = crc16(piece, crc)
+        return crc
 
     def finish(self, delay: int, samples: int) -> Gapless:
         """Write the Info frame for everything added; `samples` is the track's length."""
         if self.first is None:
             raise ExportError("the encoder wrote no MP3 frame")
         frame, gapless = info_frame(
-            self.first, len(self.offsets), self.audio_bytes, self.offsets, delay, samples, self.crc
+            self.first, len(self.offsets), self.audio_bytes, self.offsets, delay, samples, self._music_crc()
         )
         self.file.seek(0)
         self.file.write(frame)

@@ -84,18 +84,25 @@ def encode_reusing(reuse: Reuse, path: Path, audio: AudioFormat, script: CueScri
     anchors = _anchors(sounds, length, audio)
     lead = _best_lead(anchors, cache, frame)
     segments = _segments(anchors, sounds, length, lead, frame)
-    cached = {index: cache.get(s.content, s.phase) for index, s in enumerate(segments)}
-    todo = [index for index, frames in cached.items() if frames is None]
+    todo = [index for index, s in enumerate(segments) if not cache.path(s.content, s.phase).is_file()]
     done = 0
     with ThreadPoolExecutor(max(1, min(len(todo), cores()))) as pool:
+        longest_first = sorted(todo, key=lambda index: -segments[index].samples)
         futures: dict[int, Future[bytes]] = {
-            index: pool.submit(_encode, segments[index], sounds, audio, cache, target) for index in todo
+            index: pool.submit(_encode, segments[index], sounds, audio, cache, target)
+            for index in longest_first
         }
         try:
-            with path.open("wb") as file:
+            with path.open("w+b") as file:
                 assembler = Assembler(file)
-                for index in range(len(segments)):
-                    frames = cached[index] or futures[index].result()
+                for index, segment in enumerate(segments):
+                    if index in futures:
+                        frames = futures[index].result()
+                    else:  # read only now, so that memory holds one segment at a time
+                        frames = cache.get(segment.content, segment.phase)
+                        if frames is None:  # damaged, or removed meanwhile: encode it here
+                            frames = _encode(segment, sounds, audio, cache, target)
+                            todo.append(index)
                     assembler.add(frames)
                     done += 1
                     if progress:
