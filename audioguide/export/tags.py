@@ -62,17 +62,22 @@ class TrackTags:
 
 
 class _TimeOrderedID3(ID3):
-    """ID3 that writes CHAP frames last and in time order, after mutagen's own order."""
+    """ID3 that writes CHAP frames last and in time order, after mutagen's own order.
+
+    The iTunSMPB comment goes last too: players that show one comment show the first.
+    """
 
     def _write(self, config):
+        gapless = self.getall(f"COMM:{ITUNES_GAPLESS}:{LANGUAGE}")
         chapters = sorted(self.getall("CHAP"), key=lambda frame: frame.start_time)
         self.delall("CHAP")
+        self.delall(f"COMM:{ITUNES_GAPLESS}:{LANGUAGE}")
         try:
             head = super()._write(config)
         finally:
-            for frame in chapters:
+            for frame in chapters + gapless:
                 self.add(frame)
-        return head + b"".join(save_frame(frame, config=config) for frame in chapters)
+        return head + b"".join(save_frame(frame, config=config) for frame in chapters + gapless)
 
 
 def write_tags(
