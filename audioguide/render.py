@@ -95,6 +95,13 @@ def pcm_span(sounds: list[Placed], start: int, end: int) -> bytearray:
     return pcm
 
 
+def pcm_pieces(sounds: list[Placed], start: int, end: int, piece: int) -> Iterator[bytearray]:
+    """Samples `start` to `end` of the track in pieces of `piece` samples, made as they are read."""
+    inside = [sound for sound in sounds if sound.end > start and sound.start < end]
+    for first in range(start, end, piece):
+        yield pcm_span(inside, first, min(first + piece, end))
+
+
 def _audio(event: Event, clip_for: ClipFor, rate: int) -> AudioSegment:
     audio = clip_for(event.text) if event.kind == SPEECH else tone(event.text, rate)
     if audio.frame_rate != rate or audio.channels != 1 or audio.sample_width != 2:

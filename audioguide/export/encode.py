@@ -98,12 +98,25 @@ def encode(pcm: Iterable[bytes], path: Path, audio: AudioFormat, target: Path | 
         fed.reraise()
 
 
-def encode_frames(pcm: bytes | bytearray, audio: AudioFormat, target: Path) -> bytes:
+def encode_frames(pcm: Iterable[bytes | bytearray], audio: AudioFormat, target: Path) -> bytes:
     """The bare frames LAME makes of `pcm` (a segment), as one separately encoded stream."""
-    result = subprocess.run(encoder_command(audio), input=pcm, capture_output=True)
-    if result.returncode != 0:
-        raise _failed(result.returncode, result.stderr.decode("utf-8", "replace"), target)
-    return result.stdout
+    process = subprocess.Popen(
+        encoder_command(audio), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    fed = _Feeder(pcm, process)
+    fed.start()
+    try:
+        frames = process.stdout.read()  # type: ignore[union-attr]
+        fed.join()
+        _check(process, target)
+    except BaseException:
+        process.kill()
+        process.wait()
+        fed.join()
+        raise
+    finally:
+        fed.reraise()
+    return frames
 
 
 class _Feeder(threading.Thread):

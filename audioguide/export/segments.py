@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -33,6 +33,8 @@ SILENCE_AFTER_CUT = 1152  # and before the next sound
 CUT_GAP_MS = 5000  # cut in silences this long: rests, holds, the pause between exercises
 SPLIT_GAP_MS = 400  # a segment longer than MAX_SEGMENT_MS is also cut at its longest such gap
 MAX_SEGMENT_MS = 120_000
+PIECE_SECONDS = 2  # a segment's PCM is made this much at a time, as the encoder reads it
+ENCODES_AHEAD_PER_CORE = 2  # segments encoding or encoded but not yet written, per core
 
 Progress = Callable[[int, int], None]  # (segments done, of)
 
@@ -85,34 +87,39 @@ def encode_reusing(reuse: Reuse, path: Path, audio: AudioFormat, script: CueScri
     lead = _best_lead(anchors, cache, frame)
     segments = _segments(anchors, sounds, length, lead, frame)
     todo = [index for index, s in enumerate(segments) if not cache.path(s.content, s.phase).is_file()]
-    done = 0
-    with ThreadPoolExecutor(max(1, min(len(todo), cores()))) as pool:
-        longest_first = sorted(todo, key=lambda index: -segments[index].samples)
-        futures: dict[int, Future[bytes]] = {
-            index: pool.submit(_encode, segments[index], sounds, audio, cache, target)
-            for index in longest_first
-        }
+    encoded_here = len(todo)
+    workers = max(1, min(len(todo), cores()))
+    waiting = deque(todo)  # encoded in track order, a few ahead of the writer: memory stays flat
+    futures: dict[int, Future[bytes]] = {}
+
+    def top_up() -> None:
+        while waiting and len(futures) < workers * ENCODES_AHEAD_PER_CORE:
+            index = waiting.popleft()
+            futures[index] = pool.submit(_encode, segments[index], sounds, audio, cache, target)
+
+    with ThreadPoolExecutor(workers) as pool:
         try:
             with path.open("w+b") as file:
                 assembler = Assembler(file)
                 for index, segment in enumerate(segments):
+                    top_up()
                     if index in futures:
-                        frames = futures[index].result()
+                        frames = futures.pop(index).result()
                     else:  # read only now, so that memory holds one segment at a time
                         frames = cache.get(segment.content, segment.phase)
                         if frames is None:  # damaged, or removed meanwhile: encode it here
                             frames = _encode(segment, sounds, audio, cache, target)
-                            todo.append(index)
+                            encoded_here += 1
                     assembler.add(frames)
-                    done += 1
                     if progress:
-                        progress(done, len(segments))
+                        progress(index + 1, len(segments))
                 gapless = assembler.finish(ENCODER_DELAY + lead, length)
         finally:
+            waiting.clear()
             for future in futures.values():
                 future.cancel()
     joins = tuple(segment.start for segment in segments[1:])
-    return Encoded(gapless, len(segments), len(segments) - len(todo), joins)
+    return Encoded(gapless, len(segments), len(segments) - encoded_here, joins)
 
 
 def cores() -> int:
@@ -228,7 +235,8 @@ def _cut_at(sound_end: int, lead: int, frame: int) -> int:
 def _encode(
     segment: Segment, sounds: list[render.Placed], audio: AudioFormat, cache: SegmentCache, target: Path
 ) -> bytes:
-    frames = encode_frames(render.pcm_span(sounds, segment.start, segment.end), audio, target)
+    pieces = render.pcm_pieces(sounds, segment.start, segment.end, audio.rate * PIECE_SECONDS)
+    frames = encode_frames(pieces, audio, target)
     offsets = frame_offsets(frames)
     if segment.keep is not None:
         if len(offsets) <= segment.keep or main_data_begin(frames) != 0:
