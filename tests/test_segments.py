@@ -22,6 +22,7 @@ from audioguide.compiler import TONE_MS
 from audioguide.cues import SPEECH, TONE, Chapter, CueScript, Event
 from audioguide.export.encode import AudioFormat, encode
 from audioguide.export.segment_cache import SegmentCache
+from audioguide.export import segments
 from audioguide.export.segments import Reuse, encode_reusing
 
 ONSET_LEVEL = 300  # int16: where a sound has started
@@ -41,6 +42,13 @@ LAYOUT = [
     (SPEECH, 900, 46_000),  # speech -> speech
 ]
 END_MS = 49_000
+CUT_GAP_MS = 5000  # the layout's long gaps are at least this long
+
+
+@pytest.fixture(autouse=True)
+def cut_at_five_seconds(monkeypatch):
+    """Cuts in the layout's gaps of 5 s and more, so that a short track has joins of every kind."""
+    monkeypatch.setattr(segments, "CUT_GAP_MS", CUT_GAP_MS)
 
 
 def clip_for(rate: int):

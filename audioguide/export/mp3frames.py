@@ -44,7 +44,7 @@ _RATES = {
 _MONO = 3  # channel mode bits
 _STEREO_MODE = {0: 1, 1: 3, 2: 2, 3: 0}  # channel mode bits -> LAME's stereo mode field
 HEADER_BYTES = 4
-CRC_READ_BYTES = 1 << 22
+CRC_READ_BYTES = 1 << 20
 # Header bits that stay the same through one constant-bitrate stream: sync, version, layer,
 # protection, bitrate, sample rate, channel mode (not padding, private, mode extension...).
 _SAME_STREAM = 0xFFFFFCC0

@@ -30,7 +30,7 @@ from audioguide.export.segment_cache import SegmentCache
 SEGMENT_FORMAT = 1  # bump when what a cached segment holds changes
 SILENCE_BEFORE_CUT = 2304  # samples of silence a cut needs after the last sound (2 frames)
 SILENCE_AFTER_CUT = 1152  # and before the next sound
-CUT_GAP_MS = 5000  # cut in silences this long: rests, holds, the pause between exercises
+CUT_GAP_MS = 8000  # cut in silences this long: rests, holds, the pause between exercises
 SPLIT_GAP_MS = 400  # a segment longer than MAX_SEGMENT_MS is also cut at its longest such gap
 MAX_SEGMENT_MS = 120_000
 PIECE_SECONDS = 2  # a segment's PCM is made this much at a time, as the encoder reads it
