@@ -20,9 +20,9 @@ from pydub import AudioSegment
 from audioguide import ffmpeg, render
 from audioguide.compiler import TONE_MS
 from audioguide.cues import SPEECH, TONE, Chapter, CueScript, Event
+from audioguide.export import segments
 from audioguide.export.encode import AudioFormat, encode
 from audioguide.export.segment_cache import SegmentCache
-from audioguide.export import segments
 from audioguide.export.segments import Reuse, encode_reusing
 
 ONSET_LEVEL = 300  # int16: where a sound has started
