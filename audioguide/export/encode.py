@@ -18,7 +18,7 @@ from pathlib import Path
 
 from audioguide import ffmpeg
 from audioguide.errors import ExportError
-from audioguide.export.mp3frames import ENCODER_DELAY, Assembler, Gapless, parse_header
+from audioguide.export.mp3frames import DECODER_DELAY, ENCODER_DELAY, Assembler, Gapless, parse_header
 
 # Mono speech at 64 kb/s and 44.1 kHz: clean on phone speakers and earbuds (LAME keeps
 # everything up to about 15 kHz), and 7.2 MB for a 15-minute track.
@@ -28,6 +28,9 @@ MP3_RATES = (8000, 11_025, 12_000, 16_000, 22_050, 24_000, 32_000, 44_100, 48_00
 MIN_KBPS, MAX_KBPS = 8, 320
 _BITRATE = re.compile(r"^(\d+)k$")
 BYTES_PER_SAMPLE = 2  # the PCM fed in: mono 16-bit
+# What a decoder that ignores the Info header plays before the first sample: LAME's
+# 576-sample encoder delay plus the 529-sample decoder delay.
+PRIMING_SAMPLES = ENCODER_DELAY + DECODER_DELAY
 READ_BYTES = 1 << 16
 
 
@@ -53,6 +56,10 @@ class AudioFormat:
         if self.channels not in (1, 2):
             raise ExportError(f"{self.channels} channels: a track is mono or stereo. Use 1 or 2")
         return self
+
+
+def priming_ms(rate: int) -> int:
+    return round(PRIMING_SAMPLES * 1000 / rate)
 
 
 def encoder_command(audio: AudioFormat) -> list[str]:
