@@ -11,6 +11,7 @@ from conftest import SMALL_ROUTINE
 from mutagen.id3 import ID3
 
 from audioguide.cli import cli
+from audioguide.errors import ExportError
 from audioguide.export.segment_cache import SegmentCache
 from audioguide.render import sample_at
 from audioguide.speech.cache import default_dir
@@ -79,3 +80,28 @@ def test_cache_info_counts_segments_and_clear_removes_them(fake_engine, tmp_path
     assert f"encoded segments of tracks: {count}, " in run("cache", "info").output
     assert f"Removed {count} encoded segments" in run("cache", "clear").output
     assert SegmentCache.beside(default_dir()).entries() == []
+
+
+def test_prune_applies_to_segments_too(fake_engine, tmp_path):
+    run("build", str(SMALL_ROUTINE), "--engine", "fake", "-o", str(tmp_path))
+    assert SegmentCache.beside(default_dir()).entries()
+    assert "encoded segments" not in run("cache", "prune", "--older-than", "90d").output, "all in use"
+    output = run("cache", "prune", "--max-size", "0").output
+    assert "Removed" in output and SegmentCache.beside(default_dir()).entries() == []
+
+
+def test_an_encoder_failure_in_a_segment_keeps_the_previous_track(fake_engine, tmp_path, monkeypatch):
+    build = ["build", str(SMALL_ROUTINE), "--engine", "fake", "-o", str(tmp_path)]
+    run(*build)
+    before = {path.name: path.read_bytes() for path in tmp_path.iterdir() if path.is_file()}
+
+    def broken(pcm, audio, target):
+        raise ExportError(f"cannot write {target}: the MP3 encoder failed (test)")
+
+    monkeypatch.setattr("audioguide.export.segments.encode_frames", broken)
+    result = CliRunner().invoke(cli, [*build, "--reps", "calf-raise=7", "-o", str(tmp_path / "t.mp3")])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"error: cannot write {tmp_path / 't.mp3'}: the MP3 encoder failed")
+    after = {path.name: path.read_bytes() for path in tmp_path.iterdir() if path.is_file()}
+    assert after == before, "nothing half-written beside the tracks"
+    assert not [p for p in default_dir().rglob("*.tmp")], "no temporary file left in the cache"
