@@ -106,28 +106,30 @@ def cache_info(cache_dir: Path | None, as_json: bool) -> None:
 )
 @click.option("--max-size", type=_Parsed("size", parse_size), help="Then keep the cache under this: 500MB.")
 def cache_prune(cache_dir: Path | None, older_than: float | None, max_size: int | None) -> None:
-    """Remove phrases and encoded segments not used lately, or the least recently used past a size."""
+    """Remove phrases not used lately, or the least recently used past a size."""
     if older_than is None and max_size is None:
         raise click.UsageError("give --older-than, --max-size or both")
-    phrases = speech.PhraseCache(cache_dir)
-    pruned = phrases.prune(older_than, max_size)
-    left = None if max_size is None else max(0, max_size - phrases.info().size_bytes)
-    segments, freed = SegmentCache.beside(phrases.root).prune(older_than, left)
+    # Encoded segments of tracks are pruned with the phrases, within what the phrases leave of --max-size.
+    room = None if max_size is None else max(0, max_size - speech.PhraseCache(cache_dir).info().size_bytes)
+    _removed_segments(SegmentCache.beside(speech.PhraseCache(cache_dir).root).prune(older_than, room))
+
+    pruned = speech.PhraseCache(cache_dir).prune(older_than, max_size)
     click.echo(f"Removed {pruned.removed} phrases, {_size(pruned.freed_bytes)}.")
-    if segments:
-        click.echo(f"Removed {segments} encoded segments, {_size(freed)}.")
 
 
 @cache_command.command("clear")
 @CACHE_DIR_OPTION
 def cache_clear(cache_dir: Path | None) -> None:
-    """Remove every cached phrase and encoded segment (they are made again when needed)."""
-    phrases = speech.PhraseCache(cache_dir)
-    pruned = phrases.clear()
-    segments, freed = SegmentCache.beside(phrases.root).clear()
+    """Remove every cached phrase (they are synthesized again when needed)."""
+    _removed_segments(SegmentCache.beside(speech.PhraseCache(cache_dir).root).clear())
+
+    pruned = speech.PhraseCache(cache_dir).clear()
     click.echo(f"Removed {pruned.removed} phrases, {_size(pruned.freed_bytes)}.")
-    if segments:
-        click.echo(f"Removed {segments} encoded segments, {_size(freed)}.")
+
+
+def _removed_segments(removed: tuple[int, int]) -> None:
+    if removed[0]:
+        click.echo(f"Removed {removed[0]} encoded segments of tracks, {_size(removed[1])}.")
 
 
 def show_plan(plan: Plan) -> None:
