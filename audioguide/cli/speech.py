@@ -109,22 +109,20 @@ def cache_prune(cache_dir: Path | None, older_than: float | None, max_size: int 
     """Remove phrases not used lately, or the least recently used past a size."""
     if older_than is None and max_size is None:
         raise click.UsageError("give --older-than, --max-size or both")
+    pruned = speech.PhraseCache(cache_dir).prune(older_than, max_size)
+    click.echo(f"Removed {pruned.removed} phrases, {_size(pruned.freed_bytes)}.")
     # Encoded segments of tracks are pruned with the phrases, within what the phrases leave of --max-size.
     room = None if max_size is None else max(0, max_size - speech.PhraseCache(cache_dir).info().size_bytes)
     _removed_segments(SegmentCache.beside(speech.PhraseCache(cache_dir).root).prune(older_than, room))
-
-    pruned = speech.PhraseCache(cache_dir).prune(older_than, max_size)
-    click.echo(f"Removed {pruned.removed} phrases, {_size(pruned.freed_bytes)}.")
 
 
 @cache_command.command("clear")
 @CACHE_DIR_OPTION
 def cache_clear(cache_dir: Path | None) -> None:
     """Remove every cached phrase (they are synthesized again when needed)."""
-    _removed_segments(SegmentCache.beside(speech.PhraseCache(cache_dir).root).clear())
-
     pruned = speech.PhraseCache(cache_dir).clear()
     click.echo(f"Removed {pruned.removed} phrases, {_size(pruned.freed_bytes)}.")
+    _removed_segments(SegmentCache.beside(speech.PhraseCache(cache_dir).root).clear())
 
 
 def _removed_segments(removed: tuple[int, int]) -> None:
