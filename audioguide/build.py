@@ -18,11 +18,13 @@ from audioguide.export import (
     DEFAULT_BITRATE,
     DEFAULT_RATE,
     AudioFormat,
+    Reuse,
     TrackInfo,
     Written,
     write_split,
     write_track,
 )
+from audioguide.export.segment_cache import SegmentCache
 from audioguide.routine import DEFAULT_LEVEL, Routine, slugify
 
 DEFAULT_OUTPUT_DIR = Path("output")
@@ -48,6 +50,7 @@ class BuildOptions:
     split: bool = False  # one MP3 per exercise in a folder, with a playlist
     cover: Path | None = None  # overrides the routine's cover; None: the routine's or generated
     custom: str = ""  # what overrides changed ("heel-raises reps 12"): in the name and title
+    reuse: bool = True  # encode from cached segments where possible; False: the whole track in one pass
 
 
 @dataclass(frozen=True)
@@ -144,10 +147,11 @@ def build(
     )
     pcm = _counted(render.pcm_chunks(script, voice.clip, options.rate), script, options.rate, progress)
     finding_ffmpeg.join()
+    reuse = _reuse(voice, cache, progress) if options.reuse else None
     if options.split:
-        written = write_split(script, pcm, target.with_suffix(""), info, audio)
+        written = write_split(script, pcm, target.with_suffix(""), info, audio, reuse)
     else:
-        written = write_track(script, pcm, target, info, audio)
+        written = write_track(script, pcm, target, info, audio, reuse)
     return BuildResult(
         written=written,
         script=script,
@@ -157,6 +161,14 @@ def build(
         phrases=len(script.phrases()),
         warnings=tuple(warnings),
     )
+
+
+def _reuse(voice: speech.Voice, cache: speech.PhraseCache, progress: Progress | None) -> Reuse:
+    def report(done: int, total: int) -> None:
+        if progress:
+            progress("render", done, total)
+
+    return Reuse(voice.clip, SegmentCache.beside(cache.root), report)
 
 
 def _find_ffmpeg() -> None:

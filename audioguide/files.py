@@ -22,7 +22,7 @@ from pathlib import Path
 # seconds of its last write; one untouched for an hour belongs to a build that died.
 STALE_AFTER_S = 3600  # the same age as the cache's STALE_TEMP_S
 # `.<target>.<mkstemp's 8 random characters>.tmp`, for the kinds of file audioguide writes.
-LEFTOVER = re.compile(r"\..+\.(mp3|timeline\.json|cues\.txt|lrc|vtt|m3u8|clip)\.[a-z0-9_]{8}\.tmp")
+LEFTOVER = re.compile(r"\..+\.(mp3|timeline\.json|cues\.txt|lrc|vtt|m3u8|clip|seg)\.[a-z0-9_]{8}\.tmp")
 _DEFERRED_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 

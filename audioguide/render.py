@@ -8,6 +8,7 @@ straight into the encoder, so memory stays flat however long the routine is.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from functools import cache
 
 from pydub import AudioSegment
@@ -55,6 +56,52 @@ def pcm_chunks(script: CueScript, clip_for: ClipFor, rate: int) -> Iterator[byte
         if position > sample_at(event.end_ms, rate):
             raise ValueError(f"the clip for {event.text!r} is longer than its slot")
     yield from _silence(sample_at(script.duration_ms, rate) - position, silence)
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A sound at its place on the track: its first sample, its audio and what it is."""
+
+    start: int
+    audio: AudioSegment
+    kind: str
+    text: str
+
+    @property
+    def end(self) -> int:
+        return self.start + int(self.audio.frame_count())
+
+
+def placements(script: CueScript, clip_for: ClipFor, rate: int) -> list[Placed]:
+    """Every sound of the track where `pcm_chunks` puts it; silence is everything else."""
+    placed = []
+    for event in script.events:
+        sound = Placed(sample_at(event.start_ms, rate), _audio(event, clip_for, rate), event.kind, event.text)
+        if sound.end > sample_at(event.end_ms, rate):
+            raise ValueError(f"the clip for {event.text!r} is longer than its slot")
+        placed.append(sound)
+    return placed
+
+
+def pcm_span(sounds: list[Placed], start: int, end: int) -> bytearray:
+    """Samples `start` to `end` of the track (before 0 and after the sounds: silence)."""
+    pcm = bytearray(2 * (end - start))
+    for sound in sounds:
+        if sound.end <= start or sound.start >= end:
+            continue
+        data = sound.audio.raw_data
+        first, last = max(sound.start, start), min(sound.end, end)
+        pcm[2 * (first - start) : 2 * (last - start)] = data[
+            2 * (first - sound.start) : 2 * (last - sound.start)
+        ]
+    return pcm
+
+
+def pcm_pieces(sounds: list[Placed], start: int, end: int, piece: int) -> Iterator[bytearray]:
+    """Samples `start` to `end` of the track in pieces of `piece` samples, made as they are read."""
+    inside = [sound for sound in sounds if sound.end > start and sound.start < end]
+    for first in range(start, end, piece):
+        yield pcm_span(inside, first, min(first + piece, end))
 
 
 def _audio(event: Event, clip_for: ClipFor, rate: int) -> AudioSegment:

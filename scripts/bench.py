@@ -9,11 +9,19 @@ encoder's). Rows:
 - cold offline build: the built-in routine with an empty phrase cache (pico voice);
 - warm rebuild, no change: the same again, everything from the cache;
 - warm rebuild after a rep-count change (--reps heel-raises=16; medium was 15), each run
-  from its own copy of the warm cache so that each does the same work;
+  from its own copy of the warm cache (phrases and encoded segments) so that each does the
+  same work;
 - floor: the PCM of that rebuilt track, piped from a file into the very ffmpeg command
   the build uses (captured from export.encode.encode), with nothing else;
-  the best of --repeats runs of both is shown, since the machine may be busy;
+- cold encode stage: that track's encoding alone (every segment, none cached, on all cores),
+  timed inside a process that has laid the track out from cached phrases;
+- full encode (--no-reuse) of the same rebuild, for comparison;
 - a generated 3-hour routine, built cold.
+
+Repeated rows show min, median and max of --repeats runs, since the machine may be busy.
+The rebuilt track's timing is verified on the decoded MP3s: the rebuild and the cold
+encode decode to exactly the timeline's samples, with every cue's onset within one sample
+of the full encode's.
 """
 
 from __future__ import annotations
@@ -36,10 +44,11 @@ from pathlib import Path
 # size at fork, so the benchmark itself stays small to keep the builds' figures honest.
 
 REP_CHANGE = 16  # heel raises: the built-in's medium is 15
-FLOOR_TARGET = 1.3  # a warm rebuild after a rep change may take at most this times the floor
 MEMORY_TARGET_MB = 80
 LONG_ROUTINE_EXERCISES = 12  # about three hours
-REPEATS = 3  # rebuild/floor pairs; the best of each is reported
+REPEATS = 5  # rebuild/floor pairs
+REBUILD_TARGET_S, REBUILD_FLOOR_TARGET, COLD_ENCODE_FLOOR_TARGET = 1.0, 0.3, 0.6
+ONSET_LEVEL = 300  # int16: where a cue's sound has started
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,15 @@ class Row:
     peak_mb: float
     synthesized: str
     length: str
+    spread: tuple[float, float, float] | None = None  # min, median, max of repeated runs
+
+
+def repeated(case: str, rows: list[Row]) -> Row:
+    """One row for repeated runs: the median run's figures, with min, median and max."""
+    times = sorted(row.seconds for row in rows)
+    middle = sorted(rows, key=lambda row: row.seconds)[len(rows) // 2]
+    spread = (times[0], statistics.median(times), times[-1])
+    return Row(case, spread[1], middle.peak_mb, middle.synthesized, middle.length, spread)
 
 
 def run(command: list[str], env: dict[str, str] | None = None, stdin=None) -> tuple[float, float, str]:
@@ -60,7 +78,7 @@ def run(command: list[str], env: dict[str, str] | None = None, stdin=None) -> tu
         seconds = time.perf_counter() - start
         process.returncode = os.waitstatus_to_exitcode(status)
         output.seek(0)
-        text = output.read().decode()
+        text = output.read().decode("utf-8", "replace")  # the floor writes MP3 to stdout
     if process.returncode != 0:
         raise SystemExit(f"failed: {' '.join(command)}\n{text}")
     return seconds, usage.ru_maxrss / 1024, text
@@ -69,6 +87,7 @@ def run(command: list[str], env: dict[str, str] | None = None, stdin=None) -> tu
 def build(args: list[str], cache: Path, out: Path) -> tuple[float, float, int, str]:
     """One `audioguide build`, as a user runs it: wall time, peak RSS, phrases synthesized, length."""
     command = [sys.executable, "-m", "audioguide", "build", *args, "--engine", "pico", "-o", str(out)]
+    command += ["--cache-dir", str(cache)]
     seconds, peak, text = run(command, {**os.environ, "AUDIOGUIDE_CACHE_DIR": str(cache)})
     synthesized = int(re.search(r"(\d+) phrases synthesized", text)[1])
     length = re.search(r"\((\d+:\d\d(?::\d\d)?), level", text)[1]
@@ -114,6 +133,66 @@ def render_pcm(pcm: Path, cache: Path, reps: list[str]) -> None:
     print(json.dumps(next(command for command in seen if "pipe:0" in command)))
 
 
+def cold_encode(pcm_dir: Path, cache: Path, reps: list[str]) -> float:
+    """(A helper process.) Lay the track out from cached phrases, then time encoding all its segments."""
+    from audioguide import speech
+    from audioguide.authoring import overrides
+    from audioguide.build import lay_out
+    from audioguide.export.encode import DEFAULT_RATE, AudioFormat
+    from audioguide.export.segment_cache import SegmentCache
+    from audioguide.export.segments import Reuse, encode_reusing
+
+    customized = overrides.resolve(None, overrides.from_options({"reps": reps}))
+    voice = speech.Voice(speech.offline_engine(), speech.PhraseCache(cache), DEFAULT_RATE)
+    script = lay_out(customized.routine, "medium", voice)
+    out = pcm_dir / "cold.mp3"
+    start = time.perf_counter()
+    encoded = encode_reusing(
+        Reuse(voice.clip, SegmentCache(pcm_dir / "empty")), out, AudioFormat(), script, out
+    )
+    seconds = time.perf_counter() - start
+    print(json.dumps({"seconds": seconds, "segments": encoded.segments, "mp3": str(out)}))
+    return seconds
+
+
+def verify(candidate: Path, reference: Path, timeline: Path) -> None:
+    """(A helper process.) Decode both MP3s; print how their lengths and cue onsets compare."""
+    import numpy as np
+
+    from audioguide import ffmpeg
+    from audioguide.render import sample_at
+
+    def decoded(path: Path):
+        command = [ffmpeg.executable(), "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1", "-"]
+        pcm = subprocess.run(command, check=True, capture_output=True).stdout
+        return np.frombuffer(pcm, dtype="<i2").astype(np.int64)
+
+    def onset(samples, at: int) -> int:
+        window = samples[max(0, at - 2000) : at + 4000]
+        return max(0, at - 2000) + int(np.argmax(np.abs(window) > ONSET_LEVEL))
+
+    plan = json.loads(timeline.read_text())
+    rate = 44_100
+    a, b = decoded(candidate), decoded(reference)
+    expected = sample_at(plan["duration_ms"], rate)
+    starts = [sample_at(event["start_ms"], rate) for event in plan["events"]]
+    worst = max(abs(onset(a, at) - onset(b, at)) for at in starts)
+    ok = len(a) == len(b) == expected and worst <= 1
+    print(
+        json.dumps({"ok": ok, "samples": [len(a), len(b), expected], "onsets": len(starts), "worst": worst})
+    )
+
+
+def check(candidate: Path, reference: Path, timeline: Path) -> str:
+    helper = [sys.executable, __file__, "--verify", str(candidate), str(reference), str(timeline)]
+    result = json.loads(run(helper)[2].splitlines()[-1])
+    verdict = "verified" if result["ok"] else "NOT VERIFIED"
+    return (
+        f"{verdict}: {result['samples'][0]} samples (timeline {result['samples'][2]}), "
+        f"{result['onsets']} cue onsets within {result['worst']} sample(s) of a full encode"
+    )
+
+
 def long_routine(path: Path, exercises: int) -> None:
     """About three hours: holds and counted reps in rounds, with sides, rests and countdowns."""
     lines = [
@@ -144,13 +223,22 @@ def long_routine(path: Path, exercises: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--exercises", type=int, default=LONG_ROUTINE_EXERCISES, help="in the long routine")
-    parser.add_argument("--repeats", type=int, default=REPEATS, help="rebuild/floor pairs")
+    parser.add_argument("--repeats", type=int, default=REPEATS, help="runs of each repeated row")
+    parser.add_argument("--skip-long", action="store_true", help="leave out the 3-hour routine")
     parser.add_argument("--render-pcm", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--cold-encode", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--verify", type=Path, nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--cache", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("reps", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.render_pcm:
         render_pcm(args.render_pcm, args.cache, args.reps)
+        return
+    if args.cold_encode:
+        cold_encode(args.cold_encode, args.cache, args.reps)
+        return
+    if args.verify:
+        verify(*args.verify)
         return
     with tempfile.TemporaryDirectory(prefix="audioguide-bench-") as folder:
         work = Path(folder)
@@ -165,39 +253,65 @@ def main() -> None:
         add("(b) cold offline build, feet-and-back", [])
         add("warm rebuild, no change", [])
         # Each rebuild starts from its own copy of the warm cache, so every run does the
-        # same work; the floor encodes that rebuild's PCM. Best of N: the machine may be busy.
+        # same work; the floor encodes that rebuild's PCM.
         reps = f"heel-raises={REP_CHANGE}"
-        rebuilds, floors = [], []
+        rebuilds, floors, colds, fulls = [], [], [], []
         for run_index in range(args.repeats):
             copy = work / f"cache-{run_index}"
             shutil.copytree(cache, copy)
             seconds, peak, synthesized, length = build(["--reps", reps], copy, out)
-            rebuilds.append(Row(f"(a) warm rebuild, --reps {reps}", seconds, peak, str(synthesized), length))
+            rebuilds.append(Row("", seconds, peak, str(synthesized), length))
             floor_s, floor_mb = floor([reps], copy, work)
-            floors.append(Row("(a) floor: same PCM, same ffmpeg command", floor_s, floor_mb, "-", length))
-        best_rebuild = min(rebuilds, key=lambda row: row.seconds)
-        best_floor = min(floors, key=lambda row: row.seconds)
-        rows += [best_rebuild, best_floor]
-        routine_file = work / "long.yaml"
-        long_routine(routine_file, args.exercises)
-        add("(c) generated 3-hour routine, cold", [str(routine_file)], work / "long-cache")
+            floors.append(Row("", floor_s, floor_mb, "-", length))
+            helper = [sys.executable, __file__, "--cold-encode", str(work / f"cold-{run_index}"),
+                      "--cache", str(copy), reps]  # fmt: skip
+            (work / f"cold-{run_index}").mkdir()
+            cold_s, cold_mb, text = run(helper)
+            cold = json.loads(text.splitlines()[-1])
+            colds.append(Row("", cold["seconds"], cold_mb, "-", length))
+            full_out = work / "full"
+            seconds, peak, synthesized, length = build(["--reps", reps, "--no-reuse"], copy, full_out)
+            fulls.append(Row("", seconds, peak, str(synthesized), length))
+        name = f"feet-and-back-heel-raises-reps-{REP_CHANGE}"
+        rebuilt, full = out / f"{name}.mp3", work / "full" / f"{name}.mp3"
+        timeline = full.with_name(f"{name}.timeline.json")
+        verified = {
+            "rebuild": check(rebuilt, full, timeline),
+            "cold encode": check(Path(cold["mp3"]), full, timeline),
+        }
+        rebuild = repeated(f"(a) warm rebuild, --reps {reps}", rebuilds)
+        floor_row = repeated("(a) floor: same PCM, same ffmpeg command", floors)
+        cold_row = repeated("(d) cold encode stage, all segments", colds)
+        rows += [rebuild, floor_row, cold_row, repeated("(a) same rebuild, --no-reuse", fulls)]
+        if not args.skip_long:
+            routine_file = work / "long.yaml"
+            long_routine(routine_file, args.exercises)
+            add("(c) generated 3-hour routine, cold", [str(routine_file)], work / "long-cache")
 
     width = max(len(row.case) for row in rows)
-    print(f"{'case':<{width}}  {'wall s':>7}  {'peak RSS MB':>11}  {'synthesized':>11}  {'track':>7}")
+    print(f"{'case':<{width}}  {'wall s':>7}  {'min / median / max s':>20}  {'peak RSS MB':>11}  "
+          f"{'synthesized':>11}  {'track':>7}")  # fmt: skip
     for row in rows:
+        spread = " / ".join(f"{value:.2f}" for value in row.spread) if row.spread else ""
         print(
-            f"{row.case:<{width}}  {row.seconds:>7.2f}  {row.peak_mb:>11.1f}  {row.synthesized:>11}"
-            f"  {row.length:>7}"
+            f"{row.case:<{width}}  {row.seconds:>7.2f}  {spread:>20}  {row.peak_mb:>11.1f}  "
+            f"{row.synthesized:>11}  {row.length:>7}"
         )
-    long_peak = rows[-1].peak_mb
-    ratio = best_rebuild.seconds / best_floor.seconds
-    medians = statistics.median(r.seconds for r in rebuilds) / statistics.median(f.seconds for f in floors)
     print()
+    ratio = rebuild.seconds / floor_row.seconds
+    best = rebuild.spread[0] / floor_row.spread[0]
     print(
-        f"warm rebuild after a rep change / floor: {ratio:.2f}x best of {args.repeats} "
-        f"({medians:.2f}x by medians; target <= {FLOOR_TARGET}x)"
+        f"warm rebuild after a rep change: {rebuild.seconds:.2f} s median (target < {REBUILD_TARGET_S} s), "
+        f"{ratio:.2f}x the floor by medians, {best:.2f}x by minimums (target <= {REBUILD_FLOOR_TARGET}x); "
+        f"{verified['rebuild']}"
     )
-    print(f"3-hour routine peak RSS: {long_peak:.1f} MB (target <= {MEMORY_TARGET_MB} MB)")
+    print(
+        f"cold encode stage: {cold_row.seconds / floor_row.seconds:.2f}x the floor by medians, "
+        f"{cold_row.spread[0] / floor_row.spread[0]:.2f}x by minimums "
+        f"(target <= {COLD_ENCODE_FLOOR_TARGET}x), {cold['segments']} segments; {verified['cold encode']}"
+    )
+    if not args.skip_long:
+        print(f"3-hour routine peak RSS: {rows[-1].peak_mb:.1f} MB (target <= {MEMORY_TARGET_MB} MB)")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}, "
           f"Python {platform.python_version()}, {platform.system()} {platform.release()}")  # fmt: skip
 

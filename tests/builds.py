@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from audioguide.export import segment_cache
 from audioguide.files import is_leftover
 
 HERE = Path(__file__).parent
@@ -59,6 +60,10 @@ def damaged_cache_entries(cache: Path) -> list[str]:
         if not path.is_file() or is_leftover(path.name):
             continue
         data = path.read_bytes()
+        if path.suffix == ".seg":  # an encoded segment of a track: checked by its own reader
+            if segment_cache._parse(data) is None:
+                bad.append(path.name)
+            continue
         if path.suffix != ".clip" or len(data) <= CACHE_HEADER.size:
             bad.append(path.name)
             continue

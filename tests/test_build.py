@@ -142,7 +142,7 @@ def test_a_failed_build_keeps_the_previous_track(small_routine, fake_engine, tmp
 
     monkeypatch.setattr("audioguide.render.pcm_chunks", broken)
     with pytest.raises(ExportError, match="No space left on device"):
-        build(small_routine, BuildOptions(engine="fake", output=out))
+        build(small_routine, BuildOptions(engine="fake", output=out, reuse=False))  # streams pcm_chunks
     assert (first.written.mp3.read_bytes(), first.written.timeline.read_bytes()) == before
     assert sorted(p.name for p in out.iterdir()) == [
         "small-test-routine.cues.txt", "small-test-routine.lrc", "small-test-routine.mp3",

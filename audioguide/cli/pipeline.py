@@ -88,6 +88,9 @@ LEVEL_OPTION = click.option(
     envvar="AUDIOGUIDE_CACHE_DIR",
     help="Phrase cache folder (env AUDIOGUIDE_CACHE_DIR). Default: your user cache.",
 )
+@click.option(
+    "--no-reuse", is_flag=True, help="Encode the whole track in one pass, reusing no cached segments."
+)
 @override_options
 def build_command(
     routine_spec,
@@ -107,6 +110,7 @@ def build_command(
     split,
     cover,
     cache_dir,
+    no_reuse,
     **changes,
 ) -> None:
     """Build ROUTINE (a YAML file or a built-in name) into an MP3 with sidecars.
@@ -122,7 +126,7 @@ def build_command(
     options = BuildOptions(
         level=level, engine=engine, lang=lang, output=output, bitrate=bitrate, cache_dir=cache_dir,
         engine_options=engine_options, jobs=jobs, custom=custom.description,
-        rate=sample_rate, channels=2 if stereo else 1, split=split, cover=cover,
+        rate=sample_rate, channels=2 if stereo else 1, split=split, cover=cover, reuse=not no_reuse,
     )  # fmt: skip
     if dry_run:
         show_plan(plan(loaded, options))

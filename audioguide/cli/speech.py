@@ -14,6 +14,7 @@ import click
 from audioguide import speech
 from audioguide.dryrun import EnginePlan, GoogleCheck, Plan, check_google
 from audioguide.estimates import counted
+from audioguide.export.segment_cache import SegmentCache
 from audioguide.speech import google, piper
 from audioguide.speech.cache import parse_age, parse_size
 
@@ -115,12 +116,15 @@ def cache_command() -> None:
 def cache_info(cache_dir: Path | None, as_json: bool) -> None:
     """Where the cache is, how many phrases it holds and their size, by engine."""
     info = speech.PhraseCache(cache_dir).info()
+    segments = SegmentCache.beside(info.root).info()
     if as_json:
-        click.echo(json.dumps(info.to_json(), indent=1))
+        figures = {"entries": segments.entries, "size_bytes": segments.size_bytes}
+        click.echo(json.dumps({**info.to_json(), "segments": figures}, indent=1))
         return
     click.echo(f"{info.root}: {counted(info.entries, 'phrase')}, {_size(info.size_bytes)}")
     for engine, count in sorted(info.entries_by_engine.items()):
         click.echo(f"  {engine}: {counted(count, 'phrase')}, {_size(info.bytes_by_engine[engine])}")
+    click.echo(f"  encoded segments of tracks: {segments.entries}, {_size(segments.size_bytes)}")
 
 
 @cache_command.command("prune", short_help="Remove phrases unused lately, or the oldest past a size.")
@@ -135,6 +139,9 @@ def cache_prune(cache_dir: Path | None, older_than: float | None, max_size: int 
         raise click.UsageError("give --older-than, --max-size or both")
     pruned = speech.PhraseCache(cache_dir).prune(older_than, max_size)
     click.echo(f"Removed {counted(pruned.removed, 'phrase')}, {_size(pruned.freed_bytes)}.")
+    # Encoded segments of tracks are pruned with the phrases, within what the phrases leave of --max-size.
+    room = None if max_size is None else max(0, max_size - speech.PhraseCache(cache_dir).info().size_bytes)
+    _removed_segments(SegmentCache.beside(speech.PhraseCache(cache_dir).root).prune(older_than, room))
 
 
 @cache_command.command("clear", short_help="Remove every cached phrase.")
@@ -143,6 +150,12 @@ def cache_clear(cache_dir: Path | None) -> None:
     """Remove every cached phrase (they are synthesized again when needed)."""
     pruned = speech.PhraseCache(cache_dir).clear()
     click.echo(f"Removed {counted(pruned.removed, 'phrase')}, {_size(pruned.freed_bytes)}.")
+    _removed_segments(SegmentCache.beside(speech.PhraseCache(cache_dir).root).clear())
+
+
+def _removed_segments(removed: tuple[int, int]) -> None:
+    if removed[0]:
+        click.echo(f"Removed {counted(removed[0], 'encoded segment')} of tracks, {_size(removed[1])}.")
 
 
 def show_plan(plan: Plan) -> None:

@@ -14,14 +14,17 @@ from pathlib import Path
 from audioguide.cues import CueScript
 from audioguide.export import cover as covers
 from audioguide.export import parts, text
-from audioguide.export.encode import DEFAULT_BITRATE, DEFAULT_RATE, AudioFormat, encode, priming_ms
+from audioguide.export.encode import DEFAULT_BITRATE, DEFAULT_RATE, AudioFormat, encode
 from audioguide.export.files import Staging, staged
+from audioguide.export.segments import Reuse, encode_reusing
 from audioguide.export.tags import TrackTags, write_tags
+from audioguide.render import sample_at
 
 __all__ = [
     "DEFAULT_BITRATE",
     "DEFAULT_RATE",
     "AudioFormat",
+    "Reuse",
     "TrackInfo",
     "Written",
     "sidecar_paths",
@@ -73,14 +76,19 @@ def write_track(
     mp3: Path,
     info: TrackInfo,
     audio: AudioFormat = DEFAULT_AUDIO,
+    reuse: Reuse | None = None,
 ) -> Written:
-    """Encode the PCM into `mp3`, tag it, and write its sidecars beside it."""
+    """Encode the PCM into `mp3`, tag it, and write its sidecars beside it.
+
+    With `reuse`, the track is encoded from cached segments where it can be, and `pcm`
+    is not read.
+    """
     audio.check()
     picture = _cover(info)
     timeline, cues = sidecar_paths(mp3)
     with staged(mp3) as stage:
         tags = TrackTags(info.title, info.album, info.settings, info.year)
-        lyrics = _write_one(stage, script, pcm, mp3, tags, picture, audio)
+        lyrics = _write_one(stage, script, pcm, mp3, tags, picture, audio, reuse)
         stage.write_text(timeline, text.timeline_json(script, info.engine, info.voice, info.custom))
         stage.write_text(cues, script.to_text())
     return Written(mp3, timeline, cues, tracks=(mp3,), lyrics=lyrics)
@@ -92,6 +100,7 @@ def write_split(
     folder: Path,
     info: TrackInfo,
     audio: AudioFormat = DEFAULT_AUDIO,
+    reuse: Reuse | None = None,
 ) -> Written:
     """One MP3 per exercise in `folder`, tagged as an album in order, with an .m3u8 playlist.
 
@@ -111,7 +120,9 @@ def write_split(
         for part, length in zip(pieces, parts.byte_lengths(pieces, audio.rate), strict=True):
             mp3 = folder / f"{part.file_stem}.mp3"
             tags = TrackTags(part.title, info.album, info.settings, info.year, (part.number, len(pieces)))
-            lyrics += _write_one(stage, part.script, cutter.take(length), mp3, tags, picture, audio)
+            span = (sample_at(part.start_ms, audio.rate), sample_at(part.end_ms, audio.rate), script)
+            piece = reuse and Reuse(reuse.clip_for, reuse.cache, reuse.progress, span)
+            lyrics += _write_one(stage, part.script, cutter.take(length), mp3, tags, picture, audio, piece)
             tracks.append(mp3)
         entries = [
             text.PlaylistEntry(t.name, p.title, p.duration_ms) for t, p in zip(tracks, pieces, strict=True)
@@ -131,11 +142,15 @@ def _write_one(
     tags: TrackTags,
     picture: covers.Cover,
     audio: AudioFormat,
+    reuse: Reuse | None = None,
 ) -> tuple[Path, ...]:
     """Stage one tagged MP3 and its synced-lyrics sidecars; return the sidecars' paths."""
     staged_mp3 = stage.path_for(mp3)
-    encode(pcm, staged_mp3, audio, mp3)
-    write_tags(staged_mp3, script, tags, picture, priming_ms(audio.rate))
+    if reuse:
+        gapless = encode_reusing(reuse, staged_mp3, audio, script, mp3).gapless
+    else:
+        gapless = encode(pcm, staged_mp3, audio, mp3)
+    write_tags(staged_mp3, script, tags, picture, gapless)
     lrc, vtt = (mp3.with_suffix(suffix) for suffix in LYRICS_SUFFIXES)
     stage.write_text(lrc, text.lrc(script, tags.title, tags.album))
     stage.write_text(vtt, text.vtt(script))

@@ -1,8 +1,9 @@
-"""PCM -> MP3 through imageio-ffmpeg's ffmpeg (LAME).
+"""PCM -> MP3 frames through imageio-ffmpeg's ffmpeg (LAME), and one Info/LAME header for the file.
 
-The encoder writes to a file path, not a pipe: only then does ffmpeg go back and fill in
-the LAME/Info header that tells decoders how many priming samples to skip. Without it
-every cue would be heard about 1105 samples (25 ms) late.
+ffmpeg writes bare frames (no ID3 tag, no Info frame of its own): audioguide writes the
+Info/LAME header itself (mp3frames.py), the same one for a whole-track encode and for a
+file assembled from segments (segments.py), so that every decoder skips exactly LAME's
+priming and end padding.
 """
 
 from __future__ import annotations
@@ -10,12 +11,14 @@ from __future__ import annotations
 import re
 import signal
 import subprocess
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from audioguide import ffmpeg
 from audioguide.errors import ExportError
+from audioguide.export.mp3frames import DECODER_DELAY, ENCODER_DELAY, Assembler, Gapless, parse_header
 
 # Mono speech at 64 kb/s and 44.1 kHz: clean on phone speakers and earbuds (LAME keeps
 # everything up to about 15 kHz), and 7.2 MB for a 15-minute track.
@@ -24,10 +27,11 @@ DEFAULT_RATE = 44_100
 MP3_RATES = (8000, 11_025, 12_000, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000)
 MIN_KBPS, MAX_KBPS = 8, 320
 _BITRATE = re.compile(r"^(\d+)k$")
-# LAME's 576-sample encoder delay plus the 529-sample decoder delay. Decoders that read the
-# LAME header (ffmpeg among them) skip these, and ffmpeg counts ID3 chapter times from the
-# first encoded sample, so chapters must be written this much later than the timeline.
-PRIMING_SAMPLES = 1105
+BYTES_PER_SAMPLE = 2  # the PCM fed in: mono 16-bit
+# What a decoder that ignores the Info header plays before the first sample: LAME's
+# 576-sample encoder delay plus the 529-sample decoder delay.
+PRIMING_SAMPLES = ENCODER_DELAY + DECODER_DELAY
+READ_BYTES = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -58,39 +62,118 @@ def priming_ms(rate: int) -> int:
     return round(PRIMING_SAMPLES * 1000 / rate)
 
 
-def encode(pcm: Iterable[bytes], path: Path, audio: AudioFormat, target: Path | None = None) -> None:
-    """Stream mono 16-bit PCM through ffmpeg's LAME encoder into an MP3 file.
+def encoder_command(audio: AudioFormat) -> list[str]:
+    """ffmpeg reading mono 16-bit PCM on stdin and writing bare MP3 frames to stdout."""
+    return [
+        ffmpeg.executable(), "-hide_banner", "-loglevel", "error",
+        "-f", "s16le", "-ar", str(audio.rate), "-ac", "1", "-i", "pipe:0",
+        "-ac", str(audio.channels), "-c:a", "libmp3lame", "-b:a", audio.bitrate.strip().lower(),
+        "-write_xing", "0", "-id3v2_version", "0", "-f", "mp3", "pipe:1",
+    ]  # fmt: skip
+
+
+def encode(pcm: Iterable[bytes], path: Path, audio: AudioFormat, target: Path | None = None) -> Gapless:
+    """Stream mono 16-bit PCM through ffmpeg's LAME encoder into an MP3 file, in one pass.
 
     `target` is the file the user asked for, named in errors instead of a temporary file.
     """
-    command = [
-        ffmpeg.executable(), "-hide_banner", "-loglevel", "error", "-y",
-        "-f", "s16le", "-ar", str(audio.rate), "-ac", "1", "-i", "pipe:0",
-        "-ac", str(audio.channels), "-c:a", "libmp3lame", "-b:a", audio.bitrate.strip().lower(),
-        "-f", "mp3", str(path),
-    ]  # fmt: skip
-    process = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
-    stdin = process.stdin
-    if stdin is None:  # cannot happen with stdin=PIPE; keeps the type checker honest
-        raise ExportError("the MP3 encoder could not be started: no input pipe")
+    process = subprocess.Popen(
+        encoder_command(audio), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    fed = _Feeder(pcm, process)
+    fed.start()
     try:
-        with stdin:
-            for chunk in pcm:
-                stdin.write(chunk)
-    except BrokenPipeError:
-        pass  # ffmpeg stopped early; its exit status and message say why
+        with path.open("w+b") as file:
+            assembler = Assembler(file)
+            pending = b""
+            while chunk := process.stdout.read(READ_BYTES):  # type: ignore[union-attr]
+                pending += chunk
+                whole = _whole_frames(pending)
+                assembler.add(pending[:whole])
+                pending = pending[whole:]
+            fed.join()
+            _check(process, target or path)
+            if pending:
+                raise ExportError(f"cannot write {target or path}: the encoder's output ends mid-frame")
+            return assembler.finish(ENCODER_DELAY, fed.samples)
     except BaseException:
         process.kill()
         process.wait()
+        fed.join()
         raise
+    finally:
+        fed.reraise()
+
+
+def encode_frames(pcm: Iterable[bytes | bytearray], audio: AudioFormat, target: Path) -> bytes:
+    """The bare frames LAME makes of `pcm` (a segment), as one separately encoded stream."""
+    process = subprocess.Popen(
+        encoder_command(audio), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    fed = _Feeder(pcm, process)
+    fed.start()
+    try:
+        frames = process.stdout.read()  # type: ignore[union-attr]
+        fed.join()
+        _check(process, target)
+    except BaseException:
+        process.kill()
+        process.wait()
+        fed.join()
+        raise
+    finally:
+        fed.reraise()
+    return frames
+
+
+class _Feeder(threading.Thread):
+    """Writes the PCM into ffmpeg's stdin while the caller reads its output."""
+
+    def __init__(self, pcm: Iterable[bytes], process: subprocess.Popen):
+        super().__init__(daemon=True)
+        self.pcm, self.process = pcm, process
+        self.samples = 0
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        stdin = self.process.stdin
+        try:
+            with stdin:  # type: ignore[union-attr]
+                for chunk in self.pcm:
+                    self.samples += len(chunk) // BYTES_PER_SAMPLE
+                    stdin.write(chunk)  # type: ignore[union-attr]
+        except BrokenPipeError:
+            pass  # ffmpeg stopped early; its exit status and message say why
+        except BaseException as exc:  # handed to the caller's thread
+            self.error = exc
+            self.process.kill()
+
+    def reraise(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+
+def _whole_frames(data: bytes) -> int:
+    """How many leading bytes of `data` are whole frames."""
+    position = 0
+    while (header := parse_header(data, position)) is not None and position + header.length <= len(data):
+        position += header.length
+    return position
+
+
+def _check(process: subprocess.Popen, target: Path) -> None:
     error = process.stderr.read().decode("utf-8", "replace") if process.stderr else ""
     status = process.wait()
     if status != 0:
-        lines = error.strip().splitlines()
-        why = lines[-1] if lines else f"exit status {status}"
-        if status < 0:  # e.g. SIGXFSZ when a file-size limit is hit
-            why = f"stopped by {signal.Signals(-status).name}"
-        raise ExportError(
-            f"cannot write {target or path}: the MP3 encoder failed ({why}). Check that the folder is "
-            "writable and the disk has space, and that --bitrate is valid (like 64k)"
-        )
+        raise _failed(status, error, target)
+
+
+def _failed(status: int, error: str, target: Path) -> ExportError:
+    lines = error.strip().splitlines()
+    why = lines[-1] if lines else f"exit status {status}"
+    if status < 0:  # e.g. SIGXFSZ when a file-size limit is hit
+        why = f"stopped by {signal.Signals(-status).name}"
+    return ExportError(
+        f"cannot write {target}: the MP3 encoder failed ({why}). Check that the folder is "
+        "writable and the disk has space, and that --bitrate is valid (like 64k)"
+    )

@@ -1,8 +1,11 @@
 """ID3v2.3 tags, the version phones read most widely: text tags, cover, chapters, lyrics.
 
-Chapters are one CHAP frame per chapter with its title, under a top-level ordered CTOC.
+Chapters are one CHAP frame per chapter with its title, under a top-level ordered CTOC,
+at the timeline's own times (the audible time, as ffmpeg's MP3 writer stores them).
 They are written in time order: mutagen sorts frames by size, and ffmpeg and ffprobe
-list chapters in the order their frames appear.
+list chapters in the order their frames appear. The year is TYER, the v2.3 frame (TDRC
+is v2.4's, which v2.3 readers drop). An `iTunSMPB` comment gives Apple's players the
+gapless information the Info/LAME header gives everyone else.
 """
 
 from __future__ import annotations
@@ -19,12 +22,12 @@ from mutagen.id3 import (
     SYLT,
     TALB,
     TCON,
-    TDRC,
     TIT2,
     TLEN,
     TPE1,
     TPE2,
     TRCK,
+    TYER,
     USLT,
     CTOCFlags,
     Encoding,
@@ -36,6 +39,7 @@ from mutagen.id3._tags import save_frame
 
 from audioguide.cues import CueScript
 from audioguide.export.cover import Cover
+from audioguide.export.mp3frames import Gapless
 from audioguide.export.text import ARTIST, lines
 
 GENRE = "Fitness"
@@ -43,6 +47,7 @@ LANGUAGE = "eng"  # ID3 needs a language code on comments and lyrics; the text i
 SYLT_MILLISECONDS = 2  # SYLT time stamp format: absolute milliseconds
 SYLT_LYRICS = 1  # SYLT content type: lyrics
 TOC_ID = "toc"
+ITUNES_GAPLESS = "iTunSMPB"
 
 
 @dataclass(frozen=True)
@@ -57,25 +62,30 @@ class TrackTags:
 
 
 class _TimeOrderedID3(ID3):
-    """ID3 that writes CHAP frames last and in time order, after mutagen's own order."""
+    """ID3 that writes CHAP frames last and in time order, after mutagen's own order.
+
+    The iTunSMPB comment goes last too: players that show one comment show the first.
+    """
 
     def _write(self, config):
+        gapless = self.getall(f"COMM:{ITUNES_GAPLESS}:{LANGUAGE}")
         chapters = sorted(self.getall("CHAP"), key=lambda frame: frame.start_time)
         self.delall("CHAP")
+        self.delall(f"COMM:{ITUNES_GAPLESS}:{LANGUAGE}")
         try:
             head = super()._write(config)
         finally:
-            for frame in chapters:
+            for frame in chapters + gapless:
                 self.add(frame)
-        return head + b"".join(save_frame(frame, config=config) for frame in chapters)
+        return head + b"".join(save_frame(frame, config=config) for frame in chapters + gapless)
 
 
 def write_tags(
-    path: Path, script: CueScript, tags: TrackTags, cover: Cover | None, chapter_offset_ms: int = 0
+    path: Path, script: CueScript, tags: TrackTags, cover: Cover | None, gapless: Gapless | None = None
 ) -> None:
     """Replace any tags in the MP3 at `path` with the track's tags, chapters and cue text.
 
-    `chapter_offset_ms` is the encoder's priming, which readers subtract from chapter times.
+    `gapless` (from the encoder) is written as the `iTunSMPB` comment.
     """
     id3 = _TimeOrderedID3()
     text = Encoding.UTF16  # ID3v2.3 has no UTF-8; UTF-16 carries any routine's language
@@ -86,10 +96,12 @@ def write_tags(
     id3.add(TCON(encoding=text, text=GENRE))
     id3.add(TLEN(encoding=text, text=str(script.duration_ms)))
     if tags.year:
-        id3.add(TDRC(encoding=text, text=tags.year))
+        id3.add(TYER(encoding=text, text=tags.year))
     if tags.track:
         id3.add(TRCK(encoding=text, text=f"{tags.track[0]}/{tags.track[1]}"))
     id3.add(COMM(encoding=text, lang=LANGUAGE, desc="", text=tags.settings))
+    if gapless:
+        id3.add(COMM(encoding=Encoding.LATIN1, lang=LANGUAGE, desc=ITUNES_GAPLESS, text=gapless.itunsmpb()))
     if cover:
         id3.add(
             APIC(encoding=text, mime=cover.mime, type=PictureType.COVER_FRONT, desc="Cover", data=cover.data)
@@ -107,8 +119,8 @@ def write_tags(
         id3.add(
             CHAP(
                 element_id=element_id,
-                start_time=chapter.start_ms + chapter_offset_ms,
-                end_time=chapter.end_ms + chapter_offset_ms,
+                start_time=chapter.start_ms,
+                end_time=chapter.end_ms,
                 sub_frames=[TIT2(encoding=text, text=chapter.title)],
             )
         )

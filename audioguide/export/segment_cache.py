@@ -1,0 +1,162 @@
+"""The cache of encoded segments: MP3 frames by what they render, verified on read, written atomically.
+
+It lives in the phrase cache's folder, under `segments/`, and is managed with it by
+`audioguide cache info / prune / clear`. An entry is named `<content>-<phase>.seg` (see
+docs/segments.md): the SHA-256 of what the segment renders, and the phase of the frame
+grid against it. It holds a small header (magic, frame count, SHA-256 of the frames) and
+the frames; an entry that fails the check is removed and encoded again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import struct
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+FOLDER = "segments"
+_MAGIC = b"AGS1"
+_HEADER = struct.Struct("<4sI32s")  # magic, frames, sha256 of the frames
+_SUFFIX = ".seg"
+STALE_TEMP_S = 3600  # a temporary file this old was left by a build that died
+
+
+@dataclass(frozen=True)
+class SegmentStats:
+    root: Path
+    entries: int
+    size_bytes: int
+
+
+class SegmentCache:
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    @classmethod
+    def beside(cls, phrase_cache_root: Path) -> SegmentCache:
+        """The segment cache that goes with the phrase cache at `phrase_cache_root`."""
+        return cls(Path(phrase_cache_root) / FOLDER)
+
+    def path(self, content: str, phase: int) -> Path:
+        return self.root / content[:2] / f"{content}-{phase}{_SUFFIX}"
+
+    def phases(self, contents: list[str]) -> dict[str, set[int]]:
+        """For each content key, the phases cached for it (one folder listing per shard)."""
+        found: dict[str, set[int]] = {content: set() for content in contents}
+        for shard in {content[:2] for content in contents}:
+            try:
+                names = os.listdir(self.root / shard)
+            except OSError:
+                continue
+            for name in names:
+                stem, _, phase = name.removesuffix(_SUFFIX).rpartition("-")
+                if name.endswith(_SUFFIX) and stem in found and phase.isdigit():
+                    found[stem].add(int(phase))
+        return found
+
+    def get(self, content: str, phase: int) -> bytes | None:
+        """The stored frames, or None if absent or damaged (a damaged entry is removed)."""
+        path = self.path(content, phase)
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        frames = _parse(data)
+        if frames is None:
+            path.unlink(missing_ok=True)
+            return None
+        try:
+            os.utime(path)  # marks it used, which prune goes by
+        except OSError:
+            pass  # a read-only cache still serves
+        return frames
+
+    def put(self, content: str, phase: int, frames: bytes, count: int) -> None:
+        header = _HEADER.pack(_MAGIC, count, hashlib.sha256(frames).digest())
+        _write_atomic(self.path(content, phase), header + frames)
+
+    def entries(self) -> list[Path]:
+        return sorted(self.root.glob(f"??/*{_SUFFIX}")) if self.root.is_dir() else []
+
+    def info(self) -> SegmentStats:
+        sizes = []
+        for path in self.entries():
+            try:
+                sizes.append(path.stat().st_size)
+            except OSError:
+                continue
+        return SegmentStats(self.root, len(sizes), sum(sizes))
+
+    def prune(self, older_than_s: float | None = None, max_bytes: int | None = None) -> tuple[int, int]:
+        """Remove entries unused for `older_than_s`, then the least recently used past `max_bytes`.
+
+        Returns (entries removed, bytes freed).
+        """
+        now = time.time()
+        stats = []
+        for path in self.entries():
+            try:
+                stats.append((path, path.stat()))
+            except OSError:
+                continue
+        stats.sort(key=lambda item: item[1].st_mtime, reverse=True)
+        kept, removed, freed = 0, 0, 0
+        for path, stat in stats:
+            too_old = older_than_s is not None and now - stat.st_mtime > older_than_s
+            too_big = max_bytes is not None and kept + stat.st_size > max_bytes
+            if too_old or too_big:
+                path.unlink(missing_ok=True)
+                removed, freed = removed + 1, freed + stat.st_size
+            else:
+                kept += stat.st_size
+        self._remove_temporaries(now)
+        return removed, freed
+
+    def clear(self) -> tuple[int, int]:
+        """Remove every entry, and the folder if nothing else is in it."""
+        removed, freed = self.prune(max_bytes=0)
+        self._remove_temporaries(time.time() + STALE_TEMP_S)
+        for folder in self.root.glob("??"):
+            if folder.is_dir() and not any(folder.iterdir()):
+                shutil.rmtree(folder, ignore_errors=True)
+        return removed, freed
+
+    def _remove_temporaries(self, now: float) -> None:
+        for tmp in self.root.glob("??/.*.tmp") if self.root.is_dir() else ():
+            try:
+                if now - tmp.stat().st_mtime > STALE_TEMP_S:
+                    tmp.unlink()
+            except OSError:
+                continue
+
+
+def _parse(data: bytes) -> bytes | None:
+    if len(data) <= _HEADER.size:
+        return None
+    magic, count, digest = _HEADER.unpack_from(data)
+    frames = data[_HEADER.size :]
+    if magic != _MAGIC or hashlib.sha256(frames).digest() != digest:
+        return None
+    return frames  # the assembler counts the frames again as it reads them
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Write beside `path` and rename. A cache that cannot be written only costs speed next time."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+        os.replace(tmp, path)
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
