@@ -164,6 +164,7 @@ def test_piper_finds_downloaded_voices_by_name(tiny_voice, monkeypatch):
 
 def test_piper_errors_say_what_to_do(tiny_voice, tmp_path, monkeypatch):
     monkeypatch.setenv("AUDIOGUIDE_PIPER_VOICES", str(tmp_path / "none"))
+    monkeypatch.setattr("audioguide.speech.piper._package_models", lambda: ())  # no voice packages either
     with pytest.raises(SpeechError, match="needs a voice: --voice path/to/NAME.onnx"):
         speech.make_engine("piper")
     with pytest.raises(SpeechError, match="speaks en-US, not 'de'"):
