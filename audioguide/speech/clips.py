@@ -19,19 +19,19 @@ LOUDNESS_WINDOW_MS = 50
 # 400 ms blocks, gated), so that a track measures -16 LUFS integrated (the usual target for
 # spoken audio on phones) whatever the voice; tests/test_loudness.py checks every engine with
 # ffmpeg's ebur128 meter. A little above -16: the pauses and tones of a track pull it down.
-CLIP_LUFS = -15.5
+CLIP_LUFS = -15.0
 # True peaks (between the samples, as a 4x oversampling meter sees them) are limited this far
 # below full scale: MP3 encoding and resampling add overshoot, and the decoded track's true
 # peak must stay at or below -1 dBTP.
-TRUE_PEAK_CEILING_DBFS = -2.5
+TRUE_PEAK_CEILING_DBFS = -3.5
 OVERSAMPLING = 4  # as ffmpeg's ebur128=peak=true and BS.1770-4's true-peak meter
 LEVEL_PASSES = 6  # at most; each limits the clip once and measures it
 LEVEL_TOLERANCE_LU = 0.1
 MIN_SLOPE = 0.05  # dB of loudness per dB of gain, at the least, through a limiter working hard
 # A clip too peaky to reach the loudness with this much limiting stays a little quieter:
 # deeper limiting would be heard.
-MAX_LIMITING_DB = 9.0
-LIMITER_RAMP_MS = 8  # the limiter's gain eases in and out over this, so it is not heard
+MAX_LIMITING_DB = 12.0
+LIMITER_RAMP_MS = 3  # the limiter's gain eases in and out over this: slow enough not to buzz
 # BS.1770's loudness measure: K-weighting (a high shelf, then a high pass), mean square over
 # 400 ms blocks every 100 ms, blocks under -70 LUFS and then 10 LU under the mean discarded.
 K_SHELF_GAIN_DB, K_SHELF_Q, K_SHELF_HZ = 4.0, 1 / math.sqrt(2), 1500.0
