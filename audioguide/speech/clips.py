@@ -13,16 +13,15 @@ SILENCE_BELOW_PEAK_DB = 40.0  # quieter than this, relative to the clip's peak, 
 TRIM_CHUNK_MS = 2
 EDGE_PAD_MS = 8  # keep the very start of a soft consonant
 FADE_MS = 5  # against clicks at the clip's edges
-VOICED_BELOW_LOUDEST_DB = 20.0  # windows this close to the loudest count as speech
-LOUDNESS_WINDOW_MS = 50
 # Every phrase's loudness, measured as an EBU R128 meter measures a track (BS.1770: K-weighted,
 # 400 ms blocks, gated), so that a track measures -16 LUFS integrated (the usual target for
 # spoken audio on phones) whatever the voice; tests/test_loudness.py checks every engine with
-# ffmpeg's ebur128 meter. A little above -16: the pauses and tones of a track pull it down.
+# ffmpeg's ebur128 meter. A little above -16: the short phrases (too peaky to reach it) and
+# the quieter tones of a track pull it down.
 CLIP_LUFS = -15.0
 # True peaks (between the samples, as a 4x oversampling meter sees them) are limited this far
-# below full scale: MP3 encoding and resampling add overshoot, and the decoded track's true
-# peak must stay at or below -1 dBTP.
+# below full scale: MP3 encoding at 64 kb/s adds up to about 2 dB of overshoot to a voice as
+# bright as Piper's, and the decoded track's true peak must stay at or below -1 dBTP.
 TRUE_PEAK_CEILING_DBFS = -3.5
 OVERSAMPLING = 4  # as ffmpeg's ebur128=peak=true and BS.1770-4's true-peak meter
 LEVEL_PASSES = 6  # at most; each limits the clip once and measures it
@@ -60,17 +59,6 @@ def trim(audio: AudioSegment) -> AudioSegment:
     start = max(0, lead - EDGE_PAD_MS)
     end = min(len(audio), len(audio) - tail + EDGE_PAD_MS)
     return audio[start:end]
-
-
-def voiced_dbfs(audio: AudioSegment) -> float:
-    """The RMS level of the parts that hold speech, ignoring pauses between words."""
-    starts = range(0, len(audio), LOUDNESS_WINDOW_MS)
-    levels = {i: w.dBFS for i in starts if (w := audio[i : i + LOUDNESS_WINDOW_MS]).rms}
-    if not levels:
-        return -math.inf
-    floor = max(levels.values()) - VOICED_BELOW_LOUDEST_DB
-    powers = [audio[i : i + LOUDNESS_WINDOW_MS].rms ** 2 for i, db in levels.items() if db > floor]
-    return 20 * math.log10(math.sqrt(sum(powers) / len(powers)) / audio.max_possible_amplitude)
 
 
 def _samples(audio: AudioSegment) -> np.ndarray:
