@@ -49,13 +49,8 @@ def voices_command(ctx: click.Context, as_json: bool) -> None:
     if ctx.invoked_subcommand:
         return
     engines = speech.catalog()
-    models = piper.find_voices() if piper.PiperEngine.unavailable_reason() is None else ()
     if as_json:
-        listed = [e.to_json() for e in engines]
-        for entry in listed:
-            if entry["name"] == piper.PiperEngine.name:
-                entry["models"] = [model.to_json() for model in models]
-        click.echo(json.dumps(listed, indent=1))
+        click.echo(json.dumps([e.to_json() for e in engines], indent=1))
         return
     for engine in engines:
         state = f"not usable: {engine.unavailable}" if engine.unavailable else "usable"
@@ -66,9 +61,9 @@ def voices_command(ctx: click.Context, as_json: bool) -> None:
             shown = ", ".join(engine.languages[:LANGUAGES_SHOWN])
             more = len(engine.languages) - LANGUAGES_SHOWN
             click.echo(f"  languages: {shown}" + (f" and {more} more (--json lists all)" if more > 0 else ""))
-        if engine.name == piper.PiperEngine.name and models:
+        if engine.models:
             click.echo("  voices:")
-            for model in models:
+            for model in engine.models:
                 click.echo(
                     f"    {model.name}: {model.language}, {model.sample_rate} Hz, {model.quality}, "
                     f"{_size(model.size_bytes)}, licence {model.licence} ({model.source})"
