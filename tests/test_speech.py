@@ -48,8 +48,8 @@ def test_conditioning_trims_silence_and_levels_loudness():
     assert min(edges_s(loud)) > 0.03, "Pico pads its clips with silence"
     for clip in (a, b):
         assert max(edges_s(clip)) < 0.015, "no silence left at the edges"
-    assert abs(clips.voiced_dbfs(a) - clips.voiced_dbfs(b)) < 1.0
-    assert abs(clips.voiced_dbfs(a) - clips.SPEECH_RMS_DBFS) < 1.0
+    assert abs(clips.loudness_lufs(a) - clips.loudness_lufs(b)) < 1.0
+    assert abs(clips.loudness_lufs(a) - clips.CLIP_LUFS) < 1.0
 
 
 def test_text_is_prepared_before_the_cache_key():

@@ -3,7 +3,10 @@
 Inputs `input` (phoneme ids, int64 [1, n]), `input_lengths` (int64 [1]) and `scales`
 (float32 [noise, length, noise_w]); output audio float32 [1, 1, samples]. Each phoneme
 id becomes a short tone whose pitch depends on the id, `HOP` samples long times the
-length scale, so the audio follows the text and a slower speed makes it longer.
+length scale, so the audio follows the text and a slower speed makes it longer. Like a
+real Piper voice it samples noise on every run (RandomNormalLike): `noise_scale` adds hiss
+to the audio and `noise_w` makes the phonemes' length vary, so it shows whether a build
+is reproducible.
 """
 
 from __future__ import annotations
@@ -45,14 +48,28 @@ def build(folder: Path, name: str = "en_US-tiny-x_low") -> Path:
         const("two", np.array([2], dtype=np.int64)),
         helper.make_node("Cast", ["samples"], ["samples_f"], to=TensorProto.FLOAT),
         helper.make_node("Gather", ["scales", "length_index"], ["length_scale"]),
-        helper.make_node("Mul", ["samples_f", "length_scale"], ["scaled"]),
+        # The length varies by noise_w times a random 5 %, as Piper's duration noise does.
+        const("noise_index", np.array([0], dtype=np.int64)),
+        const("noise_w_index", np.array([2], dtype=np.int64)),
+        const("jitter", np.float32(0.05)),
+        helper.make_node("Gather", ["scales", "noise_index"], ["noise_scale"]),
+        helper.make_node("Gather", ["scales", "noise_w_index"], ["noise_w"]),
+        helper.make_node("RandomNormalLike", ["length_scale"], ["length_noise"]),
+        helper.make_node("Mul", ["length_noise", "noise_w"], ["length_noise_w"]),
+        helper.make_node("Mul", ["length_noise_w", "jitter"], ["length_jitter"]),
+        helper.make_node("Add", ["length_scale", "length_jitter"], ["length_varied"]),
+        helper.make_node("Mul", ["samples_f", "length_varied"], ["scaled"]),
         helper.make_node("Cast", ["scaled"], ["scaled_i"], to=TensorProto.INT64),
         helper.make_node("Concat", ["fixed_dims", "scaled_i"], ["sizes"], axis=0),
         helper.make_node("Resize", ["per_sample", "", "", "sizes"], ["resized"], mode="nearest"),
         const("axis", np.array(2, dtype=np.int64)),
         helper.make_node("CumSum", ["resized", "axis"], ["phase"]),
         helper.make_node("Sin", ["phase"], ["wave"]),
-        helper.make_node("Mul", ["wave", "amplitude"], ["output"]),
+        helper.make_node("Mul", ["wave", "amplitude"], ["clean"]),
+        helper.make_node("RandomNormalLike", ["clean"], ["hiss"]),
+        helper.make_node("Mul", ["hiss", "noise_scale"], ["hiss_scaled"]),
+        helper.make_node("Mul", ["hiss_scaled", "jitter"], ["hiss_quiet"]),
+        helper.make_node("Add", ["clean", "hiss_quiet"], ["output"]),
     ]
     # Constants first: ONNX wants nodes in topological order.
     nodes.sort(key=lambda node: node.op_type != "Constant")

@@ -82,7 +82,14 @@ def voices_command(ctx: click.Context, as_json: bool, check: bool) -> None:
             shown = ", ".join(engine.languages[:LANGUAGES_SHOWN])
             more = len(engine.languages) - LANGUAGES_SHOWN
             click.echo(f"  languages: {shown}" + (f" and {more} more (--json lists all)" if more > 0 else ""))
-        if engine.voices:
+        if engine.models:
+            click.echo("  voices:")
+            for model in engine.models:
+                click.echo(
+                    f"    {model.name}: {model.language}, {model.sample_rate} Hz, {model.quality}, "
+                    f"{_size(model.size_bytes)}, licence {model.licence} ({model.source})"
+                )
+        elif engine.voices:
             click.echo(f"  voices: {', '.join(engine.voices)}")
         if engine.speed:
             click.echo("  --rate: yes")

@@ -114,9 +114,10 @@ class EngineInfo:
     languages: tuple[str, ...]
     voices: tuple[str, ...]  # named voices, where the engine has them
     speed: bool  # accepts --rate
+    models: tuple[piper.VoiceModel, ...] | None = None  # Piper's voices, as their model cards describe them
 
     def to_json(self) -> dict[str, object]:
-        return {
+        found: dict[str, object] = {
             "name": self.name,
             "description": self.description,
             "online": self.online,
@@ -126,6 +127,9 @@ class EngineInfo:
             "voices": list(self.voices),
             "rate": self.speed,
         }
+        if self.models is not None:
+            found["models"] = [model.to_json() for model in self.models]
+        return found
 
 
 def catalog() -> tuple[EngineInfo, ...]:
@@ -133,7 +137,8 @@ def catalog() -> tuple[EngineInfo, ...]:
     found = []
     for name, cls in sorted(ENGINES.items()):
         reason = cls.unavailable_reason()
-        voices = piper.installed_voices() if cls is piper.PiperEngine and reason is None else ()
+        models = piper.find_voices() if cls is piper.PiperEngine and reason is None else None
+        voices = tuple(model.name for model in models) if models else ()
         found.append(
             EngineInfo(
                 name=name,
@@ -143,6 +148,7 @@ def catalog() -> tuple[EngineInfo, ...]:
                 languages=cls.language_list() if reason is None else (),
                 voices=voices,
                 speed=cls.supports_speed,
+                models=models,
             )
         )
     return tuple(found)

@@ -27,7 +27,7 @@ from audioguide.errors import SpeechError
 from audioguide.speech.clips import SAMPLE_WIDTH
 
 CACHE_ENV = "AUDIOGUIDE_CACHE_DIR"
-FORMAT = 3  # bump when conditioning changes what a stored clip sounds like
+FORMAT = 4  # bump when conditioning changes what a stored clip sounds like
 _MAGIC = b"AGC2"
 ENGINE_NAME_BYTES = 16
 _HEADER = struct.Struct(f"<4sI32s{ENGINE_NAME_BYTES}s")  # magic, rate, sha256 of the samples, engine

@@ -13,17 +13,32 @@ SILENCE_BELOW_PEAK_DB = 40.0  # quieter than this, relative to the clip's peak, 
 TRIM_CHUNK_MS = 2
 EDGE_PAD_MS = 8  # keep the very start of a soft consonant
 FADE_MS = 5  # against clicks at the clip's edges
-VOICED_BELOW_LOUDEST_DB = 20.0  # windows this close to the loudest count as speech
-LOUDNESS_WINDOW_MS = 50
-# Every phrase's voiced loudness. Chosen, with the limiter below, so that a whole track of
-# speech and tones over silence measures -16 LUFS integrated (the usual target for spoken
-# audio on phones); tests/test_loudness.py checks it with ffmpeg's ebur128 meter.
-SPEECH_RMS_DBFS = -12.5
-# Sample peaks are limited this far below full scale: MP3 encoding and resampling add
-# overshoot, and the decoded track's true peak must stay at or below -1 dBTP.
-PEAK_CEILING_DBFS = -3.0
-LEVEL_PASSES = 3
-LIMITER_RAMP_MS = 8  # the limiter's gain eases in and out over this, so it is not heard
+# Every phrase's loudness, measured as an EBU R128 meter measures a track (BS.1770: K-weighted,
+# 400 ms blocks, gated), so that a track measures -16 LUFS integrated (the usual target for
+# spoken audio on phones) whatever the voice; tests/test_loudness.py checks every engine with
+# ffmpeg's ebur128 meter. A little above -16: the short phrases (too peaky to reach it) and
+# the quieter tones of a track pull it down.
+CLIP_LUFS = -15.0
+# True peaks (between the samples, as a 4x oversampling meter sees them) are limited this far
+# below full scale: MP3 encoding at 64 kb/s adds up to about 2 dB of overshoot to a voice as
+# bright as Piper's, and the decoded track's true peak must stay at or below -1 dBTP.
+TRUE_PEAK_CEILING_DBFS = -3.5
+OVERSAMPLING = 4  # as ffmpeg's ebur128=peak=true and BS.1770-4's true-peak meter
+LEVEL_PASSES = 6  # at most; each limits the clip once and measures it
+LEVEL_TOLERANCE_LU = 0.1
+MIN_SLOPE = 0.05  # dB of loudness per dB of gain, at the least, through a limiter working hard
+# A clip too peaky to reach the loudness with this much limiting stays a little quieter:
+# deeper limiting would be heard.
+MAX_LIMITING_DB = 12.0
+LIMITER_RAMP_MS = 3  # the limiter's gain eases in and out over this: slow enough not to buzz
+# BS.1770's loudness measure: K-weighting (a high shelf, then a high pass), mean square over
+# 400 ms blocks every 100 ms, blocks under -70 LUFS and then 10 LU under the mean discarded.
+K_SHELF_GAIN_DB, K_SHELF_Q, K_SHELF_HZ = 4.0, 1 / math.sqrt(2), 1500.0
+K_HIGHPASS_Q, K_HIGHPASS_HZ = 0.5, 38.0
+LOUDNESS_OFFSET = -0.691
+BLOCK_MS, BLOCK_STEP_MS = 400, 100
+ABSOLUTE_GATE_LUFS, RELATIVE_GATE_LU = -70.0, -10.0
+FILTER_TAIL_MS = 100  # room for the filters' ring-out, so the FFT's wrap-around does not fold it back
 
 
 def condition(audio: AudioSegment) -> AudioSegment:
@@ -46,51 +61,136 @@ def trim(audio: AudioSegment) -> AudioSegment:
     return audio[start:end]
 
 
-def voiced_dbfs(audio: AudioSegment) -> float:
-    """The RMS level of the parts that hold speech, ignoring pauses between words."""
-    return _windows_dbfs(audio, _voiced_windows(audio))
+def _samples(audio: AudioSegment) -> np.ndarray:
+    """The clip as floats in [-1, 1)."""
+    return np.frombuffer(audio.raw_data, dtype="<i2") / float(audio.max_possible_amplitude)
 
 
-def _voiced_windows(audio: AudioSegment) -> list[int]:
-    """Start times (ms) of the loudness windows that hold speech."""
-    starts = range(0, len(audio), LOUDNESS_WINDOW_MS)
-    levels = {i: w.dBFS for i in starts if (w := audio[i : i + LOUDNESS_WINDOW_MS]).rms}
-    if not levels:
-        return list(starts)
-    # Relative to the loudest window, not the peak sample: limiting moves the peak.
-    floor = max(levels.values()) - VOICED_BELOW_LOUDEST_DB
-    return [i for i, db in levels.items() if db > floor]
+def _biquad_response(b: tuple[float, ...], a: tuple[float, ...], w: np.ndarray) -> np.ndarray:
+    z = np.exp(-1j * w)
+    return (b[0] + b[1] * z + b[2] * z**2) / (a[0] + a[1] * z + a[2] * z**2)
 
 
-def _windows_dbfs(audio: AudioSegment, starts: list[int]) -> float:
-    powers = [audio[i : i + LOUDNESS_WINDOW_MS].rms ** 2 for i in starts]
-    mean_power = max(sum(powers) / len(powers), 1.0)
-    return 20 * math.log10(math.sqrt(mean_power) / audio.max_possible_amplitude)
+def _k_weighting(rate: int, w: np.ndarray) -> np.ndarray:
+    """BS.1770's K-weighting filter at `rate`, as a frequency response at angular frequencies `w`.
+
+    The two biquads are designed for the clip's own rate from their analog prototypes (as
+    pyloudnorm does), not copied from the standard's 48 kHz coefficients.
+    """
+    shelf_a = 10 ** (K_SHELF_GAIN_DB / 40)
+    w0 = 2 * math.pi * K_SHELF_HZ / rate
+    alpha = math.sin(w0) / (2 * K_SHELF_Q)
+    cos0, root = math.cos(w0), 2 * math.sqrt(shelf_a) * alpha
+    shelf = _biquad_response(
+        (
+            shelf_a * ((shelf_a + 1) + (shelf_a - 1) * cos0 + root),
+            -2 * shelf_a * ((shelf_a - 1) + (shelf_a + 1) * cos0),
+            shelf_a * ((shelf_a + 1) + (shelf_a - 1) * cos0 - root),
+        ),
+        ((shelf_a + 1) - (shelf_a - 1) * cos0 + root, 2 * ((shelf_a - 1) - (shelf_a + 1) * cos0),
+         (shelf_a + 1) - (shelf_a - 1) * cos0 - root),
+        w,
+    )  # fmt: skip
+    w0 = 2 * math.pi * K_HIGHPASS_HZ / rate
+    alpha = math.sin(w0) / (2 * K_HIGHPASS_Q)
+    cos0 = math.cos(w0)
+    highpass = _biquad_response(
+        ((1 + cos0) / 2, -(1 + cos0), (1 + cos0) / 2), (1 + alpha, -2 * cos0, 1 - alpha), w
+    )
+    return shelf * highpass
+
+
+def loudness_lufs(audio: AudioSegment) -> float:
+    """The clip's integrated loudness as an EBU R128 meter reads it with silence around it.
+
+    K-weighted (in the frequency domain), mean square over 400 ms blocks every 100 ms,
+    gated as BS.1770 gates a programme. A clip shorter than a block is one block.
+    """
+    samples = _samples(audio)
+    if not samples.any():
+        return -math.inf
+    rate = audio.frame_rate
+    block, step = rate * BLOCK_MS // 1000, rate * BLOCK_STEP_MS // 1000
+    # Silence around the clip, as in a track: the blocks that hold only part of it count too.
+    padded = np.pad(samples, block - step)
+    size = _fft_size(len(padded) + rate * FILTER_TAIL_MS // 1000)
+    response = _k_weighting(rate, np.linspace(0, math.pi, size // 2 + 1))
+    weighted = np.fft.irfft(np.fft.rfft(padded, size) * response, size)[: len(padded)]
+    energy = np.concatenate([[0.0], np.cumsum(weighted**2)])
+    starts = np.arange(0, len(padded) - block + 1, step)
+    power = (energy[starts + block] - energy[starts]) / block
+    power = power[power > 10 ** ((ABSOLUTE_GATE_LUFS - LOUDNESS_OFFSET) / 10)]
+    if not len(power):
+        return -math.inf
+    gate = 10 * math.log10(power.mean()) + RELATIVE_GATE_LU
+    power = power[10 * np.log10(power) > gate]
+    return LOUDNESS_OFFSET + 10 * math.log10(power.mean())
+
+
+def _fft_size(n: int) -> int:
+    """The next power of two: FFTs of other lengths (a large prime) can be a hundred times slower."""
+    return 1 << (n - 1).bit_length()
+
+
+def _oversampled(samples: np.ndarray, factor: int = OVERSAMPLING) -> np.ndarray:
+    """Band-limited interpolation (zero-padded spectrum): what a true-peak meter reconstructs."""
+    size = _fft_size(len(samples) + 2 * factor)  # a little silence after, so the wrap-around is quiet
+    spectrum = np.fft.rfft(samples, size)
+    return np.fft.irfft(spectrum, size * factor)[: len(samples) * factor] * factor
+
+
+def true_peak_dbfs(audio: AudioSegment) -> float:
+    """The highest peak between or at the samples, with 4x oversampling."""
+    samples = _samples(audio)
+    if not samples.any():
+        return -math.inf
+    return 20 * math.log10(float(np.abs(_oversampled(samples)).max()))
 
 
 def level(audio: AudioSegment) -> AudioSegment:
-    """Bring the voiced parts to SPEECH_RMS_DBFS, then hold the few higher peaks down."""
+    """Bring the clip to CLIP_LUFS, with its true peaks held under the ceiling.
+
+    Limiting takes back part of any gain, most in a peaky voice: the gain that reaches the
+    loudness through the limiter is found by the secant method, from the clip as it came.
+    """
     if audio.rms == 0:
         return audio
-    # The same windows are measured on every pass: limiting moves the peak, and with it
-    # which windows would count as voiced.
-    voiced = _voiced_windows(audio)
-    for _ in range(LEVEL_PASSES):  # limiting lowers the level a little; make that up
-        audio = limit(audio, SPEECH_RMS_DBFS - _windows_dbfs(audio, voiced))
-    return audio
+    plain_gain = CLIP_LUFS - loudness_lufs(audio)
+    gains: list[float] = []
+    reached: list[float] = []
+    gain = plain_gain
+    for _ in range(LEVEL_PASSES):
+        levelled = limit(audio, gain)
+        gains.append(gain)
+        reached.append(loudness_lufs(levelled))
+        if abs(CLIP_LUFS - reached[-1]) < LEVEL_TOLERANCE_LU:
+            break
+        slope = 1.0
+        if len(gains) > 1 and gains[-1] != gains[-2]:
+            slope = max(MIN_SLOPE, (reached[-1] - reached[-2]) / (gains[-1] - gains[-2]))
+        gain = min(gain + (CLIP_LUFS - reached[-1]) / slope, plain_gain + MAX_LIMITING_DB)
+        if gain == gains[-1]:
+            break  # as loud as the limiter allows
+    return levelled
 
 
-def limit(audio: AudioSegment, gain_db: float = 0.0, ceiling_dbfs: float = PEAK_CEILING_DBFS) -> AudioSegment:
-    """Apply a gain through a look-ahead peak limiter: no sample above the ceiling.
+def limit(
+    audio: AudioSegment, gain_db: float = 0.0, ceiling_dbfs: float = TRUE_PEAK_CEILING_DBFS
+) -> AudioSegment:
+    """Apply a gain through a look-ahead true-peak limiter: no peak above the ceiling.
 
-    The gain is applied in floating point, before any rounding to 16 bits, so a gain that
-    would take a peak past full scale is limited, never clipped. The limiting gain at each
-    sample is the lowest gain needed anywhere within one ramp of it, averaged over the same
-    span; so the smoothed gain never exceeds what any sample needs.
+    Peaks are looked for between the samples too (4x oversampling), since that is where a
+    decoder's reconstruction overshoots. The gain is applied in floating point, before any
+    rounding to 16 bits, so a gain that would take a peak past full scale is limited, never
+    clipped. The limiting gain at each sample is the lowest gain needed anywhere within one
+    ramp of it, averaged over the same span; so the smoothed gain never exceeds what any
+    sample needs.
     """
+    full = audio.max_possible_amplitude
     samples = np.frombuffer(audio.raw_data, dtype="<i2") * 10 ** (gain_db / 20)
-    ceiling = audio.max_possible_amplitude * 10 ** (ceiling_dbfs / 20)
-    needed = np.minimum(1.0, ceiling / np.maximum(np.abs(samples), 1.0))
+    ceiling = 10 ** (ceiling_dbfs / 20)
+    peaks = np.abs(_oversampled(samples / full)).reshape(-1, OVERSAMPLING).max(axis=1)
+    needed = np.minimum(1.0, ceiling / np.maximum(peaks, 1 / full))
     if needed.min() >= 1.0:
         return audio._spawn(np.round(samples).astype("<i2").tobytes())
     half = max(1, audio.frame_rate * LIMITER_RAMP_MS // 1000)
@@ -98,7 +198,7 @@ def limit(audio: AudioSegment, gain_db: float = 0.0, ceiling_dbfs: float = PEAK_
     windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1)
     held = np.pad(windows.min(axis=1), half, mode="edge")
     smoothed = np.convolve(held, np.ones(2 * half + 1) / (2 * half + 1), mode="valid")
-    limited = np.clip(np.round(samples * np.minimum(smoothed, needed)), -ceiling, ceiling)
+    limited = np.clip(np.round(samples * np.minimum(smoothed, needed)), -ceiling * full, ceiling * full)
     return audio._spawn(limited.astype("<i2").tobytes())
 
 

