@@ -27,6 +27,7 @@ from audioguide import ffmpeg
 from audioguide.errors import SpeechError
 from audioguide.speech import mp3
 from audioguide.speech.base import Engine, register
+from audioguide.speech.text import for_engine
 
 if TYPE_CHECKING:
     import requests
@@ -131,6 +132,7 @@ class GoogleEngine(Engine):
     def synthesize(
         self, text: str, timeout: float = TIMEOUT_S, retry: RetryPolicy | None = None
     ) -> AudioSegment:
+        text = for_engine(self.name, text)  # text is data, never markup
         retry = retry or self.retry
         mp3 = b"".join(self._fetch_retrying(body, timeout, retry) for body in self._bodies(text))
         return decode_mp3(mp3, f'Google\'s audio for "{text}"')

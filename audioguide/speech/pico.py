@@ -12,6 +12,7 @@ from pydub import AudioSegment
 from audioguide import files
 from audioguide.errors import SpeechError
 from audioguide.speech.base import Engine, register
+from audioguide.speech.text import for_engine
 
 PICO_RATE = 16_000
 PERCENT = 100  # Pico's <speed level> is a percentage of its normal speed
@@ -103,10 +104,10 @@ class PicoEngine(Engine):
 
     def synthesize(self, text: str) -> AudioSegment:
         chunks: list[bytes] = []
+        # Pico reads its own markup (<genfile> writes files): the text must never open a tag.
+        text = for_engine(self.name, text)
         if self.speed != 1.0:
-            # Pico reads its own markup; the text's angle brackets must not open a tag.
-            plain = text.replace("<", " ").replace(">", " ")
-            text = f'<speed level="{round(self.speed * PERCENT)}">{plain}</speed>'
+            text = f'<speed level="{round(self.speed * PERCENT)}">{text}</speed>'
         engine = self._engine()
         # Ctrl-C inside ttspico's C callback would surface as a SystemError with a traceback;
         # held until the phrase is done (a fraction of a second), it stops the build cleanly.
