@@ -9,9 +9,12 @@ A leftover is never mistaken for output: it starts with a dot and ends in `.tmp`
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import os
 import re
 import signal
+import stat
 import threading
 import time
 from collections.abc import Iterator
@@ -22,7 +25,9 @@ from pathlib import Path
 # seconds of its last write; one untouched for an hour belongs to a build that died.
 STALE_AFTER_S = 3600  # the same age as the cache's STALE_TEMP_S
 # `.<target>.<mkstemp's 8 random characters>.tmp`, for the kinds of file audioguide writes.
-LEFTOVER = re.compile(r"\..+\.(mp3|timeline\.json|cues\.txt|lrc|vtt|m3u8|clip)\.[a-z0-9_]{8}\.tmp")
+LEFTOVER = re.compile(
+    r"\..+\.(mp3|timeline\.json|cues\.txt|lrc|vtt|m3u8|clip|audioguide\.json)\.[a-z0-9_]{8}\.tmp"
+)
 _DEFERRED_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
@@ -92,3 +97,82 @@ def sync(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+# --- reading files that someone else may have put there ------------------------------
+
+READ_CHUNK = 1 << 16
+_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+class NotRegularFile(OSError):
+    """A path names a folder, pipe, device or socket where a file was expected."""
+
+
+class TooLarge(OSError):
+    """A file is larger than what reads it accepts."""
+
+    def __init__(self, path: Path, size: int, limit: int):
+        super().__init__(errno.EFBIG, f"is {size:,} bytes; at most {limit:,} are read", str(path))
+        self.size = size
+        self.limit = limit
+
+
+def kind_of(mode: int) -> str:
+    """ "a named pipe (FIFO)" and the like, for a message."""
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+@contextmanager
+def open_regular(path: Path, max_bytes: int) -> Iterator[int]:
+    """A descriptor open on a regular file of at most `max_bytes`; never blocks on a pipe or device.
+
+    The file is opened without waiting (a FIFO with no writer would block `open` forever)
+    and checked to be a regular file on the open descriptor, so a swap after a check cannot
+    fool it, and its size is checked before anything is read. Raises NotRegularFile,
+    TooLarge or any other OSError.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotRegularFile(errno.EINVAL, f"is {kind_of(info.st_mode)}, not a file", str(path))
+        if info.st_size > max_bytes:
+            raise TooLarge(path, info.st_size, max_bytes)
+        yield fd
+    finally:
+        os.close(fd)
+
+
+def _chunks(fd: int, path: Path, max_bytes: int) -> Iterator[bytes]:
+    """The file's bytes in pieces, stopping with TooLarge if it grows past `max_bytes` meanwhile."""
+    read = 0
+    while chunk := os.read(fd, min(READ_CHUNK, max_bytes + 1 - read)):
+        read += len(chunk)
+        if read > max_bytes:
+            raise TooLarge(path, read, max_bytes)
+        yield chunk
+
+
+def read_regular(path: Path, max_bytes: int) -> bytes:
+    """A regular file's bytes, checked as `open_regular` does, never more than `max_bytes`."""
+    with open_regular(path, max_bytes) as fd:
+        return b"".join(_chunks(fd, path, max_bytes))
+
+
+def sha256_of(path: Path, max_bytes: int) -> str | None:
+    """The SHA-256 of a regular file of at most `max_bytes`, or None if there is no such file."""
+    digest = hashlib.sha256()
+    try:
+        with open_regular(path, max_bytes) as fd:
+            for chunk in _chunks(fd, path, max_bytes):
+                digest.update(chunk)
+    except OSError:
+        return None
+    return digest.hexdigest()

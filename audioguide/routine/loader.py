@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from audioguide import files
 from audioguide.errors import RoutineError
 from audioguide.routine.model import (
     LEVELS,
@@ -332,17 +333,22 @@ def placed(loaded: Routine, path: Path) -> Routine:
 
 
 def read_file(path: str | Path) -> str:
-    """A routine file's text, or a RoutineError saying why it cannot be read."""
+    """A routine file's text, or a RoutineError saying why it cannot be read.
+
+    Only a regular file is read, and only after its size is checked: a FIFO, a device
+    (`/dev/zero`) or a file that grows while read is refused, never waited on or read whole.
+    """
     path = Path(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise RoutineError([f"{path}: is {size:,} bytes; a routine file is at most 1 MB"])
-        raw = path.read_bytes()
+        raw = files.read_regular(path, MAX_FILE_BYTES)
+    except files.TooLarge as exc:
+        raise RoutineError([f"{path}: is {exc.size:,} bytes; a routine file is at most 1 MB"]) from None
     except FileNotFoundError:
         raise RoutineError([f"{path}: no such file. Run `audioguide list` for built-in routines"]) from None
     except IsADirectoryError:
         raise RoutineError([f"{path}: is a directory, not a routine file"]) from None
+    except files.NotRegularFile as exc:
+        raise RoutineError([f"{path}: {exc.strerror}; a routine is a YAML file"]) from None
     except OSError as exc:
         raise RoutineError([f"{path}: cannot be read: {exc.strerror}"]) from None
     try:
