@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import json
 import os
 import re
 import signal
@@ -44,6 +45,7 @@ def sweep_leftovers(folder: Path, now: float | None = None) -> list[Path]:
     """
     now = time.time() if now is None else now
     removed: list[Path] = []
+    finish_commits(folder)  # a set whose renames a kill cut short is completed, not swept away
     try:
         entries = list(os.scandir(folder))
     except OSError:
@@ -84,6 +86,107 @@ def signals_deferred() -> Iterator[None]:
                 signal.signal(sig, handler)
         for signum in dict.fromkeys(noted):
             signal.raise_signal(signum)
+
+
+# --- a set of files renamed into place as one ------------------------------------------
+
+# `.<first target>.journal1.tmp`: the renames of one set, written before the first of them
+# and removed after the last. Its name is a temporary file's, so it is never taken for output.
+JOURNAL_TAG = "journal1"
+JOURNAL_FORMAT = 1
+MAX_JOURNAL_BYTES = 1_000_000
+
+
+def commit_renames(folder: Path, renames: list[tuple[Path, Path]]) -> None:
+    """Rename each temporary file onto its target, all in `folder`, as one unit.
+
+    Before the first rename every target is checked (a folder in the way fails the set
+    before anything moved) and a journal of the renames is written; after the last it is
+    removed. A build killed in between leaves the journal, and the next look at the folder
+    (`finish_commits`, which every build's sweep runs first) completes the set: the folder
+    never keeps an old track beside new sidecars. Builds of one folder commit one at a time.
+    """
+    with _folder_lock(folder):
+        for _, target in renames:
+            if os.path.isdir(target) and not os.path.islink(target):
+                raise IsADirectoryError(errno.EISDIR, "is a folder, so no file can take its name", target)
+        journal = folder / f".{renames[0][1].name}.{JOURNAL_TAG}.tmp"
+        body = {"format": JOURNAL_FORMAT, "renames": [[temp.name, target.name] for temp, target in renames]}
+        _write_synced(journal, json.dumps(body).encode("utf-8"))
+        for temp, target in renames:
+            os.replace(temp, target)
+        _sync_folder(folder)
+        journal.unlink()
+
+
+def finish_commits(folder: Path) -> list[Path]:
+    """Complete the sets of renames that a killed build left half done in `folder`."""
+    finished: list[Path] = []
+    try:
+        journals = [e.path for e in os.scandir(folder) if e.name.endswith(f".{JOURNAL_TAG}.tmp")]
+    except OSError:
+        return finished
+    if not journals:
+        return finished
+    with _folder_lock(folder):
+        for journal in map(Path, journals):
+            try:
+                body = json.loads(read_regular(journal, MAX_JOURNAL_BYTES))
+                renames = body["renames"] if body.get("format") == JOURNAL_FORMAT else []
+                for temp, target in renames:
+                    if _plain_name(temp) and _plain_name(target) and is_leftover(temp):
+                        try:
+                            os.replace(folder / temp, folder / target)
+                        except FileNotFoundError:
+                            continue  # renamed before the kill
+                journal.unlink()
+                finished.append(journal)
+            except (OSError, ValueError, TypeError, KeyError, AttributeError):
+                continue  # not a journal of ours, or another build finished it meanwhile
+    return finished
+
+
+def _plain_name(name: object) -> bool:
+    return isinstance(name, str) and name not in ("", ".", "..") and Path(name).name == name
+
+
+@contextmanager
+def _folder_lock(folder: Path) -> Iterator[None]:
+    """An exclusive lock on the folder itself (no lock file), where the system has one."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: renames there are not interleaved by this lock
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0), 0o600)
+    try:
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Put the renames themselves on disk (best effort: not every system can sync a folder)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def sync(path: Path) -> None:
