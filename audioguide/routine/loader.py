@@ -479,6 +479,13 @@ def _exercise(r: _Reader, node: yaml.Node, path: str, routine_cues: CueSettings)
             fields[key] = r.text(keys[key], f"{path}.{key}")
     if "equipment" in keys:
         fields["equipment"] = _texts(r, keys["equipment"], f"{path}.equipment")
+        if len(joined := ", ".join(fields["equipment"])) > MAX_TEXT_CHARS:  # said as one phrase
+            r.problem(
+                keys["equipment"],
+                f"{path}.equipment",
+                f"is too long together ({len(joined)} characters, said as one sentence); "
+                f"keep the whole list under {MAX_TEXT_CHARS}",
+            )
     if "sides" in keys:
         sides = _texts(r, keys["sides"], f"{path}.sides")
         if len(sides) < 2 or len(set(sides)) != len(sides):

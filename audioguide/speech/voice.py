@@ -18,6 +18,10 @@ Progress = Callable[[int, int], None]
 # Phrases synthesized at once by an engine that allows it (Google): enough to hide the
 # network's latency, few enough not to look like a burst.
 DEFAULT_JOBS = 4
+# The longest phrase spoken at once, after preparation. A routine's texts are at most 600
+# characters, but the compiler joins and fills them (equipment lists, {side}); whatever
+# the way, no single phrase may grow into minutes of speech.
+MAX_PHRASE_CHARS = 2000
 
 
 class Voice:
@@ -47,6 +51,12 @@ class Voice:
         failure stops the work that has not started and is raised.
         """
         todo = [p for p in dict.fromkeys(phrases) if p not in self._clips]
+        for text in todo:
+            if len(spoken := prepare(text)) > MAX_PHRASE_CHARS:
+                raise SpeechError(
+                    f'a phrase would be {len(spoken):,} characters long ("{spoken[:40]}..."); at most '
+                    f"{MAX_PHRASE_CHARS:,} are said at once. Shorten the routine's texts or lists"
+                )
         done = 0
 
         def ready(text: str, audio: AudioSegment) -> None:
