@@ -90,7 +90,7 @@ class Staging:
 def staged(what: Path) -> Iterator[Staging]:
     """Stage files; rename them all into place if the block succeeds, else remove them."""
     make_dir(what.parent)
-    if what.is_dir() and not what.is_symlink():  # found now, not after minutes of encoding
+    if os.path.isdir(what) and not os.path.islink(what):  # found now, not after minutes of encoding
         raise ExportError(
             f"cannot write {what}: it is a folder, so no file can take its name. "
             "Remove or rename the folder, or choose another name with -o"

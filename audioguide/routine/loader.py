@@ -198,6 +198,8 @@ def _text(value: Any) -> str:
         raise _Invalid(f"is too long ({len(text)} characters); keep it under {MAX_TEXT_CHARS}")
     if any(unicodedata.category(c) == "Cc" for c in text):  # NUL, escape, DEL and the like
         raise _Invalid("contains control characters; remove them")
+    if any(unicodedata.category(c) == "Cs" for c in text):  # "\ud800": half of a character
+        raise _Invalid("contains a lone surrogate escape (like \\ud800), which is no character; remove it")
     return text
 
 
@@ -351,6 +353,8 @@ def read_file(path: str | Path) -> str:
         raise RoutineError([f"{path}: {exc.strerror}; a routine is a YAML file"]) from None
     except OSError as exc:
         raise RoutineError([f"{path}: cannot be read: {exc.strerror}"]) from None
+    except ValueError:  # a NUL in the name
+        raise RoutineError([f"{_shown_path(path)}: is not a possible file name"]) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -390,7 +394,19 @@ def resolve(spec: str | None) -> Routine:
 
 def is_file_spec(spec: str | None) -> bool:
     """Does the command line's ROUTINE name a file (rather than a built-in)?"""
-    return spec is not None and (Path(spec).exists() or spec.endswith((".yaml", ".yml")) or "/" in spec)
+    return spec is not None and (_exists(spec) or spec.endswith((".yaml", ".yml")) or "/" in spec)
+
+
+def _shown_path(path: Path) -> str:
+    return str(path).encode("unicode_escape").decode("ascii")
+
+
+def _exists(spec: str) -> bool:
+    """Is there anything at `spec`? False for a name no file can have (too long, a NUL in it)."""
+    try:
+        return Path(spec).exists()
+    except (OSError, ValueError):
+        return False
 
 
 def resolve_text(spec: str | None) -> tuple[str, str]:

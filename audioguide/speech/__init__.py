@@ -15,6 +15,7 @@ from audioguide.speech.cache import PhraseCache
 from audioguide.speech.voice import DEFAULT_JOBS, Voice
 
 AUTO = "auto"
+MIN_SPEED, MAX_SPEED = 0.5, 2.0  # --rate's range (NaN is outside it: it compares false to both)
 # Offline voices in order of preference: the first that speaks the language is used.
 OFFLINE_ORDER = (pico.PicoEngine.name, espeak.EspeakEngine.name)
 
@@ -80,6 +81,9 @@ def offline_engine(lang: str | None = None, **options: object) -> Engine:
 def _options_for(cls: type[Engine], options: dict[str, object]) -> dict[str, object]:
     """The options `cls` accepts; an error for one that it cannot honour."""
     accepted = dict(options)
+    speed = accepted.get("speed")
+    if speed is not None and not (isinstance(speed, int | float) and MIN_SPEED <= speed <= MAX_SPEED):
+        raise SpeechError(f"--rate must be a number from {MIN_SPEED:g} to {MAX_SPEED:g}, got {speed!r}")
     for option, supported in (("speed", cls.supports_speed), ("voice", cls.supports_voice)):
         value = accepted.pop(option, None)
         if value is None or (option == "speed" and value == 1.0):

@@ -277,22 +277,26 @@ def _touch(path: Path) -> None:
 
 
 UNITS = {"b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "kib": 1024, "mib": 1024**2, "gib": 1024**3}
+MAX_SIZE_BYTES = 2**62  # larger than any disk; beyond it a size is a typing slip
 AGES = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 7 * 86_400}
 
 
 def parse_size(text: str) -> int:
     """ "500MB" -> 500_000_000; "2GiB" and a bare number of bytes too. ValueError if not a size."""
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmg]i?b|b)?\s*", text.lower())
+    match = re.fullmatch(r"\s*(\d{1,30}(?:\.\d{1,30})?)\s*([kmg]i?b|b)?\s*", text.lower())
     if not match:
-        raise ValueError(f"'{text}' is not a size; write it like 500MB, 2GB or 800KiB")
-    return int(float(match[1]) * UNITS[match[2] or "b"])
+        raise ValueError(f"'{text[:40]}' is not a size; write it like 500MB, 2GB or 800KiB")
+    size = float(match[1]) * UNITS[match[2] or "b"]
+    if size > MAX_SIZE_BYTES:
+        raise ValueError(f"'{text[:40]}' is more than any disk holds; write it like 500MB, 2GB or 800KiB")
+    return int(size)
 
 
 def parse_age(text: str) -> float:
     """ "90d" -> seconds; also s, m, h, w. ValueError if not an age."""
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*", text.lower())
+    match = re.fullmatch(r"\s*(\d{1,30}(?:\.\d{1,30})?)\s*([smhdw])\s*", text.lower())
     if not match:
-        raise ValueError(f"'{text}' is not an age; write it like 90d, 12h or 2w")
+        raise ValueError(f"'{text[:40]}' is not an age; write it like 90d, 12h or 2w")
     return float(match[1]) * AGES[match[2]]
 
 
