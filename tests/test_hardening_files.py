@@ -207,3 +207,29 @@ def test_clear_during_a_build_does_not_fail_it(tmp_path, fake_engine):
     cache.put = put_after_a_clear  # type: ignore[method-assign]
     voice.load([f"Phrase {n}." for n in range(6)])
     assert voice.synthesized == 6
+
+
+# --- privacy: a routine's cover comes from the routine's own folder -----------------------
+
+
+@pytest.mark.parametrize(
+    "cover_key", ["/etc/hostname.png", "../outside.png", "art/../../outside.png", "link.png"]
+)
+def test_a_routine_cannot_embed_a_picture_from_outside_its_folder(tmp_path, cover_key):
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    Image.new("RGB", (8, 8)).save(tmp_path / "outside.png")
+    (folder / "link.png").symlink_to(tmp_path / "outside.png")
+    text = SMALL_ROUTINE.read_text().replace("rest_between: 6s", f"rest_between: 6s\ncover: {cover_key}")
+    (folder / "r.yaml").write_text(text)
+    with pytest.raises(RoutineError, match="is outside the routine's folder"):
+        routine.load(folder / "r.yaml")
+    result = invoke("script", str(folder / "r.yaml"))
+    assert result.exit_code == 1 and "is outside the routine's folder" in result.output
+
+
+def test_a_cover_beside_the_routine_is_still_found(tmp_path):
+    (tmp_path / "art").mkdir()
+    text = SMALL_ROUTINE.read_text().replace("rest_between: 6s", "rest_between: 6s\ncover: art/k.png")
+    (tmp_path / "r.yaml").write_text(text)
+    assert routine.load(tmp_path / "r.yaml").cover == str(tmp_path / "art" / "k.png")

@@ -328,10 +328,30 @@ def load(path: str | Path) -> Routine:
 
 
 def placed(loaded: Routine, path: Path) -> Routine:
-    """A routine read from `path`, its cover named relative to that file, as a reader expects."""
-    if loaded.cover:
-        return replace(loaded, cover=str(path.parent / loaded.cover))
-    return loaded
+    """A routine read from `path`, its cover named relative to that file, as a reader expects.
+
+    The cover must be inside the routine's folder: a routine someone shared must not embed
+    a picture from elsewhere on this computer (`cover: /home/me/photos/...`) without a word.
+    """
+    if not loaded.cover:
+        return loaded
+    cover = path.parent / loaded.cover
+    if not _inside(cover, path.parent):
+        raise RoutineError(
+            [
+                f"{path}: cover: {_shown_path(Path(loaded.cover))} is outside the routine's folder; "
+                "put the picture beside the routine file, or give it with --cover"
+            ]
+        )
+    return replace(loaded, cover=str(cover))
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    """Is `path`, with every link followed, inside `folder`?"""
+    try:
+        return path.resolve().is_relative_to(folder.resolve())
+    except (OSError, ValueError, RuntimeError):  # a name too long, a NUL, a loop of links
+        return False
 
 
 def read_file(path: str | Path) -> str:
