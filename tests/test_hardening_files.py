@@ -233,3 +233,19 @@ def test_a_cover_beside_the_routine_is_still_found(tmp_path):
     text = SMALL_ROUTINE.read_text().replace("rest_between: 6s", "rest_between: 6s\ncover: art/k.png")
     (tmp_path / "r.yaml").write_text(text)
     assert routine.load(tmp_path / "r.yaml").cover == str(tmp_path / "art" / "k.png")
+
+
+def test_a_cache_folder_that_is_a_file_is_a_clear_error(tmp_path, fake_engine):
+    (tmp_path / "cache-file").write_text("mine")
+    result = invoke(
+        "build",
+        str(SMALL_ROUTINE),
+        "--engine",
+        "fake",
+        "-o",
+        str(tmp_path / "out"),
+        "--cache-dir",
+        str(tmp_path / "cache-file"),
+    )
+    assert result.exit_code == 1 and "it is not a folder" in result.output, result.output
+    assert (tmp_path / "cache-file").read_text() == "mine"

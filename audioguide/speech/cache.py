@@ -320,6 +320,11 @@ def write_atomic(path: Path, data: bytes) -> None:
                     f"Do not clear the cache during a build, or point --cache-dir or {CACHE_ENV} elsewhere"
                 ) from None
         except (IsADirectoryError, NotADirectoryError, FileExistsError):
+            if not path.parent.parent.is_dir():  # the cache folder itself is a file
+                raise SpeechError(
+                    f"cannot write the phrase cache at {path.parent.parent}: it is not a folder. "
+                    f"Point --cache-dir or {CACHE_ENV} at a folder"
+                ) from None
             return  # not ours to remove: the phrase is played from memory and made again next time
 
 

@@ -32,7 +32,10 @@ def main() -> None:
         chunks: list[bytes] = []
         stage = "load"
         try:
-            # A fresh engine per phrase: its audio depends on its text alone (see pico.py).
+            # The folder audioguide found, and no other of ttspico's own guesses (a damaged
+            # installation is reported, not papered over). A fresh engine per phrase: its
+            # audio depends on its text alone (see pico.py).
+            ttspico._LANG_DIR = request["folder"]
             engine = ttspico.TtsEngine(request["lang"], request["folder"])
             stage = "speak"
             engine.speak(request["text"], _collector(chunks))
