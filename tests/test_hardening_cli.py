@@ -93,3 +93,33 @@ def test_hostile_option_values_are_messages(args, message, tmp_path):
 def test_an_overflowing_cache_size_is_a_usage_error(size, tmp_path):
     result = run("cache", "prune", "--max-size", size, "--cache-dir", str(tmp_path))
     assert result.exit_code == 2 and "--max-size" in result.output
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        [b"--engine", b"espeak", b"--voice"],
+        [b"--engine", b"gtts", b"--tld"],
+        [b"--engine", b"espeak", b"--lang"],
+    ],
+)
+def test_names_and_codes_that_are_not_utf8_are_messages(option, tmp_path):
+    routine = str(tmp_path / "r.yaml").encode()
+    (tmp_path / "r.yaml").write_text(EMOJI_ROUTINE, encoding="utf-8")
+    command = [
+        sys.executable.encode(),
+        b"-m",
+        b"audioguide",
+        b"build",
+        routine,
+        b"-o",
+        str(tmp_path).encode(),
+    ]
+    done = subprocess.run(
+        [*command, *option, b"x\xff"],
+        capture_output=True,
+        timeout=120,
+        env={**os.environ, "LC_ALL": "C.UTF-8"},
+    )
+    assert done.returncode == 1 and b"Traceback" not in done.stderr, done.stderr
+    assert done.stderr.startswith(b"error: "), done.stderr

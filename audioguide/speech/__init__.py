@@ -6,6 +6,7 @@ Built-in engines register themselves exactly as a third-party engine would (thro
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 from audioguide.errors import SpeechError
@@ -44,6 +45,7 @@ def make_engine(name: str, lang: str | None = None, **options: object) -> Engine
     `options` go to the engine that accepts them: `speed` to those with `supports_speed`,
     `voice` to those with `supports_voice`, the rest (`tld`, `slow`) to Google only.
     """
+    _check_text_options({"engine": name, "lang": lang, **options})
     if name == AUTO:
         try:
             online = online_engine(lang, **options)
@@ -54,6 +56,16 @@ def make_engine(name: str, lang: str | None = None, **options: object) -> Engine
     if reason := cls.unavailable_reason():
         raise SpeechError(f"the {name} engine cannot run here: {reason}")
     return cls(lang, **_options_for(cls, options))
+
+
+def _check_text_options(options: dict[str, object]) -> None:
+    """Names and codes (--engine, --lang, --voice, --tld) are plain text: a control character or
+    a lone surrogate (bytes that were not UTF-8 on the command line) is an error, not a crash."""
+    for option, value in options.items():
+        if isinstance(value, str) and any(unicodedata.category(c) in ("Cc", "Cs") for c in value):
+            shown = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in value)[:60]
+            flag = "rate" if option == "speed" else option
+            raise SpeechError(f"--{flag} '{shown}' holds control characters or bytes that are not UTF-8 text")
 
 
 def online_engine(lang: str | None = None, **options: object) -> google.GoogleEngine:
