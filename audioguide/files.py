@@ -152,15 +152,26 @@ def _plain_name(name: object) -> bool:
 
 @contextmanager
 def _folder_lock(folder: Path) -> Iterator[None]:
-    """An exclusive lock on the folder itself (no lock file), where the system has one."""
+    """An exclusive lock on the folder itself (no lock file), where the system offers one.
+
+    Where it cannot (Windows, a folder that cannot be opened, a network file system without
+    locks) the renames go ahead unlocked: a missing lock must never fail a build.
+    """
     try:
         import fcntl
-    except ImportError:  # Windows: renames there are not interleaved by this lock
+    except ImportError:
         yield
         return
-    fd = os.open(folder, os.O_RDONLY)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        yield
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:
+            pass  # no locks here (ENOLCK): go ahead unlocked
         yield
     finally:
         os.close(fd)  # closing releases the lock

@@ -159,3 +159,18 @@ def test_builds_of_one_name_at_once_commit_whole_sets(tmp_path, monkeypatch):
             thread.join()
         assert len({(tmp_path / name).read_text() for name in names}) == 1, "a mixed set"
     assert not [p for p in tmp_path.iterdir() if files.is_leftover(p.name)]
+
+
+def test_a_folder_without_locks_still_gets_its_set(tmp_path, monkeypatch):
+    import errno
+    import fcntl
+
+    def no_locks(fd, operation):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)  # a network file system without locks
+    stage = Staging()
+    for name in ("n.cues.txt", "n.mp3"):
+        stage.write_text(tmp_path / name, "new")
+    stage.commit()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["n.cues.txt", "n.mp3"]
