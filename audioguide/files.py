@@ -9,9 +9,13 @@ A leftover is never mistaken for output: it starts with a dot and ends in `.tmp`
 
 from __future__ import annotations
 
+import errno
+import hashlib
+import json
 import os
 import re
 import signal
+import stat
 import threading
 import time
 from collections.abc import Iterator
@@ -22,7 +26,9 @@ from pathlib import Path
 # seconds of its last write; one untouched for an hour belongs to a build that died.
 STALE_AFTER_S = 3600  # the same age as the cache's STALE_TEMP_S
 # `.<target>.<mkstemp's 8 random characters>.tmp`, for the kinds of file audioguide writes.
-LEFTOVER = re.compile(r"\..+\.(mp3|timeline\.json|cues\.txt|lrc|vtt|m3u8|clip|seg)\.[a-z0-9_]{8}\.tmp")
+LEFTOVER = re.compile(
+    r"\..+\.(mp3|timeline\.json|cues\.txt|lrc|vtt|m3u8|clip|seg|audioguide\.json)\.[a-z0-9_]{8}\.tmp"
+)
 _DEFERRED_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
@@ -39,6 +45,7 @@ def sweep_leftovers(folder: Path, now: float | None = None) -> list[Path]:
     """
     now = time.time() if now is None else now
     removed: list[Path] = []
+    finish_commits(folder)  # a set whose renames a kill cut short is completed, not swept away
     try:
         entries = list(os.scandir(folder))
     except OSError:
@@ -81,6 +88,118 @@ def signals_deferred() -> Iterator[None]:
             signal.raise_signal(signum)
 
 
+# --- a set of files renamed into place as one ------------------------------------------
+
+# `.<first target>.journal1.tmp`: the renames of one set, written before the first of them
+# and removed after the last. Its name is a temporary file's, so it is never taken for output.
+JOURNAL_TAG = "journal1"
+JOURNAL_FORMAT = 1
+MAX_JOURNAL_BYTES = 1_000_000
+
+
+def commit_renames(folder: Path, renames: list[tuple[Path, Path]]) -> None:
+    """Rename each temporary file onto its target, all in `folder`, as one unit.
+
+    Before the first rename every target is checked (a folder in the way fails the set
+    before anything moved) and a journal of the renames is written; after the last it is
+    removed. A build killed in between leaves the journal, and the next look at the folder
+    (`finish_commits`, which every build's sweep runs first) completes the set: the folder
+    never keeps an old track beside new sidecars. Builds of one folder commit one at a time.
+    """
+    with _folder_lock(folder):
+        for _, target in renames:
+            if os.path.isdir(target) and not os.path.islink(target):
+                raise IsADirectoryError(errno.EISDIR, "is a folder, so no file can take its name", target)
+        journal = folder / f".{renames[0][1].name}.{JOURNAL_TAG}.tmp"
+        body = {"format": JOURNAL_FORMAT, "renames": [[temp.name, target.name] for temp, target in renames]}
+        _write_synced(journal, json.dumps(body).encode("utf-8"))
+        for temp, target in renames:
+            os.replace(temp, target)
+        _sync_folder(folder)
+        journal.unlink()
+
+
+def finish_commits(folder: Path) -> list[Path]:
+    """Complete the sets of renames that a killed build left half done in `folder`."""
+    finished: list[Path] = []
+    try:
+        journals = [e.path for e in os.scandir(folder) if e.name.endswith(f".{JOURNAL_TAG}.tmp")]
+    except OSError:
+        return finished
+    if not journals:
+        return finished
+    with _folder_lock(folder):
+        for journal in map(Path, journals):
+            try:
+                body = json.loads(read_regular(journal, MAX_JOURNAL_BYTES))
+                renames = body["renames"] if body.get("format") == JOURNAL_FORMAT else []
+                for temp, target in renames:
+                    if _plain_name(temp) and _plain_name(target) and is_leftover(temp):
+                        try:
+                            os.replace(folder / temp, folder / target)
+                        except FileNotFoundError:
+                            continue  # renamed before the kill
+                journal.unlink()
+                finished.append(journal)
+            except (OSError, ValueError, TypeError, KeyError, AttributeError):
+                continue  # not a journal of ours, or another build finished it meanwhile
+    return finished
+
+
+def _plain_name(name: object) -> bool:
+    return isinstance(name, str) and name not in ("", ".", "..") and Path(name).name == name
+
+
+@contextmanager
+def _folder_lock(folder: Path) -> Iterator[None]:
+    """An exclusive lock on the folder itself (no lock file), where the system offers one.
+
+    Where it cannot (Windows, a folder that cannot be opened, a network file system without
+    locks) the renames go ahead unlocked: a missing lock must never fail a build.
+    """
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        yield
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:
+            pass  # no locks here (ENOLCK): go ahead unlocked
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0), 0o600)
+    try:
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Put the renames themselves on disk (best effort: not every system can sync a folder)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 def sync(path: Path) -> None:
     """Put a file's data on disk before it is renamed into place.
 
@@ -92,3 +211,82 @@ def sync(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+# --- reading files that someone else may have put there ------------------------------
+
+READ_CHUNK = 1 << 16
+_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+class NotRegularFile(OSError):
+    """A path names a folder, pipe, device or socket where a file was expected."""
+
+
+class TooLarge(OSError):
+    """A file is larger than what reads it accepts."""
+
+    def __init__(self, path: Path, size: int, limit: int):
+        super().__init__(errno.EFBIG, f"is {size:,} bytes; at most {limit:,} are read", str(path))
+        self.size = size
+        self.limit = limit
+
+
+def kind_of(mode: int) -> str:
+    """ "a named pipe (FIFO)" and the like, for a message."""
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+@contextmanager
+def open_regular(path: Path, max_bytes: int) -> Iterator[int]:
+    """A descriptor open on a regular file of at most `max_bytes`; never blocks on a pipe or device.
+
+    The file is opened without waiting (a FIFO with no writer would block `open` forever)
+    and checked to be a regular file on the open descriptor, so a swap after a check cannot
+    fool it, and its size is checked before anything is read. Raises NotRegularFile,
+    TooLarge or any other OSError.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotRegularFile(errno.EINVAL, f"is {kind_of(info.st_mode)}, not a file", str(path))
+        if info.st_size > max_bytes:
+            raise TooLarge(path, info.st_size, max_bytes)
+        yield fd
+    finally:
+        os.close(fd)
+
+
+def _chunks(fd: int, path: Path, max_bytes: int) -> Iterator[bytes]:
+    """The file's bytes in pieces, stopping with TooLarge if it grows past `max_bytes` meanwhile."""
+    read = 0
+    while chunk := os.read(fd, min(READ_CHUNK, max_bytes + 1 - read)):
+        read += len(chunk)
+        if read > max_bytes:
+            raise TooLarge(path, read, max_bytes)
+        yield chunk
+
+
+def read_regular(path: Path, max_bytes: int) -> bytes:
+    """A regular file's bytes, checked as `open_regular` does, never more than `max_bytes`."""
+    with open_regular(path, max_bytes) as fd:
+        return b"".join(_chunks(fd, path, max_bytes))
+
+
+def sha256_of(path: Path, max_bytes: int) -> str | None:
+    """The SHA-256 of a regular file of at most `max_bytes`, or None if there is no such file."""
+    digest = hashlib.sha256()
+    try:
+        with open_regular(path, max_bytes) as fd:
+            for chunk in _chunks(fd, path, max_bytes):
+                digest.update(chunk)
+    except OSError:
+        return None
+    return digest.hexdigest()

@@ -15,8 +15,8 @@ from audioguide.files import is_leftover
 HERE = Path(__file__).parent
 ROUTINES = HERE / "routines"
 # The cache entry layout, restated here so that a broken writer cannot vouch for itself.
-CACHE_HEADER = struct.Struct("<4sI32s16s")  # magic, rate, sha256 of the samples, engine name
-CACHE_MAGIC = b"AGC2"
+CACHE_HEADER = struct.Struct("<4sI32s32s16s")  # magic, rate, sha256 of the samples and of the key, engine
+CACHE_MAGIC = b"AGC3"
 
 
 def cli_build(
@@ -67,7 +67,7 @@ def damaged_cache_entries(cache: Path) -> list[str]:
         if path.suffix != ".clip" or len(data) <= CACHE_HEADER.size:
             bad.append(path.name)
             continue
-        magic, rate, digest, _engine = CACHE_HEADER.unpack_from(data)
+        magic, rate, digest, _key, _engine = CACHE_HEADER.unpack_from(data)
         samples = data[CACHE_HEADER.size :]
         if magic != CACHE_MAGIC or rate == 0 or hashlib.sha256(samples).digest() != digest:
             bad.append(path.name)

@@ -60,12 +60,15 @@ def test_prune_by_size_keeps_the_most_recently_used(tmp_path):
 
 def test_clear_removes_entries_and_stale_temporaries_only(tmp_path):
     cache, keys = filled(tmp_path)
-    stale = cache.path(keys[0]).parent / ".x.clip.123.tmp"
+    stale = cache.path(keys[0]).parent / f".{keys[0]}.clip.abcd1234.tmp"
     stale.write_bytes(b"half")
+    os.utime(stale, (time.time() - DAY,) * 2)  # left by a build that died
+    live = cache.path(keys[1]).parent / f".{keys[1]}.clip.efgh5678.tmp"
+    live.write_bytes(b"being written")  # a build under way: clearing must not fail it
     other = tmp_path / "notes.txt"
     other.write_text("mine")
     assert cache.clear().removed == 3
-    assert cache.entries() == [] and not stale.exists() and other.exists()
+    assert cache.entries() == [] and not stale.exists() and other.exists() and live.exists()
 
 
 def test_a_damaged_entry_is_never_played_and_is_made_again(tmp_path, fake_engine):

@@ -147,7 +147,7 @@ def test_a_split_rebuild_replaces_its_tracks_and_removes_stale_ones(small_routin
     shorter = build(routine.loads(SMALL_ROUTINE.read_text().split("  - name: Calf raise")[0]), options)
     folder = tmp_path / "small-test-routine"
     assert sorted(p.name for p in folder.iterdir()) == [
-        "01-wall-sit.lrc", "01-wall-sit.mp3", "01-wall-sit.vtt", "small-test-routine.cues.txt",
+        ".small-test-routine.audioguide.json", "01-wall-sit.lrc", "01-wall-sit.mp3", "01-wall-sit.vtt", "small-test-routine.cues.txt",
         "small-test-routine.m3u8", "small-test-routine.timeline.json",
     ]  # fmt: skip
     assert ID3(shorter.written.mp3)["TRCK"].text == ["1/1"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -36,6 +37,9 @@ _EDITED = "<customized>"  # the source name of the edited document; stripped fro
 _LOCATION = re.compile(rf"^{re.escape(_EDITED)}(?::\d+)?: ?")
 _PLACE = re.compile(r"^([\w\[\].-]+): ")
 _SEGMENT = re.compile(r"([A-Za-z_]\w*)((?:\[\d+\])*)")
+MAX_VALUE_DEPTH = 20  # as the loader's MAX_DEPTH: no routine nests deeper
+MAX_NUMBER_DIGITS = 6  # an exercise or step number; more digits name nothing
+MAX_INDEX = 10**MAX_NUMBER_DIGITS  # stands for an index too large to exist
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,12 @@ def parse(kind: str, text: str) -> Override:
     """`heel-raises=12` given to --reps -> Override("reps", "heel-raises", "12")."""
     if kind not in KINDS:
         raise ValueError(f"unknown override kind {kind!r}")
+    if any(unicodedata.category(c) in ("Cs", "Cc") for c in text):
+        # A lone surrogate is how Python passes bytes that are not UTF-8 on the command line.
+        shown = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in text)
+        raise OverrideError(
+            [f"--{kind} {shown}: holds control characters or bytes that are not UTF-8 text; type it again"]
+        )
     target, sep, value = (part.strip() for part in text.partition("="))
     if not (sep and target and value):
         raise OverrideError(
@@ -107,8 +117,8 @@ def from_options(options: dict[str, Sequence[str]]) -> tuple[Override, ...]:
 def find_exercise(loaded: Routine, target: str, override: Override | None = None) -> int:
     """The index of the exercise named by number (from 1), slug or name."""
     exercises = loaded.exercises
-    if target.isdigit() and 1 <= int(target) <= len(exercises):
-        return int(target) - 1
+    if (number := _number(target)) is not None and 1 <= number <= len(exercises):
+        return number - 1
     wanted = slugify(target)
     for index, exercise in enumerate(exercises):
         if exercise.slug == wanted or exercise.name.casefold() == target.casefold():
@@ -140,7 +150,7 @@ class _Edit:
 def _apply(document: Any, base: Routine, override: Override) -> _Edit:
     if override.kind == SET:
         return _set_path(document, base, override)
-    value = _yaml_value(override.value)
+    value = _yaml_value(override.value, override)
     if override.kind in (REPS, HOLD):
         index, step = _exercise_and_step(base, override)
         exercise = base.exercises[index]
@@ -163,15 +173,15 @@ def _exercise_and_step(base: Routine, override: Override) -> tuple[int, int | No
         return find_exercise(base, override.target, override), None
     except OverrideError:
         head, dot, step = override.target.rpartition(".")
-        if not (dot and step.isdigit()):
+        if not (dot and (number := _number(step)) is not None):
             raise
     index = find_exercise(base, head, override)
     count = len(base.exercises[index].steps)
-    if not 1 <= int(step) <= count:
+    if not 1 <= number <= count:
         raise OverrideError(
             [f"{override}: {base.exercises[index].slug} has steps 1 to {count}, not {step}"]
         ) from None
-    return index, int(step)
+    return index, number
 
 
 def _steps_of_kind(exercise: routine.Exercise, override: Override, step: int | None) -> list[int]:
@@ -223,8 +233,8 @@ def _set_path(document: Any, base: Routine, override: Override) -> _Edit:
                 ]
             )
         keys.append(match[1])
-        keys.extend(int(i) for i in re.findall(r"\[(\d+)\]", match[2]))
-    _put(document, keys, _yaml_value(override.value), override)
+        keys.extend(_index(i) for i in re.findall(r"\[(\d+)\]", match[2]))
+    _put(document, keys, _yaml_value(override.value, override), override)
     return _Edit(override, (_place(keys),), f"{change}={override.value}")
 
 
@@ -289,12 +299,55 @@ def _unshared(node: Any) -> Any:
     return node
 
 
-def _yaml_value(text: str) -> Any:
-    """The value as YAML reads it, so `12` is a number and `[right, left]` a list."""
+def _yaml_value(text: str, override: Override | None = None) -> Any:
+    """The value as YAML reads it, so `12` is a number and `[right, left]` a list.
+
+    A value nested deeper than any routine is (`[[[[...]]]]`) is an error, not a crash.
+    """
     try:
-        return yaml.safe_load(text)
+        value = yaml.safe_load(text)
     except yaml.YAMLError:
         return text
+    except (RecursionError, ValueError, OverflowError):
+        value = None
+        deep = True
+    else:
+        deep = _too_deep(value)
+    if deep:
+        raise OverrideError(
+            [
+                f"{override or text}: the value is nested too deeply; "
+                f"a routine nests at most {MAX_VALUE_DEPTH} levels"
+            ]
+        )
+    return value
+
+
+def _too_deep(value: Any) -> bool:
+    """Is `value` nested deeper than MAX_VALUE_DEPTH? Found without recursion, which it would exhaust."""
+    stack = [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_VALUE_DEPTH:
+            return True
+        if isinstance(node, dict):
+            stack.extend((child, depth + 1) for child in node.values())
+        elif isinstance(node, list):
+            stack.extend((child, depth + 1) for child in node)
+    return False
+
+
+def _index(text: str) -> int:
+    """A list index from `[N]`; one too large to exist for a number of many digits."""
+    number = _number(text)
+    return MAX_INDEX if number is None else number
+
+
+def _number(text: str) -> int | None:
+    """`3` -> 3; None for anything but a plain whole number in ASCII digits (`²`, `٣`, 5000 digits)."""
+    if text.isascii() and text.isdigit() and len(text) <= MAX_NUMBER_DIGITS:
+        return int(text)
+    return None
 
 
 def _blame(problem: str, edits: list[_Edit]) -> str:

@@ -9,7 +9,10 @@ unwritable output), 2 a usage mistake (unknown option), 130 interrupted by Ctrl-
 
 from __future__ import annotations
 
+import io
+import os
 import signal
+import sys
 
 import click
 
@@ -76,4 +79,36 @@ whole_short_help(cli)  # every summary in `--help` listings reads whole
 
 def main() -> None:
     signal.signal(signal.SIGTERM, _on_sigterm)
-    cli(prog_name="audioguide")
+    _forgiving_streams()
+    try:
+        try:
+            cli(prog_name="audioguide")
+        finally:
+            sys.stdout.flush()  # here, where a full disk or closed pipe can still be reported
+    except OSError as exc:  # the terminal's output itself failed (`> /dev/full`), or a file no error named
+        _silence(sys.stdout)
+        what = (
+            f"{exc.filename}: {exc.strerror}" if exc.filename else f"cannot write the output: {exc.strerror}"
+        )
+        try:
+            click.echo(f"error: {what}", err=True)
+        except OSError:
+            pass
+        sys.exit(1)
+
+
+def _forgiving_streams() -> None:
+    """A terminal that cannot show a character (a Latin-1 locale and an emoji) gets an escape, not a crash."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
+
+
+def _silence(stream: object) -> None:
+    """Point a failed stream at the null device, so that leaving does not try to flush it again."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, stream.fileno())  # type: ignore[attr-defined]
+        os.close(null)
+    except (OSError, AttributeError, ValueError):
+        pass

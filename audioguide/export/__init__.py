@@ -15,7 +15,7 @@ from audioguide.cues import CueScript
 from audioguide.export import cover as covers
 from audioguide.export import parts, text
 from audioguide.export.encode import DEFAULT_BITRATE, DEFAULT_RATE, AudioFormat, encode
-from audioguide.export.files import Staging, staged
+from audioguide.export.files import Staging, owned, remove_owned, staged
 from audioguide.export.segments import Reuse, encode_reusing
 from audioguide.export.tags import TrackTags, write_tags
 from audioguide.render import sample_at
@@ -105,13 +105,14 @@ def write_split(
     """One MP3 per exercise in `folder`, tagged as an album in order, with an .m3u8 playlist.
 
     The whole routine's timeline and cue sheet sit beside the playlist. Tracks that an
-    earlier build listed in the playlist and this one does not are removed.
+    earlier build wrote and this one does not are removed, but only those its manifest
+    lists with their content unchanged: never a file audioguide cannot prove it wrote.
     """
     audio.check()
     picture = _cover(info)
     playlist = folder / f"{folder.name}.m3u8"
     timeline, cues = sidecar_paths(playlist)
-    previous = _listed(playlist)
+    previous = owned(playlist)
     pieces = parts.split(script)
     cutter = parts.Cutter(pcm)
     tracks: list[Path] = []
@@ -130,7 +131,8 @@ def write_split(
         stage.write_text(playlist, text.m3u8(info.album, entries))
         stage.write_text(timeline, text.timeline_json(script, info.engine, info.voice, info.custom))
         stage.write_text(cues, script.to_text())
-    _remove_stale(folder, previous, {t.name for t in tracks})
+        manifest = stage.write_manifest(playlist)
+    remove_owned(folder, previous, {*stage.targets(), manifest.name})
     return Written(tracks[0], timeline, cues, tuple(tracks), tuple(lyrics), playlist)
 
 
@@ -163,20 +165,3 @@ def _cover(info: TrackInfo) -> covers.Cover:
 
 def _beside(path: Path, suffix: str) -> Path:
     return path.with_name(path.with_suffix("").name + suffix)
-
-
-def _listed(playlist: Path) -> list[str]:
-    try:
-        return text.playlist_files(playlist.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError):
-        return []  # no earlier playlist, or not one of ours: nothing to tidy up
-
-
-def _remove_stale(folder: Path, previous: list[str], current: set[str]) -> None:
-    """Delete the tracks (and their lyrics) an earlier split build wrote and this one did not."""
-    for name in previous:
-        if name in current or Path(name).name != name or not name.endswith(".mp3"):
-            continue  # only plain file names in this folder, never a path elsewhere
-        stale = folder / name
-        for path in (stale, *(stale.with_suffix(suffix) for suffix in LYRICS_SUFFIXES)):
-            path.unlink(missing_ok=True)

@@ -7,6 +7,8 @@ file, and a track on disk always has current sidecars.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import tempfile
 from collections.abc import Iterator
@@ -18,6 +20,12 @@ from audioguide.errors import ExportError
 
 # Renamed into place last, in this order: what a player opens comes after what it reads.
 _LAST = (".mp3", ".m3u8")
+# The list of files a build wrote, with their SHA-256, hidden beside them: `.NAME.audioguide.json`.
+MANIFEST_SUFFIX = ".audioguide.json"
+MANIFEST_FORMAT = 1
+MAX_MANIFEST_BYTES = 1_000_000
+MAX_OWNED_BYTES = 4_000_000_000  # a file larger than any track audioguide writes is not one of them
+HASH_CHUNK = 1 << 20
 
 
 class Staging:
@@ -37,17 +45,41 @@ class Staging:
     def write_text(self, target: Path, text: str) -> None:
         self.path_for(target).write_text(text, encoding="utf-8")
 
+    def write_manifest(self, anchor: Path) -> Path:
+        """Stage the manifest of every file staged so far beside `anchor`: names and SHA-256.
+
+        It is what proves later which files in the folder audioguide wrote: only a file
+        listed there whose content still has the listed hash is ever deleted.
+        """
+        listed = {
+            target.name: _sha256(temp) for temp, target in self._temps if target.parent == anchor.parent
+        }
+        manifest = manifest_path(anchor)
+        body = {"format": MANIFEST_FORMAT, "files": dict(sorted(listed.items()))}
+        self.write_text(manifest, json.dumps(body, indent=1) + "\n")
+        return manifest
+
+    def targets(self) -> set[str]:
+        """The names of the files staged (all in one folder but a split's)."""
+        return {target.name for _, target in self._temps}
+
     def commit(self) -> None:
         def rank(item: tuple[Path, Path]) -> int:
+            if item[1].name.endswith(MANIFEST_SUFFIX):
+                return len(_LAST) + 1  # the very last: it vouches for the set before it
             suffix = item[1].suffix.lower()
             return _LAST.index(suffix) + 1 if suffix in _LAST else 0
 
         for temp, _ in self._temps:
             files.sync(temp)
-        # Ctrl-C and SIGTERM wait until every file is in place, so a set never comes from two builds.
+        ordered = sorted(self._temps, key=rank)
+        # Ctrl-C and SIGTERM wait until every file is in place, so a set never comes from two builds;
+        # a kill in between leaves a journal that the next build completes the set from.
         with files.signals_deferred():
-            for temp, target in sorted(self._temps, key=rank):
-                os.replace(temp, target)
+            for folder in dict.fromkeys(target.parent for _, target in ordered):
+                files.commit_renames(
+                    folder, [(t, target) for t, target in ordered if target.parent == folder]
+                )
 
     def discard(self) -> None:
         for temp, _ in self._temps:
@@ -58,10 +90,20 @@ class Staging:
 def staged(what: Path) -> Iterator[Staging]:
     """Stage files; rename them all into place if the block succeeds, else remove them."""
     make_dir(what.parent)
+    if os.path.isdir(what) and not os.path.islink(what):  # found now, not after minutes of encoding
+        raise ExportError(
+            f"cannot write {what}: it is a folder, so no file can take its name. "
+            "Remove or rename the folder, or choose another name with -o"
+        )
     staging = Staging()
     try:
         yield staging
         staging.commit()
+    except IsADirectoryError as exc:
+        raise ExportError(
+            f"cannot write {exc.filename or what}: it {exc.strerror}. Remove or rename the folder, "
+            "or choose another name with -o"
+        ) from None
     except OSError as exc:
         raise ExportError(
             f"cannot write {what}: {exc.strerror or exc}. Check that the folder is writable "
@@ -84,3 +126,57 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def manifest_path(anchor: Path) -> Path:
+    """`folder/.NAME.audioguide.json` for `folder/NAME.m3u8` (or `NAME.mp3`)."""
+    return anchor.with_name(f".{anchor.stem}{MANIFEST_SUFFIX}")
+
+
+def owned(anchor: Path) -> dict[str, str]:
+    """The files an earlier build listed in its manifest beside `anchor`: name -> SHA-256.
+
+    Empty when there is no manifest, or it is not one of audioguide's: then nothing is owned.
+    """
+    try:
+        body = json.loads(files.read_regular(manifest_path(anchor), MAX_MANIFEST_BYTES))
+    except (OSError, ValueError):
+        return {}
+    listed = body.get("files") if isinstance(body, dict) and body.get("format") == MANIFEST_FORMAT else None
+    if not isinstance(listed, dict):
+        return {}
+    return {
+        name: digest
+        for name, digest in listed.items()
+        if isinstance(name, str)
+        and isinstance(digest, str)
+        and Path(name).name == name
+        and name not in ("", ".", "..")
+    }
+
+
+def remove_owned(folder: Path, previous: dict[str, str], keep: set[str]) -> list[Path]:
+    """Delete the files of `previous` not in `keep` that still hold exactly what audioguide wrote.
+
+    A file edited or replaced since (its hash differs), or one no manifest lists, is the
+    user's now and stays. Returns what was deleted.
+    """
+    removed = []
+    for name, digest in previous.items():
+        path = folder / name
+        if name in keep or files.sha256_of(path, MAX_OWNED_BYTES) != digest:
+            continue
+        try:
+            path.unlink()
+            removed.append(path)
+        except OSError:
+            continue  # already gone, or not ours to remove after all
+    return removed
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        while block := file.read(HASH_CHUNK):
+            digest.update(block)
+    return digest.hexdigest()

@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from audioguide import files
 from audioguide.errors import RoutineError
 from audioguide.phrases import phrasebook
 from audioguide.routine.model import (
@@ -243,6 +244,8 @@ def _text(value: Any) -> str:
         raise _Invalid(f"is too long ({len(text)} characters); keep it under {MAX_TEXT_CHARS}")
     if any(unicodedata.category(c) == "Cc" for c in text):  # NUL, escape, DEL and the like
         raise _Invalid("contains control characters; remove them")
+    if any(unicodedata.category(c) == "Cs" for c in text):  # "\ud800": half of a character
+        raise _Invalid("contains a lone surrogate escape (like \\ud800), which is no character; remove it")
     return text
 
 
@@ -428,26 +431,53 @@ def load(path: str | Path) -> Routine:
 
 
 def placed(loaded: Routine, path: Path) -> Routine:
-    """A routine read from `path`, its cover named relative to that file, as a reader expects."""
-    if loaded.cover:
-        return replace(loaded, cover=str(path.parent / loaded.cover))
-    return loaded
+    """A routine read from `path`, its cover named relative to that file, as a reader expects.
+
+    The cover must be inside the routine's folder: a routine someone shared must not embed
+    a picture from elsewhere on this computer (`cover: /home/me/photos/...`) without a word.
+    """
+    if not loaded.cover:
+        return loaded
+    cover = path.parent / loaded.cover
+    if not _inside(cover, path.parent):
+        raise RoutineError(
+            [
+                f"{path}: cover: {_shown_path(Path(loaded.cover))} is outside the routine's folder; "
+                "put the picture beside the routine file, or give it with --cover"
+            ]
+        )
+    return replace(loaded, cover=str(cover))
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    """Is `path`, with every link followed, inside `folder`?"""
+    try:
+        return path.resolve().is_relative_to(folder.resolve())
+    except (OSError, ValueError, RuntimeError):  # a name too long, a NUL, a loop of links
+        return False
 
 
 def read_file(path: str | Path) -> str:
-    """A routine file's text, or a RoutineError saying why it cannot be read."""
+    """A routine file's text, or a RoutineError saying why it cannot be read.
+
+    Only a regular file is read, and only after its size is checked: a FIFO, a device
+    (`/dev/zero`) or a file that grows while read is refused, never waited on or read whole.
+    """
     path = Path(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise RoutineError([f"{path}: is {size:,} bytes; a routine file is at most 1 MB"])
-        raw = path.read_bytes()
+        raw = files.read_regular(path, MAX_FILE_BYTES)
+    except files.TooLarge as exc:
+        raise RoutineError([f"{path}: is {exc.size:,} bytes; a routine file is at most 1 MB"]) from None
     except FileNotFoundError:
         raise RoutineError([f"{path}: no such file. Run `audioguide list` for built-in routines"]) from None
     except IsADirectoryError:
         raise RoutineError([f"{path}: is a directory, not a routine file"]) from None
+    except files.NotRegularFile as exc:
+        raise RoutineError([f"{path}: {exc.strerror}; a routine is a YAML file"]) from None
     except OSError as exc:
         raise RoutineError([f"{path}: cannot be read: {exc.strerror}"]) from None
+    except ValueError:  # a NUL in the name
+        raise RoutineError([f"{_shown_path(path)}: is not a possible file name"]) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -487,7 +517,19 @@ def resolve(spec: str | None) -> Routine:
 
 def is_file_spec(spec: str | None) -> bool:
     """Does the command line's ROUTINE name a file (rather than a built-in)?"""
-    return spec is not None and (Path(spec).exists() or spec.endswith((".yaml", ".yml")) or "/" in spec)
+    return spec is not None and (_exists(spec) or spec.endswith((".yaml", ".yml")) or "/" in spec)
+
+
+def _shown_path(path: Path) -> str:
+    return str(path).encode("unicode_escape").decode("ascii")
+
+
+def _exists(spec: str) -> bool:
+    """Is there anything at `spec`? False for a name no file can have (too long, a NUL in it)."""
+    try:
+        return Path(spec).exists()
+    except (OSError, ValueError):
+        return False
 
 
 def resolve_text(spec: str | None) -> tuple[str, str]:
@@ -652,6 +694,13 @@ def _exercise(r: _Reader, node: yaml.Node, path: str, routine_cues: CueSettings)
             fields[key] = r.text(keys[key], f"{path}.{key}")
     if "equipment" in keys:
         fields["equipment"] = _texts(r, keys["equipment"], f"{path}.equipment")
+        if len(joined := ", ".join(fields["equipment"])) > MAX_TEXT_CHARS:  # said as one phrase
+            r.problem(
+                keys["equipment"],
+                f"{path}.equipment",
+                f"is too long together ({len(joined)} characters, said as one sentence); "
+                f"keep the whole list under {MAX_TEXT_CHARS}",
+            )
     if "sides" in keys:
         sides = _texts(r, keys["sides"], f"{path}.sides")
         if len(sides) < 2 or len(set(sides)) != len(sides):

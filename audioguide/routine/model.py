@@ -208,8 +208,8 @@ def slugify(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))
     slug = re.sub(r"[\W_]+", "-", plain.lower()).strip("-")
-    while len(slug.encode("utf-8")) > MAX_SLUG_BYTES:
-        slug = slug[:-1]
+    # Cut at the byte limit in one step (never a character at a time: long names are many).
+    slug = slug.encode("utf-8")[:MAX_SLUG_BYTES].decode("utf-8", "ignore")
     slug = slug.strip("-") or "routine"
     return f"{slug}-routine" if slug in RESERVED_NAMES else slug
 

@@ -6,6 +6,7 @@ Built-in engines register themselves exactly as a third-party engine would (thro
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 from audioguide.errors import SpeechError
@@ -15,6 +16,7 @@ from audioguide.speech.cache import PhraseCache
 from audioguide.speech.voice import DEFAULT_JOBS, Voice
 
 AUTO = "auto"
+MIN_SPEED, MAX_SPEED = 0.5, 2.0  # --rate's range (NaN is outside it: it compares false to both)
 # Offline voices in order of preference: the first that speaks the language is used.
 OFFLINE_ORDER = (pico.PicoEngine.name, espeak.EspeakEngine.name)
 
@@ -43,6 +45,7 @@ def make_engine(name: str, lang: str | None = None, **options: object) -> Engine
     `options` go to the engine that accepts them: `speed` to those with `supports_speed`,
     `voice` to those with `supports_voice`, the rest (`tld`, `slow`) to Google only.
     """
+    _check_text_options({"engine": name, "lang": lang, **options})
     if name == AUTO:
         try:
             online = online_engine(lang, **options)
@@ -53,6 +56,16 @@ def make_engine(name: str, lang: str | None = None, **options: object) -> Engine
     if reason := cls.unavailable_reason():
         raise SpeechError(f"the {name} engine cannot run here: {reason}")
     return cls(lang, **_options_for(cls, options))
+
+
+def _check_text_options(options: dict[str, object]) -> None:
+    """Names and codes (--engine, --lang, --voice, --tld) are plain text: a control character or
+    a lone surrogate (bytes that were not UTF-8 on the command line) is an error, not a crash."""
+    for option, value in options.items():
+        if isinstance(value, str) and any(unicodedata.category(c) in ("Cc", "Cs") for c in value):
+            shown = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in value)[:60]
+            flag = "rate" if option == "speed" else option
+            raise SpeechError(f"--{flag} '{shown}' holds control characters or bytes that are not UTF-8 text")
 
 
 def online_engine(lang: str | None = None, **options: object) -> google.GoogleEngine:
@@ -80,6 +93,9 @@ def offline_engine(lang: str | None = None, **options: object) -> Engine:
 def _options_for(cls: type[Engine], options: dict[str, object]) -> dict[str, object]:
     """The options `cls` accepts; an error for one that it cannot honour."""
     accepted = dict(options)
+    speed = accepted.get("speed")
+    if speed is not None and not (isinstance(speed, int | float) and MIN_SPEED <= speed <= MAX_SPEED):
+        raise SpeechError(f"--rate must be a number from {MIN_SPEED:g} to {MAX_SPEED:g}, got {speed!r}")
     for option, supported in (("speed", cls.supports_speed), ("voice", cls.supports_voice)):
         value = accepted.pop(option, None)
         if value is None or (option == "speed" and value == 1.0):

@@ -1,17 +1,22 @@
 """The phrase cache: conditioned clips, content-addressed, verified on read, written atomically.
 
 An entry's key hashes everything that shapes its sound: engine, voice, options, the
-prepared text and the conditioning version. An entry holds a small header, a SHA-256 of
-its samples and the samples; an entry that fails the check is deleted and made again.
+prepared text and the conditioning version. An entry holds a small header (with the
+SHA-256 of the key it was made for and of its samples) and the samples; an entry that
+fails either check (damaged, or copied over another phrase's) is not played but made again.
+
+Everything in the cache folder may have been put there by someone else: only regular
+files are read (never a pipe or a device), and `clear` and `prune` delete only entries
+that prove to be audioguide's own (their header names the key their file name says).
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
 import re
-import shutil
 import struct
 import tempfile
 import time
@@ -28,12 +33,16 @@ from audioguide.speech.clips import SAMPLE_WIDTH
 
 CACHE_ENV = "AUDIOGUIDE_CACHE_DIR"
 FORMAT = 4  # bump when conditioning changes what a stored clip sounds like
-_MAGIC = b"AGC2"
+_MAGIC = b"AGC3"
+_OLD_MAGICS = (b"AGC2",)  # earlier layouts: never played, still audioguide's own to delete
 ENGINE_NAME_BYTES = 16
-_HEADER = struct.Struct(f"<4sI32s{ENGINE_NAME_BYTES}s")  # magic, rate, sha256 of the samples, engine
+# magic, rate, sha256 of the samples, sha256 of the key, engine
+_HEADER = struct.Struct(f"<4sI32s32s{ENGINE_NAME_BYTES}s")
 _SUFFIX = ".clip"
 MIN_RATE, MAX_RATE = 4_000, 192_000  # a stored rate outside these is damage, not audio
 STALE_TEMP_S = 3600  # a temporary file this old was left by a build that died
+MAX_ENTRY_BYTES = 200_000_000  # far above any phrase's clip; a larger file is not an entry
+_SHARD = re.compile(r"[0-9a-f]{2}")
 
 
 def default_dir() -> Path:
@@ -64,11 +73,11 @@ class PhraseCache:
         """
         path = self.path(key)
         try:
-            before = path.stat()
-            data = path.read_bytes()
+            before = path.lstat()
+            data = files.read_regular(path, MAX_ENTRY_BYTES)
         except OSError:
-            return None
-        entry = _parse(data)
+            return None  # absent, or not a file of ours (a folder, a pipe): made again
+        entry = _parse(data, key)
         if entry is None:
             _discard(path, before)
             return None
@@ -87,11 +96,23 @@ class PhraseCache:
     def put(self, key: str, audio: AudioSegment, engine: str = "") -> None:
         samples = audio.raw_data
         name = engine.encode("utf-8")[:ENGINE_NAME_BYTES]
-        header = _HEADER.pack(_MAGIC, audio.frame_rate, hashlib.sha256(samples).digest(), name)
+        digest = hashlib.sha256(samples).digest()
+        header = _HEADER.pack(_MAGIC, audio.frame_rate, digest, _key_digest(key), name)
         write_atomic(self.path(key), header + samples)
 
     def entries(self) -> list[Path]:
-        return sorted(self.root.glob(f"??/*{_SUFFIX}")) if self.root.is_dir() else []
+        """Every entry of audioguide's in the cache: regular files whose header names their key."""
+        return [path for path in self._candidates() if _is_own(path)]
+
+    def _candidates(self) -> list[Path]:
+        """Files named like entries in shard folders named like shards (no symbolic links)."""
+        found = []
+        for shard in _listing(self.root):
+            if _SHARD.fullmatch(shard.name) and shard.is_dir(follow_symlinks=False):
+                for entry in _listing(Path(shard.path)):
+                    if entry.name.endswith(_SUFFIX) and entry.is_file(follow_symlinks=False):
+                        found.append(Path(entry.path))
+        return sorted(found)
 
     def info(self) -> CacheInfo:
         """Where the cache is, how many entries it holds and their size, in all and by engine."""
@@ -99,8 +120,7 @@ class PhraseCache:
         size: Counter[str] = Counter()
         for path in self.entries():
             try:
-                with path.open("rb") as file:
-                    header = file.read(_HEADER.size)
+                header = _header(path)
                 length = path.stat().st_size
             except OSError:
                 continue  # removed by another build meanwhile
@@ -133,28 +153,33 @@ class PhraseCache:
         return Pruned(removed, freed)
 
     def clear(self) -> Pruned:
-        """Remove every entry. Only audioguide's own files are touched, never the folder itself."""
+        """Remove every entry of audioguide's; nothing else in the folder, never the folder itself.
+
+        A shard folder that clearing emptied goes too (only if empty). Temporary files of a
+        build still running are left to it, so clearing never fails a build under way.
+        """
         removed, freed = 0, 0
+        emptied = set()
         for path in self.entries():
             try:
                 freed += path.stat().st_size
                 path.unlink()
                 removed += 1
+                emptied.add(path.parent)
             except OSError:
                 continue
-        self._remove_stale_temporaries(time.time() + STALE_TEMP_S)
-        for folder in self.root.glob("??"):
-            if folder.is_dir() and not any(folder.iterdir()):
-                shutil.rmtree(folder, ignore_errors=True)
+        self._remove_stale_temporaries(time.time())
+        for folder in emptied:
+            try:
+                folder.rmdir()  # only an empty folder: a build writing there keeps it
+            except OSError:
+                continue
         return Pruned(removed, freed)
 
     def _remove_stale_temporaries(self, now: float) -> None:
-        for tmp in self.root.glob("??/.*.tmp") if self.root.is_dir() else ():
-            try:
-                if now - tmp.stat().st_mtime > STALE_TEMP_S:
-                    tmp.unlink()
-            except OSError:
-                continue
+        for shard in _listing(self.root):
+            if _SHARD.fullmatch(shard.name) and shard.is_dir(follow_symlinks=False):
+                files.sweep_leftovers(Path(shard.path), now)
 
 
 @dataclass(frozen=True)
@@ -183,23 +208,55 @@ class Pruned:
     freed_bytes: int
 
 
-def _parse(data: bytes) -> tuple[int, bytes, str] | None:
-    """(rate, samples, engine) of a sound entry, or None if it is damaged in any way."""
+def _key_digest(key: str) -> bytes:
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).digest()
+
+
+def _parse(data: bytes, key: str) -> tuple[int, bytes, str] | None:
+    """(rate, samples, engine) of the entry made for `key`, or None if it is damaged in any way
+    or was made for another key (a file copied over another's)."""
     if len(data) <= _HEADER.size:
         return None
-    magic, rate, digest, engine = _HEADER.unpack_from(data)
+    magic, rate, digest, made_for, engine = _HEADER.unpack_from(data)
     samples = data[_HEADER.size :]
     if magic != _MAGIC or not MIN_RATE <= rate <= MAX_RATE or len(samples) % SAMPLE_WIDTH:
         return None
-    if hashlib.sha256(samples).digest() != digest:
+    if made_for != _key_digest(key) or hashlib.sha256(samples).digest() != digest:
         return None
     return rate, samples, engine.rstrip(b"\0").decode("utf-8", "replace")
+
+
+def _header(path: Path) -> bytes:
+    """The first bytes of a regular file (never waiting on a pipe); OSError if it is none."""
+    with files.open_regular(path, MAX_ENTRY_BYTES) as fd:
+        return os.read(fd, _HEADER.size)
+
+
+def _is_own(path: Path) -> bool:
+    """Is this file an entry audioguide wrote? Its header names the key its file name says."""
+    try:
+        header = _header(path)
+    except OSError:
+        return False
+    if header[:4] in _OLD_MAGICS:
+        return re.fullmatch(r"[0-9a-f]{64}", path.stem) is not None and path.parent.name == path.stem[:2]
+    if len(header) < _HEADER.size or header[:4] != _MAGIC:
+        return False
+    return _HEADER.unpack(header)[3] == _key_digest(path.stem) and path.parent.name == path.stem[:2]
+
+
+def _listing(folder: Path) -> list[os.DirEntry[str]]:
+    try:
+        with os.scandir(folder) as entries:
+            return list(entries)
+    except OSError:
+        return []
 
 
 def _engine_of(header: bytes) -> str:
     if len(header) < _HEADER.size or header[:4] != _MAGIC:
         return "unknown"
-    return _HEADER.unpack(header)[3].rstrip(b"\0").decode("utf-8", "replace") or "unknown"
+    return _HEADER.unpack(header)[4].rstrip(b"\0").decode("utf-8", "replace") or "unknown"
 
 
 def _discard(path: Path, seen: os.stat_result) -> None:
@@ -220,30 +277,63 @@ def _touch(path: Path) -> None:
 
 
 UNITS = {"b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "kib": 1024, "mib": 1024**2, "gib": 1024**3}
+MAX_SIZE_BYTES = 2**62  # larger than any disk; beyond it a size is a typing slip
 AGES = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 7 * 86_400}
 
 
 def parse_size(text: str) -> int:
     """ "500MB" -> 500_000_000; "2GiB" and a bare number of bytes too. ValueError if not a size."""
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmg]i?b|b)?\s*", text.lower())
+    match = re.fullmatch(r"\s*(\d{1,30}(?:\.\d{1,30})?)\s*([kmg]i?b|b)?\s*", text.lower())
     if not match:
-        raise ValueError(f"'{text}' is not a size; write it like 500MB, 2GB or 800KiB")
-    return int(float(match[1]) * UNITS[match[2] or "b"])
+        raise ValueError(f"'{text[:40]}' is not a size; write it like 500MB, 2GB or 800KiB")
+    size = float(match[1]) * UNITS[match[2] or "b"]
+    if size > MAX_SIZE_BYTES:
+        raise ValueError(f"'{text[:40]}' is more than any disk holds; write it like 500MB, 2GB or 800KiB")
+    return int(size)
 
 
 def parse_age(text: str) -> float:
     """ "90d" -> seconds; also s, m, h, w. ValueError if not an age."""
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*", text.lower())
+    match = re.fullmatch(r"\s*(\d{1,30}(?:\.\d{1,30})?)\s*([smhdw])\s*", text.lower())
     if not match:
-        raise ValueError(f"'{text}' is not an age; write it like 90d, 12h or 2w")
+        raise ValueError(f"'{text[:40]}' is not an age; write it like 90d, 12h or 2w")
     return float(match[1]) * AGES[match[2]]
 
 
+WRITE_ATTEMPTS = 3  # `cache clear` in another process may remove a shard folder mid-write
+
+
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside `path`, then rename: readers see all or nothing."""
+    """Write to a temporary file beside `path`, then rename: readers see all or nothing.
+
+    A folder where the entry belongs (put there by someone else) is left alone and the
+    clip simply not stored; a shard folder removed meanwhile by `cache clear` is made again.
+    """
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        try:
+            _write_once(path, data)
+            return
+        except FileNotFoundError:
+            if attempt == WRITE_ATTEMPTS:
+                raise SpeechError(
+                    f"cannot write the phrase cache at {path.parent}: it keeps disappearing. "
+                    f"Do not clear the cache during a build, or point --cache-dir or {CACHE_ENV} elsewhere"
+                ) from None
+        except (IsADirectoryError, NotADirectoryError, FileExistsError):
+            if not path.parent.parent.is_dir():  # the cache folder itself is a file
+                raise SpeechError(
+                    f"cannot write the phrase cache at {path.parent.parent}: it is not a folder. "
+                    f"Point --cache-dir or {CACHE_ENV} at a folder"
+                ) from None
+            return  # not ours to remove: the phrase is played from memory and made again next time
+
+
+def _write_once(path: Path, data: bytes) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except (FileNotFoundError, NotADirectoryError, FileExistsError):
+        raise  # the shard removed meanwhile, or a file of someone else's where it belongs
     except OSError as exc:
         raise SpeechError(
             f"cannot write the phrase cache at {path.parent}: {exc.strerror}. "
@@ -257,6 +347,10 @@ def write_atomic(path: Path, data: bytes) -> None:
         os.replace(tmp, path)
     except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, FileNotFoundError | IsADirectoryError | NotADirectoryError):
+            raise
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOTEMPTY, errno.EEXIST):
+            raise IsADirectoryError(exc.errno, exc.strerror) from None  # a folder holds the name
         if isinstance(exc, OSError):
             raise SpeechError(
                 f"cannot write the phrase cache at {path.parent}: {exc.strerror}. "

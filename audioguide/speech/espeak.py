@@ -15,6 +15,7 @@ from pydub import AudioSegment
 
 from audioguide.errors import SpeechError
 from audioguide.speech.base import Engine, register
+from audioguide.speech.text import for_engine
 
 # From espeak-ng's speak_lib.h.
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
@@ -144,6 +145,7 @@ class EspeakEngine(Engine):
 
     def synthesize(self, text: str) -> AudioSegment:
         words_per_minute = round(min(_MAX_WPM, max(_MIN_WPM, _WORDS_PER_MINUTE * self.speed)))
+        text = for_engine(self.name, text)  # text is data, never markup
         pcm = library().speak(text, self.voice, words_per_minute)
         if not pcm:
             raise SpeechError(f'the espeak-ng voice produced no audio for "{text}"')

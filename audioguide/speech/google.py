@@ -27,6 +27,7 @@ from audioguide import ffmpeg
 from audioguide.errors import SpeechError
 from audioguide.speech import mp3
 from audioguide.speech.base import Engine, register
+from audioguide.speech.text import for_engine
 
 if TYPE_CHECKING:
     import requests
@@ -38,6 +39,10 @@ ENDPOINT_ENV = "AUDIOGUIDE_GTTS_URL"
 ENDPOINT = "https://translate.google.{tld}/_/TranslateWebserverUi/data/batchexecute"
 TIMEOUT_S = 10.0
 PROBE_TIMEOUT_S = 3.0
+# Every request has a total deadline (not only per read: a server sending a byte a second
+# never trips a per-read timeout) and a size cap (an endless answer would fill memory).
+MAX_ANSWER_BYTES = 20_000_000  # one request's answer is a few hundred kB of base64 audio
+READ_CHUNK = 1 << 16
 _AUDIO = re.compile(r'jQ1olc","\[\\"(.*)\\"]')
 TOO_MANY_REQUESTS = 429
 SERVER_ERROR = 500
@@ -131,6 +136,7 @@ class GoogleEngine(Engine):
     def synthesize(
         self, text: str, timeout: float = TIMEOUT_S, retry: RetryPolicy | None = None
     ) -> AudioSegment:
+        text = for_engine(self.name, text)  # text is data, never markup
         retry = retry or self.retry
         mp3 = b"".join(self._fetch_retrying(body, timeout, retry) for body in self._bodies(text))
         return decode_mp3(mp3, f'Google\'s audio for "{text}"')
@@ -166,7 +172,9 @@ class GoogleEngine(Engine):
         session = getattr(self._session, "value", None)
         if session is None:
             session = self._session.value = requests.Session()
-        return session.post(self.endpoint, data=body, headers=gTTS.GOOGLE_TTS_HEADERS, timeout=timeout)
+        return session.post(
+            self.endpoint, data=body, headers=gTTS.GOOGLE_TTS_HEADERS, timeout=timeout, stream=True
+        )
 
     def _bodies(self, text: str) -> list[str]:
         from gtts import gTTS
@@ -177,25 +185,27 @@ class GoogleEngine(Engine):
     def _fetch(self, body: str, timeout: float) -> bytes:
         import requests
 
+        deadline = time.monotonic() + timeout
         try:
             response = self._post(body, timeout)
+            with response:
+                if response.status_code == TOO_MANY_REQUESTS or response.status_code >= SERVER_ERROR:
+                    raise _Retryable(
+                        _refusal(response.status_code), _retry_after(response.headers.get("Retry-After"))
+                    )
+                if response.status_code != 200:
+                    raise SpeechError(_refusal(response.status_code))
+                answer = _read_within(response, deadline)
         except requests.Timeout:
-            raise _Retryable(
-                f"Google TTS did not answer within {timeout:g} s. Probable cause: a slow or "
-                "blocked connection; retry later or use --engine pico"
-            ) from None
+            raise _timed_out(timeout) from None
         except requests.RequestException:
             raise SpeechError(
                 "could not reach Google TTS. Probable cause: no internet connection; "
                 "use --engine pico to build offline"
             ) from None
-        if response.status_code == TOO_MANY_REQUESTS or response.status_code >= SERVER_ERROR:
-            raise _Retryable(
-                _refusal(response.status_code), _retry_after(response.headers.get("Retry-After"))
-            )
-        if response.status_code != 200:
-            raise SpeechError(_refusal(response.status_code))
-        for line in response.iter_lines():
+        if answer is None:
+            raise _timed_out(timeout)
+        for line in answer.splitlines():
             if match := _AUDIO.search(line.decode("utf-8", "replace")):
                 audio = base64.b64decode(match[1])
                 if mp3.cut_off(audio):  # it would decode, into a clip missing its end
@@ -208,6 +218,42 @@ class GoogleEngine(Engine):
             "Google TTS answered without audio. Probable cause: an unsupported language "
             f"'{self.lang}' or a changed Google API; use --engine pico"
         )
+
+
+def _read_within(response: requests.Response, deadline: float) -> bytes | None:
+    """The whole answer, or None if it was still coming at the deadline; an error past the size cap.
+
+    `read1` returns whatever has arrived, so a server sending a byte at a time meets the
+    deadline between bytes (a plain `read(n)` would wait for all n of them).
+    """
+    from urllib3.exceptions import HTTPError, ReadTimeoutError
+
+    answer = bytearray()
+    try:
+        while chunk := response.raw.read1(READ_CHUNK, decode_content=True):
+            answer += chunk
+            if len(answer) > MAX_ANSWER_BYTES:
+                raise SpeechError(
+                    f"Google TTS's answer went on past {MAX_ANSWER_BYTES // 1_000_000} MB. Probable cause: "
+                    f"not Google at the other end ({ENDPOINT_ENV}?) or a broken proxy; use --engine pico"
+                )
+            if time.monotonic() > deadline:
+                return None
+    except ReadTimeoutError:
+        return None
+    except HTTPError:
+        raise _Retryable(
+            "Google TTS's answer broke off. Probable cause: a broken connection; retry later "
+            "or use --engine pico"
+        ) from None
+    return bytes(answer)
+
+
+def _timed_out(timeout: float) -> _Retryable:
+    return _Retryable(
+        f"Google TTS did not answer within {timeout:g} s. Probable cause: a slow or "
+        "blocked connection; retry later or use --engine pico"
+    )
 
 
 def _refusal(status: int) -> str:

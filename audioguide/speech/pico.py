@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
+import json
+import subprocess
 import sys
+import threading
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -12,8 +16,17 @@ from pydub import AudioSegment
 from audioguide import files
 from audioguide.errors import SpeechError
 from audioguide.speech.base import Engine, register
+from audioguide.speech.text import for_engine
 
 PICO_RATE = 16_000
+# ttspico never frees about 190 KB per phrase: it speaks in a worker process replaced after
+# this many phrases, so the leak is bounded (a few MB) however many phrases a routine has.
+PHRASES_PER_WORKER = 24
+WORKER = Path(__file__).with_name("pico_worker.py")
+# Runs the worker file as a script, without putting its folder (or the current one) on sys.path.
+_LAUNCH = "import runpy, sys; sys.path.pop(0); runpy.run_path(sys.argv[1], run_name='__main__')"
+_LENGTH_BYTES = 8
+WORKER_EXIT_S = 5.0  # a worker whose input is closed ends at once; one that does not is killed
 PERCENT = 100  # Pico's <speed level> is a percentage of its normal speed
 LEGACY_DATA_DIR = "languages"  # ttspico's setup.py data_files target
 
@@ -80,44 +93,112 @@ class PicoEngine(Engine):
             )
         return None
 
-    def _engine(self):
-        """A new ttspico engine for every phrase (it takes about half a millisecond).
-
-        One engine carries state from phrase to phrase, so the same text would sound
-        slightly different depending on what was spoken before it; then a build would
-        depend on which phrases happened to be cached. A fresh engine makes each phrase's
-        audio a function of its text alone, and every build of a routine byte-identical.
-        """
+    def synthesize(self, text: str) -> AudioSegment:
         if reason := self.unavailable_reason():
             raise SpeechError(f"the pico voice cannot run: {reason}")
-        import ttspico
-
-        try:
-            return ttspico.TtsEngine(self.lang, str(language_dir()))
-        except RuntimeError:
-            raise SpeechError(
-                f"the pico voice for {self.lang} did not load from {language_dir()}. "
-                "Probable cause: damaged language files; reinstall with "
-                "pip install --force-reinstall ttspico"
-            ) from None
-
-    def synthesize(self, text: str) -> AudioSegment:
-        chunks: list[bytes] = []
+        # Pico reads its own markup (<genfile> writes files): the text must never open a tag.
+        text = for_engine(self.name, text)
         if self.speed != 1.0:
-            # Pico reads its own markup; the text's angle brackets must not open a tag.
-            plain = text.replace("<", " ").replace(">", " ")
-            text = f'<speed level="{round(self.speed * PERCENT)}">{plain}</speed>'
-        engine = self._engine()
-        # Ctrl-C inside ttspico's C callback would surface as a SystemError with a traceback;
-        # held until the phrase is done (a fraction of a second), it stops the build cleanly.
+            text = f'<speed level="{round(self.speed * PERCENT)}">{text}</speed>'
+        # Ctrl-C (which the worker ignores) waits until the phrase is done, a fraction of a second.
         with files.signals_deferred():
-            try:
-                engine.speak(text, lambda _fmt, audio, _fin: chunks.append(audio) or True)
-            except SystemError as exc:
-                if isinstance(exc.__cause__, KeyboardInterrupt):  # however it got through
-                    raise exc.__cause__ from None
-                raise
-        pcm = b"".join(chunks)
+            pcm = _worker().speak(self.lang, str(language_dir()), text)
         if not pcm:
             raise SpeechError(f'the pico voice produced no audio for "{text}"')
         return AudioSegment(pcm, sample_width=2, frame_rate=PICO_RATE, channels=1)
+
+
+class _Worker:
+    """The Pico worker process (pico_worker.py), started when needed and replaced now and then.
+
+    A new ttspico engine speaks every phrase in it: one engine carries state from phrase
+    to phrase, so the same text would sound slightly different depending on what was
+    spoken before it, and a build would depend on which phrases happened to be cached.
+    """
+
+    def __init__(self) -> None:
+        self._process: subprocess.Popen[bytes] | None = None
+        self._served = 0
+        self._lock = threading.Lock()
+
+    def speak(self, lang: str, folder: str, text: str) -> bytes:
+        with self._lock:
+            try:
+                return self._ask(lang, folder, text)
+            except _WorkerGone:
+                self.close()
+                try:
+                    return self._ask(lang, folder, text)  # once more, with a fresh worker
+                except _WorkerGone:
+                    self.close()
+                    raise SpeechError(
+                        "the pico voice's worker process stopped. Probable cause: too little memory; "
+                        "retry, or use --engine espeak"
+                    ) from None
+
+    def _ask(self, lang: str, folder: str, text: str) -> bytes:
+        if self._process is None or self._served >= PHRASES_PER_WORKER or self._process.poll() is not None:
+            self.close()
+            self._process = subprocess.Popen(
+                [sys.executable, "-c", _LAUNCH, str(WORKER)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+            )
+            self._served = 0
+        process = self._process
+        if process.stdin is None or process.stdout is None:
+            raise _WorkerGone
+        request = json.dumps({"lang": lang, "folder": folder, "text": text}, ensure_ascii=True) + "\n"
+        try:
+            process.stdin.write(request.encode("ascii"))
+            process.stdin.flush()
+            length = int.from_bytes(_read_exactly(process.stdout, _LENGTH_BYTES), "little", signed=True)
+            reply = _read_exactly(process.stdout, length if length >= 0 else -length - 1)
+        except OSError:
+            raise _WorkerGone from None
+        self._served += 1
+        if length >= 0:
+            return reply
+        stage, _, why = reply.decode("utf-8", "replace").partition(":")
+        if stage == "load":
+            raise SpeechError(
+                f"the pico voice for {lang} did not load from {folder}. "
+                "Probable cause: damaged language files; reinstall with "
+                "pip install --force-reinstall ttspico"
+            )
+        raise SpeechError(f"the pico voice failed on a phrase: {why}")
+
+    def close(self) -> None:
+        process, self._process = self._process, None
+        if process is None:
+            return
+        for stream in (process.stdin, process.stdout):
+            try:
+                if stream:
+                    stream.close()  # the worker ends at the end of its input
+            except OSError:
+                pass
+        try:
+            process.wait(timeout=WORKER_EXIT_S)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+class _WorkerGone(Exception):
+    """The worker process ended (killed, or out of memory) before it answered."""
+
+
+def _read_exactly(stream, size: int) -> bytes:
+    data = stream.read(size)
+    if len(data) != size:
+        raise _WorkerGone
+    return data
+
+
+@cache
+def _worker() -> _Worker:
+    worker = _Worker()
+    atexit.register(worker.close)
+    return worker

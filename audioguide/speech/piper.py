@@ -29,6 +29,7 @@ from pydub import AudioSegment
 
 from audioguide.errors import SpeechError
 from audioguide.speech.base import Engine, register
+from audioguide.speech.text import for_engine
 
 VOICES_ENV = "AUDIOGUIDE_PIPER_VOICES"
 # Piper's published voices (the list that `python -m piper.download_voices` reads).
@@ -264,6 +265,7 @@ class PiperEngine(Engine):
         config = SynthesisConfig(
             length_scale=1.0 / self.speed, noise_scale=NOISE_SCALE, noise_w_scale=NOISE_W_SCALE
         )
+        text = for_engine(self.name, text)  # text is data, never markup
         with self._running:
             parts = [chunk.audio_float_array for chunk in voice.synthesize(text, syn_config=config)]
         if not parts or not sum(len(p) for p in parts):

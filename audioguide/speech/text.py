@@ -2,6 +2,12 @@
 
 The phrase cache key is computed after them, so two spellings that are spoken the
 same way share one cache entry.
+
+Text is data, never markup: a routine shared by someone else is untrusted input, and
+every engine has its own syntax that could turn words into commands (Pico's
+`<genfile file=...>` writes a file, `<speed>` changes the voice; Piper and eSpeak read
+`[[phonemes]]`). `for_engine` takes out each engine's markup characters just before the
+engine sees the text; every engine calls it in `synthesize`, whoever called that.
 """
 
 from __future__ import annotations
@@ -15,6 +21,18 @@ from audioguide import words
 Preparer = Callable[[str], str]
 
 _UNITS = {"s": "second", "sec": "second", "m": "minute", "min": "minute"}
+
+
+def drop_unspeakable(text: str) -> str:
+    """Control characters, lone surrogates and private-use or unassigned code points go.
+
+    None of them is spoken, and some break what follows: a lone surrogate (`"\\ud800"`)
+    cannot even be encoded as UTF-8, the form every engine and the cache key need.
+    """
+    return "".join(c for c in text if c.isspace() or unicodedata.category(c) not in _UNSPOKEN)
+
+
+_UNSPOKEN = frozenset({"Cc", "Cs", "Co", "Cn"})
 
 
 def normalize_unicode(text: str) -> str:
@@ -45,6 +63,7 @@ def collapse_whitespace(text: str) -> str:
 
 
 PREPARERS: tuple[Preparer, ...] = (
+    drop_unspeakable,
     normalize_unicode,
     straighten_quotes,
     expand_units,
@@ -57,3 +76,34 @@ def prepare(text: str, preparers: tuple[Preparer, ...] = PREPARERS) -> str:
     for step in preparers:
         text = step(text)
     return text
+
+
+# --- per engine: what each engine would read as markup -----------------------------------
+
+
+def no_angle_brackets(text: str) -> str:
+    """`<` and `>` open and close tags (Pico's `<genfile>`, `<speed>`, `<play>`; SSML)."""
+    return text.translate(_NO_BRACKETS)
+
+
+def no_square_brackets(text: str) -> str:
+    """`[[ ... ]]` is raw phoneme input for Piper (and for eSpeak in its phoneme mode)."""
+    return text.translate(_NO_SQUARE)
+
+
+_NO_BRACKETS = str.maketrans({"<": " ", ">": " ", "&": " "})
+_NO_SQUARE = str.maketrans({"[": " ", "]": " "})
+
+# Every built-in engine by name. An engine not listed gets DEFAULT_ESCAPES, the strictest.
+ENGINE_ESCAPES: dict[str, tuple[Preparer, ...]] = {
+    "pico": (drop_unspeakable, no_angle_brackets, no_square_brackets),
+    "espeak": (drop_unspeakable, no_angle_brackets, no_square_brackets),
+    "piper": (drop_unspeakable, no_angle_brackets, no_square_brackets),
+    "gtts": (drop_unspeakable,),
+}
+DEFAULT_ESCAPES: tuple[Preparer, ...] = (drop_unspeakable, no_angle_brackets, no_square_brackets)
+
+
+def for_engine(engine: str, text: str) -> str:
+    """`text` with everything `engine` could read as a command taken out: plain words only."""
+    return collapse_whitespace(prepare(text, ENGINE_ESCAPES.get(engine, DEFAULT_ESCAPES)))

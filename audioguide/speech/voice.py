@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
@@ -18,12 +20,31 @@ Progress = Callable[[int, int], None]
 # Phrases synthesized at once by an engine that allows it (Google): enough to hide the
 # network's latency, few enough not to look like a burst.
 DEFAULT_JOBS = 4
+# The longest phrase spoken at once, after preparation. A routine's texts are at most 600
+# characters, but the compiler joins and fills them (equipment lists, {side}); whatever
+# the way, no single phrase may grow into minutes of speech.
+MAX_PHRASE_CHARS = 2000
+# Clips kept in memory between uses, most recently used first. The rest are read back from
+# the cache when the track reaches them, so memory stays flat however many distinct
+# phrases a routine has (200 long instructions are half a gigabyte of samples).
+MEMORY_BUDGET_BYTES = 24_000_000
 
 
 class Voice:
-    """Gives every phrase as a conditioned clip at `rate`, synthesizing only what the cache lacks."""
+    """Gives every phrase as a conditioned clip at `rate`, synthesizing only what the cache lacks.
 
-    def __init__(self, engine: Engine, cache: PhraseCache, rate: int, jobs: int = DEFAULT_JOBS):
+    A loaded phrase's length is always known; its samples are kept in memory only up to
+    `memory_budget` bytes (the most recently used), and otherwise read back from the cache.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        cache: PhraseCache,
+        rate: int,
+        jobs: int = DEFAULT_JOBS,
+        memory_budget: int = MEMORY_BUDGET_BYTES,
+    ):
         if jobs < 1:
             raise SpeechError(f"--jobs must be at least 1, got {jobs}. Use 1 to synthesize one at a time")
         self.engine = engine
@@ -31,14 +52,20 @@ class Voice:
         self.rate = rate
         self.jobs = jobs if engine.concurrent else 1
         self.synthesized = 0  # phrases this voice had to synthesize
-        self._clips: dict[str, AudioSegment] = {}
+        self.memory_budget = memory_budget
+        self._durations: dict[str, int] = {}  # every loaded phrase's length in ms
+        self._recent: OrderedDict[str, AudioSegment] = OrderedDict()  # clips kept, least recent first
+        self._recent_bytes = 0
+        self._pinned: dict[str, AudioSegment] = {}  # clips the cache could not keep: only here
+        self._lock = threading.Lock()
 
     def key(self, text: str) -> str:
         return self.cache.key(self.engine.name, self.engine.voice_id, prepare(text))
 
     def uncached(self, phrases: Iterable[str]) -> list[str]:
         """Phrases that a build would have to synthesize."""
-        return [p for p in dict.fromkeys(phrases) if p not in self._clips and self.key(p) not in self.cache]
+        wanted = dict.fromkeys(phrases)
+        return [p for p in wanted if p not in self._durations and self.key(p) not in self.cache]
 
     def load(self, phrases: Iterable[str], progress: Progress | None = None) -> None:
         """Make every phrase ready: from memory, from the cache, or synthesized and cached.
@@ -46,12 +73,18 @@ class Voice:
         Cached phrases are read first; the rest are synthesized `jobs` at a time. The first
         failure stops the work that has not started and is raised.
         """
-        todo = [p for p in dict.fromkeys(phrases) if p not in self._clips]
+        todo = [p for p in dict.fromkeys(phrases) if p not in self._durations]
+        for text in todo:
+            if len(spoken := prepare(text)) > MAX_PHRASE_CHARS:
+                raise SpeechError(
+                    f'a phrase would be {len(spoken):,} characters long ("{spoken[:40]}..."); at most '
+                    f"{MAX_PHRASE_CHARS:,} are said at once. Shorten the routine's texts or lists"
+                )
         done = 0
 
         def ready(text: str, audio: AudioSegment) -> None:
             nonlocal done
-            self._clips[text] = audio.set_frame_rate(self.rate)
+            self._keep(text, audio.set_frame_rate(self.rate))
             done += 1
             if progress:
                 progress(done, len(todo))
@@ -89,14 +122,47 @@ class Voice:
         if len(audio) == 0:
             raise SpeechError(f'the {self.engine.name} voice produced silence for "{text}"')
         self.cache.put(self.key(text), audio, self.engine.name)
+        if self.key(text) not in self.cache:  # a folder of someone's where the entry belongs
+            with self._lock:
+                self._pinned[text] = audio
         return audio
 
     def has(self, text: str) -> bool:
         """Is the phrase loaded and ready to play?"""
-        return text in self._clips
+        return text in self._durations
 
     def clip(self, text: str) -> AudioSegment:
-        return self._clips[text]
+        """The phrase's clip at the track's rate: from memory, else from the cache, else made again."""
+        with self._lock:
+            if (audio := self._recent.get(text)) is not None:
+                self._recent.move_to_end(text)
+                return audio
+            pinned = self._pinned.get(text)
+        if pinned is None:
+            pinned = self.cache.get(self.key(text))
+        if pinned is None:  # cleared or damaged since it was loaded: the same words again
+            pinned = self._synthesize(text)
+        audio = pinned.set_frame_rate(self.rate)
+        if clips.duration_ms(audio) != self._durations[text]:
+            raise SpeechError(
+                f'the {self.engine.name} voice spoke "{text[:40]}" at another length the second time. '
+                "Probable cause: the phrase cache was cleared during the build; build again"
+            )
+        self._keep(text, audio)
+        return audio
 
     def duration_ms(self, text: str) -> int:
-        return clips.duration_ms(self._clips[text])
+        return self._durations[text]
+
+    def _keep(self, text: str, audio: AudioSegment) -> None:
+        """Note the phrase's length, and keep its clip in memory while the budget allows."""
+        with self._lock:
+            self._durations[text] = clips.duration_ms(audio)
+            if text in self._recent:
+                self._recent.move_to_end(text)
+                return
+            self._recent[text] = audio
+            self._recent_bytes += len(audio.raw_data)
+            while self._recent_bytes > self.memory_budget and len(self._recent) > 1:
+                _, dropped = self._recent.popitem(last=False)
+                self._recent_bytes -= len(dropped.raw_data)
