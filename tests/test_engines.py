@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from audioguide import speech
 from audioguide.errors import SpeechError
-from audioguide.speech import clips
+from audioguide.speech import clips, piper
 
 COUNTDOWN = {
     "en": "One, two, three, four. Rest now.",
@@ -174,6 +176,38 @@ def test_piper_errors_say_what_to_do(tiny_voice, tmp_path, monkeypatch):
     broken.with_suffix(".onnx.json").write_text(tiny_voice.with_suffix(".onnx.json").read_text())
     with pytest.raises(SpeechError, match="did not load.*damaged or incomplete download"):
         speech.make_engine("piper", voice=str(broken)).synthesize("Hold.")
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        b"",
+        b"{",
+        b"[]",
+        b'{"language": 5}',
+        b'{"espeak": {}}',
+        b"\xff\xfe not utf-8",
+        b'{"language": {"code": " "}}',
+    ],
+)
+def test_a_damaged_piper_config_is_a_clear_error(tiny_voice, tmp_path, config):
+    model = tmp_path / "damaged.onnx"
+    model.write_bytes(tiny_voice.read_bytes())
+    Path(f"{model}.json").write_bytes(config)
+    with pytest.raises(SpeechError, match="damaged.onnx.json.*fetch the voice again"):
+        speech.make_engine("piper", voice=str(model))
+
+
+@pytest.mark.parametrize("name", ["en_US", "../../etc-x-y", "en_US-\udcff-medium", "en_US-a b-medium"])
+def test_a_piper_voice_name_is_checked_before_any_download(name, monkeypatch):
+    import urllib.request
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("a download was attempted")
+
+    monkeypatch.setattr(urllib.request, "urlopen", no_network)
+    with pytest.raises(SpeechError, match="is not a Piper voice name"):
+        piper.download(name)
 
 
 def test_piper_without_the_extra_is_a_clear_error(monkeypatch):

@@ -137,6 +137,22 @@ def _describe(path: Path, source: str) -> VoiceModel | None:
     )
 
 
+def _model_language(model: Path) -> str:
+    """The language a model speaks, from its NAME.onnx.json; a damaged config is a clear error."""
+    config_path = Path(f"{model}.json")
+    try:
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+        language = config.get("language", {}).get("code") or config["espeak"]["voice"]
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError):
+        raise SpeechError(
+            f"the Piper voice's config {config_path} is unreadable or lacks its language. Probable "
+            "cause: a damaged or incomplete download; fetch the voice again"
+        ) from None
+    if not isinstance(language, str) or not language.strip():
+        raise SpeechError(f"the Piper voice's config {config_path} names no language; fetch the voice again")
+    return language
+
+
 def _model_card(path: Path) -> str:
     """The voice's model card: NAME.MODEL_CARD beside it, or the MODEL_CARD of its own folder."""
     name = path.name.removesuffix(MODEL_SUFFIX)
@@ -202,8 +218,7 @@ class PiperEngine(Engine):
                 )
             voice = str(installed[0].path)
         self.model = model_path(voice)
-        config = json.loads(Path(f"{self.model}.json").read_text(encoding="utf-8"))
-        self.model_lang = str(config.get("language", {}).get("code") or config["espeak"]["voice"])
+        self.model_lang = _model_language(self.model)
         super().__init__(lang or self.model_lang)
         self.speed = speed
         self._voice = None
@@ -300,14 +315,19 @@ def _file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
+VOICE_NAME = re.compile(r"[A-Za-z]{2,3}_[A-Za-z]{2}-[A-Za-z0-9_]+-[A-Za-z_]+")  # en_US-lessac-medium
+
+
 def download(voice: str, timeout: float = DOWNLOAD_TIMEOUT_S) -> Path:
     """Fetch a published Piper voice (`en_US-lessac-medium`) into voices_dir(); its model path."""
     try:
+        if not VOICE_NAME.fullmatch(voice):
+            raise ValueError(voice)
         region, name, quality = voice.split("-", 2)
         family = region.split("_")[0]
     except ValueError:
         raise SpeechError(
-            f"'{voice}' is not a Piper voice name. Names look like en_US-lessac-medium "
+            f"'{ascii(voice)[1:-1]}' is not a Piper voice name. Names look like en_US-lessac-medium "
             "(language_REGION-name-quality)"
         ) from None
     import urllib.request  # here, not at the top: it loads TLS, which only a download needs
