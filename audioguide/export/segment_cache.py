@@ -5,24 +5,35 @@ It lives in the phrase cache's folder, under `segments/`, and is managed with it
 docs/segments.md): the SHA-256 of what the segment renders, and the phase of the frame
 grid against it. It holds a small header (magic, frame count, SHA-256 of the frames) and
 the frames; an entry that fails the check is removed and encoded again.
+
+Only regular files are read, and `prune` and `clear` delete only entries that carry this
+cache's header and temporary files named as this cache names them: a file someone else put
+in the folder stays.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import shutil
+import re
 import struct
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from audioguide import files
+from audioguide.routine import MAX_TRACK_MS
+
 FOLDER = "segments"
 _MAGIC = b"AGS1"
 _HEADER = struct.Struct("<4sI32s")  # magic, frames, sha256 of the frames
 _SUFFIX = ".seg"
 STALE_TEMP_S = 3600  # a temporary file this old was left by a build that died
+MAX_BITRATE = 320_000
+MAX_ENTRY_BYTES = MAX_TRACK_MS // 1000 * MAX_BITRATE // 8 * 2  # a whole track at the top bitrate, twice
+_ENTRY = re.compile(r"[0-9a-f]{64}-\d+\.seg")
+_TEMPORARY = re.compile(r"\.[0-9a-f]{64}-\d+\.seg\.[A-Za-z0-9_]+\.tmp")
 
 
 @dataclass(frozen=True)
@@ -62,7 +73,10 @@ class SegmentCache:
         """The stored frames, or None if absent or damaged (a damaged entry is removed)."""
         path = self.path(content, phase)
         try:
-            data = path.read_bytes()
+            data = files.read_regular(path, MAX_ENTRY_BYTES)
+        except files.NotRegularFile:
+            _remove_entry(path)  # a pipe or a folder where an entry should be: encoded again
+            return None
         except OSError:
             return None
         frames = _parse(data)
@@ -80,7 +94,11 @@ class SegmentCache:
         _write_atomic(self.path(content, phase), header + frames)
 
     def entries(self) -> list[Path]:
-        return sorted(self.root.glob(f"??/*{_SUFFIX}")) if self.root.is_dir() else []
+        """The files named as entries are (whoever wrote them: `_ours` tells)."""
+        try:
+            return sorted(path for path in self.root.glob(f"??/*{_SUFFIX}") if _ENTRY.fullmatch(path.name))
+        except OSError:  # no such folder, a name too long, no permission: nothing of ours to list
+            return []
 
     def info(self) -> SegmentStats:
         sizes = []
@@ -100,7 +118,8 @@ class SegmentCache:
         stats = []
         for path in self.entries():
             try:
-                stats.append((path, path.stat()))
+                if _ours(path):
+                    stats.append((path, path.stat()))
             except OSError:
                 continue
         stats.sort(key=lambda item: item[1].st_mtime, reverse=True)
@@ -120,18 +139,47 @@ class SegmentCache:
         """Remove every entry, and the folder if nothing else is in it."""
         removed, freed = self.prune(max_bytes=0)
         self._remove_temporaries(time.time() + STALE_TEMP_S)
-        for folder in self.root.glob("??"):
-            if folder.is_dir() and not any(folder.iterdir()):
-                shutil.rmtree(folder, ignore_errors=True)
+        try:
+            shards = [folder for folder in self.root.glob("??") if folder.is_dir()]
+        except OSError:
+            shards = []
+        for folder in shards:
+            try:
+                folder.rmdir()  # only if empty: whatever else is there stays
+            except OSError:
+                continue
         return removed, freed
 
     def _remove_temporaries(self, now: float) -> None:
-        for tmp in self.root.glob("??/.*.tmp") if self.root.is_dir() else ():
+        try:
+            temporaries = [tmp for tmp in self.root.glob("??/.*.tmp") if _TEMPORARY.fullmatch(tmp.name)]
+        except OSError:
+            return
+        for tmp in temporaries:
             try:
                 if now - tmp.stat().st_mtime > STALE_TEMP_S:
                     tmp.unlink()
             except OSError:
                 continue
+
+
+def _ours(path: Path) -> bool:
+    """Whether the file at `path` is a regular file that starts with this cache's header."""
+    try:
+        with files.open_regular(path, MAX_ENTRY_BYTES) as fd:
+            return os.read(fd, len(_MAGIC)) == _MAGIC
+    except OSError:
+        return False
+
+
+def _remove_entry(path: Path) -> None:
+    try:
+        if path.is_dir() and not path.is_symlink():
+            path.rmdir()
+        else:
+            path.unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 def _parse(data: bytes) -> bytes | None:

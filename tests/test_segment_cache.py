@@ -1,0 +1,66 @@
+"""The encoded-segment cache reads only regular files and deletes only what it wrote."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+from audioguide.export.segment_cache import SegmentCache
+
+CONTENT = "ab" + "0" * 62
+FRAMES = b"\xff\xfb" + b"\x00" * 100
+
+
+def _cache(tmp_path) -> SegmentCache:
+    cache = SegmentCache.beside(tmp_path / "phrases")
+    cache.put(CONTENT, 7, FRAMES, 1)
+    return cache
+
+
+def test_clear_deletes_its_entries_and_nothing_else(tmp_path):
+    cache = _cache(tmp_path)
+    shard = cache.path(CONTENT, 7).parent
+    foreign_entry = shard / ("cd" + "1" * 62 + "-3.seg")  # named like an entry, not written by us
+    foreign_entry.write_bytes(b"someone else's file")
+    notes = shard / "notes.txt"
+    notes.write_text("mine")
+    stray_tmp = shard / ".holiday.mp3.tmp"
+    stray_tmp.write_text("mine too")
+    os.utime(stray_tmp, (0, 0))  # old enough to look like a leftover
+    assert cache.clear() == (1, cache_size(FRAMES))
+    assert not cache.path(CONTENT, 7).exists()
+    assert foreign_entry.read_bytes() == b"someone else's file"
+    assert notes.read_text() == "mine" and stray_tmp.read_text() == "mine too"
+    assert shard.is_dir(), "a folder that still holds someone's files stays"
+
+
+def test_clear_removes_the_shard_folders_it_emptied(tmp_path):
+    cache = _cache(tmp_path)
+    shard = cache.path(CONTENT, 7).parent
+    cache.clear()
+    assert not shard.exists()
+
+
+def test_a_pipe_in_place_of_an_entry_is_encoded_again_not_waited_on(tmp_path):
+    cache = _cache(tmp_path)
+    path = cache.path(CONTENT, 7)
+    path.unlink()
+    os.mkfifo(path)
+    result: list[bytes | None] = []
+    reader = threading.Thread(target=lambda: result.append(cache.get(CONTENT, 7)), daemon=True)
+    reader.start()
+    reader.join(5)
+    assert not reader.is_alive(), "reading a FIFO entry hung"
+    assert result == [None] and not path.exists()
+    cache.put(CONTENT, 7, FRAMES, 1)
+    assert cache.get(CONTENT, 7) == FRAMES
+
+
+def test_a_cache_folder_that_cannot_be_listed_holds_nothing(tmp_path):
+    cache = SegmentCache(tmp_path / ("x" * 300))  # a name too long for the file system
+    assert cache.entries() == [] and cache.info().entries == 0
+    assert cache.clear() == (0, 0)
+
+
+def cache_size(frames: bytes) -> int:
+    return 4 + 4 + 32 + len(frames)
