@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import subprocess
 import wave
 
 import numpy as np
@@ -12,7 +11,7 @@ from conftest import SMALL_ROUTINE
 from meter import loudness
 from pydub import AudioSegment
 
-from audioguide import ffmpeg, routine, speech
+from audioguide import routine, speech
 from audioguide.build import BuildOptions, build
 from audioguide.speech import clips
 
@@ -52,15 +51,8 @@ def ffmpeg_meter(audio: AudioSegment, path) -> tuple[float, float]:
         file.setsampwidth(2)
         file.setframerate(audio.frame_rate)
         file.writeframes((pad + audio + pad).raw_data)
-    report = subprocess.run(
-        [ffmpeg.executable(), "-hide_banner", "-nostats", "-i", str(path), "-af", "ebur128=peak=true",
-         "-f", "null", "-"],
-        check=True, capture_output=True, text=True,
-    ).stderr  # fmt: skip
-    summary = report[report.rindex("Summary:") :]
-    integrated = float(summary.split("I:")[1].split("LUFS")[0])
-    peak = float(summary.split("Peak:")[-1].split("dBFS")[0])
-    return integrated, peak
+    measured = loudness(path)
+    return measured.integrated_lufs, measured.true_peak_dbtp
 
 
 @pytest.mark.parametrize("engine", ["pico", "espeak"])

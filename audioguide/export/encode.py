@@ -12,7 +12,8 @@ import re
 import signal
 import subprocess
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,45 +78,42 @@ def encode(pcm: Iterable[bytes], path: Path, audio: AudioFormat, target: Path | 
 
     `target` is the file the user asked for, named in errors instead of a temporary file.
     """
-    process = subprocess.Popen(
-        encoder_command(audio), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
-    fed = _Feeder(pcm, process)
-    fed.start()
-    try:
-        with path.open("w+b") as file:
-            assembler = Assembler(file)
-            pending = b""
-            while chunk := process.stdout.read(READ_BYTES):  # type: ignore[union-attr]
-                pending += chunk
-                whole = _whole_frames(pending)
-                assembler.add(pending[:whole])
-                pending = pending[whole:]
-            fed.join()
-            _check(process, target or path)
-            if pending:
-                raise ExportError(f"cannot write {target or path}: the encoder's output ends mid-frame")
-            return assembler.finish(ENCODER_DELAY, fed.samples)
-    except BaseException:
-        process.kill()
-        process.wait()
+    with _encoder(pcm, audio) as (process, fed), path.open("w+b") as file:
+        assembler = Assembler(file)
+        pending = b""
+        while chunk := process.stdout.read(READ_BYTES):  # type: ignore[union-attr]
+            pending += chunk
+            whole = _whole_frames(pending)
+            assembler.add(pending[:whole])
+            pending = pending[whole:]
         fed.join()
-        raise
-    finally:
-        fed.reraise()
+        _check(process, target or path)
+        if pending:
+            raise ExportError(f"cannot write {target or path}: the encoder's output ends mid-frame")
+        return assembler.finish(ENCODER_DELAY, fed.samples)
 
 
 def encode_frames(pcm: Iterable[bytes | bytearray], audio: AudioFormat, target: Path) -> bytes:
     """The bare frames LAME makes of `pcm` (a segment), as one separately encoded stream."""
+    with _encoder(pcm, audio) as (process, fed):
+        frames = process.stdout.read()  # type: ignore[union-attr]
+        fed.join()
+        _check(process, target)
+        return frames
+
+
+@contextmanager
+def _encoder(
+    pcm: Iterable[bytes | bytearray], audio: AudioFormat
+) -> Iterator[tuple[subprocess.Popen[bytes], _Feeder]]:
+    """An ffmpeg encoder being fed `pcm` from a thread; killed if the caller fails or is interrupted."""
     process = subprocess.Popen(
         encoder_command(audio), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
     fed = _Feeder(pcm, process)
     fed.start()
     try:
-        frames = process.stdout.read()  # type: ignore[union-attr]
-        fed.join()
-        _check(process, target)
+        yield process, fed
     except BaseException:
         process.kill()
         process.wait()
@@ -123,7 +121,6 @@ def encode_frames(pcm: Iterable[bytes | bytearray], audio: AudioFormat, target: 
         raise
     finally:
         fed.reraise()
-    return frames
 
 
 class _Feeder(threading.Thread):
