@@ -96,12 +96,19 @@ class _Timeline:
 
 
 def compile_routine(
-    routine: Routine, level: str = DEFAULT_LEVEL, duration_of: DurationOf = estimate_ms
+    routine: Routine,
+    level: str = DEFAULT_LEVEL,
+    duration_of: DurationOf = estimate_ms,
+    lang: str | None = None,
 ) -> CueScript:
-    """The routine's cue script at a level, laid out with the given phrase durations."""
+    """The routine's cue script at a level, laid out with the given phrase durations.
+
+    The tool's own phrases are in `lang`, by default the routine's language.
+    """
+    book = phrasebook(lang or routine.lang)
     minutes = 0
     for _ in range(MINUTES_PASSES):
-        script = _compile(routine, level, duration_of, minutes)
+        script = _compile(routine, level, duration_of, minutes, book)
         settled = _minutes(script.duration_ms)
         if settled == minutes:
             break
@@ -119,10 +126,11 @@ def _minutes(duration_ms: int) -> int:
     return max(1, round(duration_ms / 60_000))
 
 
-def _compile(routine: Routine, level: str, duration_of: DurationOf, minutes: int) -> CueScript:
-    book = phrasebook()
+def _compile(
+    routine: Routine, level: str, duration_of: DurationOf, minutes: int, book: Phrasebook
+) -> CueScript:
     t = _Timeline(duration_of, book)
-    t.chapter("Introduction")
+    t.chapter(book.words("introduction"))
     count = len(routine.exercises)
     t.say(book.say("title", title=routine.title), routine.intro)
     t.say(
@@ -138,7 +146,7 @@ def _compile(routine: Routine, level: str, duration_of: DurationOf, minutes: int
         _exercise(t, exercise, level)
         if index + 1 < count:
             _rest_before_next(t, routine, exercise, routine.exercises[index + 1])
-    t.chapter("Finish")
+    t.chapter(book.words("finish"))
     t.where = "finish"
     t.say(routine.outro or book.say("outro"))
     events, warnings = _check_overlaps(t.cues)

@@ -28,6 +28,7 @@ from audioguide.routine.loader import (
     resolve_text,
 )
 from audioguide.routine.model import (
+    DEFAULT_LANG,
     DEFAULT_LEVEL,
     LEVELS,
     MAX_COUNT,
@@ -55,6 +56,7 @@ __all__ = [
     "CUE_KEYS",
     "Count",
     "CueSettings",
+    "DEFAULT_LANG",
     "DEFAULT_LEVEL",
     "DEFAULT_ROUTINE",
     "EXERCISE_KEYS",

@@ -21,6 +21,7 @@ import yaml
 
 from audioguide.errors import RoutineError
 from audioguide.routine.model import (
+    DEFAULT_LANG,
     LEVELS,
     MAX_COUNT,
     MAX_CUES,
@@ -200,6 +201,15 @@ def _text(value: Any) -> str:
     return text
 
 
+_LANG = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
+
+
+def _lang(value: Any) -> str:
+    if not isinstance(value, str) or not _LANG.match(value):
+        raise _Invalid(f"must be a language code like en, de or pt-BR, got {_show(value)}")
+    return value
+
+
 def _bool(value: Any) -> bool:
     if not isinstance(value, bool):
         raise _Invalid(f"must be true or false, got {_show(value)}")
@@ -213,7 +223,7 @@ def _countdown(value: Any) -> int:
 
 
 CUE_KEYS = ("countdown", "halfway", "get_ready", "switch_pause")
-ROUTINE_KEYS = ("intro", "outro", "rest_between", "cues", "cover", "exercises")
+ROUTINE_KEYS = ("lang", "intro", "outro", "rest_between", "cues", "cover", "exercises")
 EXERCISE_KEYS = (
     "purpose",
     "equipment",
@@ -423,6 +433,7 @@ def _routine(r: _Reader, root: yaml.Node) -> Routine | None:
         "intro": r.text(keys["intro"], "intro") if "intro" in keys else "",
         "outro": r.text(keys["outro"], "outro") if "outro" in keys else "",
         "cover": r.text(keys["cover"], "cover") if "cover" in keys else "",
+        "lang": r.scalar(keys["lang"], "lang", _lang) if "lang" in keys else DEFAULT_LANG,
         "rest_between": (
             r.scalar(keys["rest_between"], "rest_between", parse_duration)
             if "rest_between" in keys
@@ -439,6 +450,7 @@ def _routine(r: _Reader, root: yaml.Node) -> Routine | None:
         rest_between_ms=optional["rest_between"],
         cues=cues,
         cover=optional["cover"],
+        lang=optional["lang"],
     )
 
 

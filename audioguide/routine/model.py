@@ -25,6 +25,7 @@ RESERVED_NAMES = frozenset(
 )
 
 PLACEHOLDERS = ("side", "other")
+DEFAULT_LANG = "en"  # a routine's language when it does not say
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,7 @@ class Routine:
     rest_between_ms: int = 30_000
     cues: CueSettings = CueSettings()
     cover: str = ""  # a picture for the track's cover; relative to the routine file
+    lang: str = DEFAULT_LANG  # the language it is written in: the phrasebook's and the voice's
     source: str = field(default="<routine>", compare=False)
 
     @property

@@ -11,7 +11,7 @@ from audioguide.errors import SpeechError
 from audioguide.speech import clips
 from audioguide.speech.base import Engine
 from audioguide.speech.cache import PhraseCache
-from audioguide.speech.text import prepare
+from audioguide.speech.text import prepare, preparers
 
 Progress = Callable[[int, int], None]
 
@@ -31,10 +31,11 @@ class Voice:
         self.rate = rate
         self.jobs = jobs if engine.concurrent else 1
         self.synthesized = 0  # phrases this voice had to synthesize
+        self.preparers = preparers(engine.lang)  # numbers and units in the voice's language
         self._clips: dict[str, AudioSegment] = {}
 
     def key(self, text: str) -> str:
-        return self.cache.key(self.engine.name, self.engine.voice_id, prepare(text))
+        return self.cache.key(self.engine.name, self.engine.voice_id, prepare(text, self.preparers))
 
     def uncached(self, phrases: Iterable[str]) -> list[str]:
         """Phrases that a build would have to synthesize."""
@@ -85,7 +86,7 @@ class Voice:
 
     def _synthesize(self, text: str) -> AudioSegment:
         """Speak, condition and cache one phrase (may run on a worker thread)."""
-        audio = clips.condition(self.engine.synthesize(prepare(text)))
+        audio = clips.condition(self.engine.synthesize(prepare(text, self.preparers)))
         if len(audio) == 0:
             raise SpeechError(f'the {self.engine.name} voice produced silence for "{text}"')
         self.cache.put(self.key(text), audio, self.engine.name)
