@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from audioguide import speech
-from audioguide.build import BuildOptions
+from audioguide.build import BuildOptions, speech_lang
 from audioguide.compiler import compile_routine
 from audioguide.errors import SpeechError
 from audioguide.routine import Routine
@@ -44,11 +44,12 @@ class Plan:
 def plan(routine: Routine, options: BuildOptions | None = None) -> Plan:
     """The phrases of the routine's script (the track-length phrase as estimated), by engine."""
     options = options or BuildOptions()
-    script = compile_routine(routine, options.level)
+    lang = speech_lang(routine, options)
+    script = compile_routine(routine, options.level, lang=lang)
     phrases = script.phrases()
     cache = speech.PhraseCache(options.cache_dir)
     plans = []
-    for engine in _candidates(options):
+    for engine in _candidates(options, lang):
         voice = speech.Voice(engine, cache, options.rate)
         missing = set(voice.uncached(phrases))
         plans.append(
@@ -62,13 +63,13 @@ def plan(routine: Routine, options: BuildOptions | None = None) -> Plan:
     return Plan(tuple(phrases), tuple(plans))
 
 
-def _candidates(options: BuildOptions) -> list[speech.Engine]:
+def _candidates(options: BuildOptions, lang: str) -> list[speech.Engine]:
     if options.engine != speech.AUTO:
-        return [speech.make_engine(options.engine, options.lang, **options.engine_options)]
+        return [speech.make_engine(options.engine, lang, **options.engine_options)]
     engines = []
     try:
-        engines.append(speech.online_engine(options.lang, **options.engine_options))
+        engines.append(speech.online_engine(lang, **options.engine_options))
     except SpeechError:
         pass  # Google cannot honour these options or this language: auto goes offline
-    engines.append(speech.offline_engine(options.lang, **options.engine_options))
+    engines.append(speech.offline_engine(lang, **options.engine_options))
     return engines

@@ -22,6 +22,8 @@ import yaml
 from babel import Locale
 from num2words import num2words
 
+from audioguide.routine.model import base_language
+
 DEFAULT_LANGUAGE = "en"
 ORDINAL = "ordinal"  # the number form num2words makes itself ("first", "erste")
 NUMBER_FORMS = "number_forms"  # the catalogue key of a language's own number forms
@@ -113,11 +115,6 @@ class _Filler(string.Formatter):
 @cache
 def _locale(lang: str) -> Locale:
     return Locale.parse(lang)
-
-
-def base_language(lang: str) -> str:
-    """`pt-BR` -> `pt`, `en_GB` -> `en`: the language a catalogue is for."""
-    return lang.replace("_", "-").split("-")[0].lower()
 
 
 def languages() -> tuple[str, ...]:

@@ -38,6 +38,7 @@ from audioguide.routine.model import (
     Routine,
     Say,
     Step,
+    base_language,
 )
 
 MAX_FILE_BYTES = 1_000_000
@@ -383,6 +384,33 @@ def load_builtin(name: str) -> Routine:
 
 
 DEFAULT_ROUTINE = "feet-and-back"
+TRANSLATION_MARK = "."  # `feet-and-back.de` is feet-and-back in German
+
+
+def builtin_languages(name: str) -> dict[str, str]:
+    """A built-in routine's languages, each with the name of its version: {"en": "feet-and-back", ...}.
+
+    A translation is a file beside the original named `<name>.<lang>.yaml`.
+    """
+    original = name.split(TRANSLATION_MARK)[0]
+    found = {load_builtin(original).lang: original}
+    prefix = original + TRANSLATION_MARK
+    found.update({n[len(prefix) :]: n for n in builtin_names() if n.startswith(prefix)})
+    return found
+
+
+def localized(spec: str | None, lang: str | None) -> str | None:
+    """The built-in `spec` (or the default) in `lang`, when it has been translated to it.
+
+    A file, or a language the built-in lacks, leaves `spec` as it is.
+    """
+    if not lang or is_file_spec(spec):
+        return spec
+    name = spec or DEFAULT_ROUTINE
+    if name not in builtin_names():
+        return spec  # resolving it gives the error
+    versions = builtin_languages(name)
+    return versions.get(lang.lower(), versions.get(base_language(lang), spec))
 
 
 def resolve(spec: str | None) -> Routine:
