@@ -196,10 +196,6 @@ def _lead_in(step: Hold | Reps | Say, side: str | None, other: str | None) -> st
     return fill(step.say, side, other)
 
 
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
 def _pause(t: _Timeline, head: str | None, length_ms: int, countdown: int, setting: str) -> None:
     """A timed pause that counts down into the next start; `setting` is its cue setting's name."""
     start = t.cursor
@@ -249,7 +245,7 @@ def _reps(t: _Timeline, step: Reps, level: str, side: str | None, other: str | N
             cue = fill(phase.say, side, other)
             if phase_index == 0:
                 label = t.book.words("last_one") if rep + 1 == count and count > 1 else rep + 1
-                t.speak_at(at, t.book.say("rep", count=label, cue=_capital(cue)), "rep")
+                t.speak_at(at, t.book.say("rep", count=label, cue=cue), "rep")
             else:
                 t.speak_at(at, t.book.say("phase", cue=cue), "phase")
             at += phase.duration_ms

@@ -13,6 +13,7 @@ from conftest import SMALL_ROUTINE
 from audioguide import routine
 from audioguide.build import BuildOptions, build, output_path
 from audioguide.cli import cli
+from audioguide.compiler import compile_routine
 from audioguide.cues import SPEECH, TONE
 
 HOLD_MS = 3000
@@ -100,3 +101,50 @@ def test_the_cli_takes_lang_from_the_routine_and_lets_lang_override_it(tmp_path)
     assert "Fertig." in result.output and "Gehen Sie in die Ausgangsposition." in result.output
     result = runner.invoke(cli, ["script", str(SMALL_ROUTINE), "--lang", "es"])
     assert "Colócate en posición." in result.output and "Get into position" not in result.output
+
+
+def shape(loaded: routine.Routine) -> tuple:
+    """Everything in a routine but its words: what a faithful translation keeps."""
+
+    def step_shape(step):
+        if isinstance(step, routine.Hold):
+            return ("hold", step.duration_ms)
+        if isinstance(step, routine.Reps):
+            return ("reps", step.count, tuple(p.duration_ms for p in step.tempo))
+        return ("say", step.pause_ms)
+
+    exercises = tuple(
+        (
+            len(e.equipment), len(e.sides), bool(e.switch), bool(e.purpose), bool(e.setup), e.sets, e.rest_ms,
+            e.rest_after_ms, e.cues, tuple(map(step_shape, e.steps)),
+            tuple("{side}" in s.say or "{other}" in s.say for s in e.steps),
+        )
+        for e in loaded.exercises
+    )  # fmt: skip
+    return (bool(loaded.intro), bool(loaded.outro), loaded.rest_between_ms, loaded.cues, exercises)
+
+
+@pytest.mark.parametrize("lang", sorted(set(TINY_TEXT) - {"en"}))
+def test_the_builtin_routine_is_translated_faithfully_into_each_language(lang):
+    name = routine.localized(None, lang)
+    assert name == f"{routine.DEFAULT_ROUTINE}.{lang}"
+    original, translated = routine.load_builtin(routine.DEFAULT_ROUTINE), routine.load_builtin(name)
+    assert translated.lang == lang and original.lang == "en"
+    assert shape(translated) == shape(original)
+    assert translated.title != original.title
+    for level in routine.LEVELS:
+        assert compile_routine(translated, level).events  # fits its cues at every level
+
+
+def test_lang_picks_the_builtin_translation_and_list_shows_the_languages():
+    assert routine.localized("feet-and-back", "pt-BR") == "feet-and-back.pt"
+    assert routine.localized("feet-and-back", "en-GB") == "feet-and-back"
+    assert routine.localized("feet-and-back.de", "fr") == "feet-and-back.fr"
+    assert routine.localized("feet-and-back", "nl") == "feet-and-back"  # no translation: the original
+    assert routine.localized("my.yaml", "de") == "my.yaml"  # a file is taken as it is
+    runner = CliRunner()
+    listed = runner.invoke(cli, ["list"]).output.splitlines()
+    assert listed[1] == "  languages: en, de, es, fr, it, pt (build --lang de, or by name: feet-and-back.de)"
+    script = runner.invoke(cli, ["script", "--lang", "de"]).output
+    assert "Füße und Rücken." in script and "Übung eins von fünf: Zehengang." in script
+    assert runner.invoke(cli, ["script", "feet-and-back.it"]).output.count("Esercizio uno di cinque") == 1

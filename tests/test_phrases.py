@@ -92,7 +92,7 @@ def test_plural_forms_are_the_languages_cldr_categories_and_number_forms_exist(l
         assert all(f in categories or re.fullmatch(rf"{EXACT}\d+", f) for f in value), (key, value)
     named = {spec for value in entries.values() for form in forms_of(value) if isinstance(form, str)
              for _, spec in PLACEHOLDER.findall(form) if spec}  # fmt: skip
-    assert named <= set(entries[NUMBER_FORMS]) | {"ordinal"}, named
+    assert named <= set(entries[NUMBER_FORMS]) | {"ordinal", "capital"}, named
     for template in (f for v in entries.values() for f in forms_of(v) if isinstance(f, str)):
         string.Formatter().parse(template)  # well-formed braces
 

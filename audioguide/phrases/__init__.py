@@ -3,8 +3,9 @@
 A catalogue (`en.yaml`, `de.yaml`...) maps a key to a template; `Phrasebook.say` fills it.
 Whole numbers in a template are spoken as words of the catalogue's language (num2words);
 `{n:feminine}` asks for a form the catalogue defines under `number_forms` (German "eine"
-for "eins", Portuguese "duas" for "dois"). A template that changes with a number gives one
-form per CLDR plural category of the language (Babel's rules), or `=N` for one exact number.
+for "eins", Portuguese "duas" for "dois"); `{cue:capital}` capitalizes a text. A template
+that changes with a number gives one form per CLDR plural category of the language (Babel's
+rules), or `=N` for one exact number.
 Adding a language is a translator's job: copy `en.yaml`, translate the values.
 """
 
@@ -26,6 +27,7 @@ from audioguide.routine.model import base_language
 
 DEFAULT_LANGUAGE = "en"
 ORDINAL = "ordinal"  # the number form num2words makes itself ("first", "erste")
+CAPITAL = "capital"  # `{cue:capital}`: a text with its first letter a capital
 NUMBER_FORMS = "number_forms"  # the catalogue key of a language's own number forms
 OTHER = "other"  # the plural category every language has
 EXACT = "="  # a plural form for one number: "=0", "=1"
@@ -109,6 +111,8 @@ class _Filler(string.Formatter):
     def format_field(self, value: Any, format_spec: str) -> str:
         if isinstance(value, int) and not isinstance(value, bool):
             return self.book.number(value, format_spec)
+        if format_spec == CAPITAL:
+            return str(value)[:1].upper() + str(value)[1:]
         return format(value, format_spec)
 
 
