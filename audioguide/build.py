@@ -76,27 +76,29 @@ def output_path(
     name = routine.slug if level == DEFAULT_LEVEL else f"{routine.slug}-{level}"
     if custom:
         name += f"-{custom_suffix(custom)}"
-    if lang and phrases.base_language(lang) != phrases.base_language(routine.lang):
+    if lang and phrases.base_language(lang) != phrases.base_language(routine.language):
         name += f"-{slugify(lang)}"
     return (output or DEFAULT_OUTPUT_DIR) / f"{name}.mp3"
 
 
-def speech_lang(routine: Routine, options: BuildOptions) -> str:
-    """The language a build speaks: `--lang`, else the routine's own."""
-    return options.lang or routine.lang
+def speech_lang(routine: Routine, options: BuildOptions) -> str | None:
+    """The language a build speaks: `--lang`, else the routine's own; None: the voice's default."""
+    return options.lang or routine.lang or None
 
 
-def language_warnings(routine: Routine, lang: str) -> list[str]:
+def language_warnings(routine: Routine, lang: str | None) -> list[str]:
     """What a user should know before hearing the track: phrases or text in another language."""
-    warnings = []
+    warnings: list[str] = []
+    if lang is None:
+        return warnings
     if not phrases.has_phrasebook(lang):
         warnings.append(
             f"audioguide has no phrases in '{lang}' yet (it has {', '.join(phrases.languages())}): "
             "its own cues are spoken in English"
         )
-    if phrases.base_language(lang) != phrases.base_language(routine.lang):
+    if phrases.base_language(lang) != phrases.base_language(routine.language):
         warnings.append(
-            f"the routine is written in '{routine.lang}': its own text is read by a '{lang}' voice"
+            f"the routine is written in '{routine.language}': its own text is read by a '{lang}' voice"
         )
     return warnings
 

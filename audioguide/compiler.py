@@ -105,7 +105,7 @@ def compile_routine(
 
     The tool's own phrases are in `lang`, by default the routine's language.
     """
-    book = phrasebook(lang or routine.lang)
+    book = phrasebook(lang or routine.language)
     minutes = 0
     for _ in range(MINUTES_PASSES):
         script = _compile(routine, level, duration_of, minutes, book)

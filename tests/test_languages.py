@@ -98,7 +98,7 @@ def test_the_cli_takes_lang_from_the_routine_and_lets_lang_override_it(tmp_path)
     path.write_text(tiny("de"), encoding="utf-8")
     runner = CliRunner()
     result = runner.invoke(cli, ["script", str(path)])
-    assert "Fertig." in result.output and "Gehen Sie in die Ausgangsposition." in result.output
+    assert "Fertig." in result.output and "Gehen Sie in Position." in result.output
     result = runner.invoke(cli, ["script", str(SMALL_ROUTINE), "--lang", "es"])
     assert "Colócate en posición." in result.output and "Get into position" not in result.output
 
@@ -129,7 +129,7 @@ def test_the_builtin_routine_is_translated_faithfully_into_each_language(lang):
     name = routine.localized(None, lang)
     assert name == f"{routine.DEFAULT_ROUTINE}.{lang}"
     original, translated = routine.load_builtin(routine.DEFAULT_ROUTINE), routine.load_builtin(name)
-    assert translated.lang == lang and original.lang == "en"
+    assert translated.lang == lang and original.language == "en"
     assert shape(translated) == shape(original)
     assert translated.title != original.title
     for level in routine.LEVELS:

@@ -215,4 +215,4 @@ def test_the_lang_key_is_checked_where_it_stands():
         routine.loads(NEUTRAL.format(lang="Deutsch!"), source="r.yaml")
     assert 'r.yaml:3: lang: must be a language code like en, de or pt-BR, got "Deutsch!"' in str(info.value)
     assert routine.loads(NEUTRAL.format(lang="pt-BR")).lang == "pt-BR"
-    assert routine.loads(NEUTRAL.replace("lang: {lang}\n", "").format()).lang == "en"
+    assert routine.loads(NEUTRAL.replace("lang: {lang}\n", "").format()).language == "en"

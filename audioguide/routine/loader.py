@@ -21,7 +21,6 @@ import yaml
 
 from audioguide.errors import RoutineError
 from audioguide.routine.model import (
-    DEFAULT_LANG,
     LEVELS,
     MAX_COUNT,
     MAX_CUES,
@@ -393,7 +392,7 @@ def builtin_languages(name: str) -> dict[str, str]:
     A translation is a file beside the original named `<name>.<lang>.yaml`.
     """
     original = name.split(TRANSLATION_MARK)[0]
-    found = {load_builtin(original).lang: original}
+    found = {load_builtin(original).language: original}
     prefix = original + TRANSLATION_MARK
     found.update({n[len(prefix) :]: n for n in builtin_names() if n.startswith(prefix)})
     return found
@@ -461,7 +460,7 @@ def _routine(r: _Reader, root: yaml.Node) -> Routine | None:
         "intro": r.text(keys["intro"], "intro") if "intro" in keys else "",
         "outro": r.text(keys["outro"], "outro") if "outro" in keys else "",
         "cover": r.text(keys["cover"], "cover") if "cover" in keys else "",
-        "lang": r.scalar(keys["lang"], "lang", _lang) if "lang" in keys else DEFAULT_LANG,
+        "lang": r.scalar(keys["lang"], "lang", _lang) if "lang" in keys else "",
         "rest_between": (
             r.scalar(keys["rest_between"], "rest_between", parse_duration)
             if "rest_between" in keys

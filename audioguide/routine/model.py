@@ -125,12 +125,17 @@ class Routine:
     rest_between_ms: int = 30_000
     cues: CueSettings = CueSettings()
     cover: str = ""  # a picture for the track's cover; relative to the routine file
-    lang: str = DEFAULT_LANG  # the language it is written in: the phrasebook's and the voice's
+    lang: str = ""  # the language it says it is written in; "" if it does not say
     source: str = field(default="<routine>", compare=False)
 
     @property
     def slug(self) -> str:
         return slugify(self.title)
+
+    @property
+    def language(self) -> str:
+        """The language it is written in: the phrasebook's and the default voice's."""
+        return self.lang or DEFAULT_LANG
 
 
 def base_language(lang: str) -> str:
