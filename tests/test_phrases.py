@@ -201,7 +201,7 @@ def test_a_routine_in_german_is_spoken_in_german():
     assert texts[:3] == ["Lorem.", "Zwei Übungen, etwa sechs Minuten.", "Übung eins von zwei: Ipsum."]
     assert "Sie brauchen Dolor und Sit." in texts and "Legen Sie Elit bereit." in texts
     assert (
-        "Wechseln Sie auf die sinistra Seite." in texts
+        "Wechseln Sie die Seite: sinistra." in texts
         and texts[-1] == "Das war das ganze Programm. Gut gemacht."
     )
     assert "Zwölfeinhalb Sekunden Pause." in texts and "Eine Minute und dreißig Sekunden Pause." in texts
