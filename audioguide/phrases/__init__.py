@@ -23,8 +23,6 @@ import yaml
 from babel import Locale
 from num2words import num2words
 
-from audioguide.routine.model import base_language
-
 DEFAULT_LANGUAGE = "en"
 ORDINAL = "ordinal"  # the number form num2words makes itself ("first", "erste")
 CAPITAL = "capital"  # `{cue:capital}`: a text with its first letter a capital
@@ -119,6 +117,11 @@ class _Filler(string.Formatter):
 @cache
 def _locale(lang: str) -> Locale:
     return Locale.parse(lang)
+
+
+def base_language(lang: str) -> str:
+    """`pt-BR` -> `pt`, `en_GB` -> `en`: the language without its region."""
+    return lang.replace("_", "-").split("-")[0].lower()
 
 
 def languages() -> tuple[str, ...]:

@@ -51,7 +51,6 @@ from audioguide.routine.model import (
     Routine,
     Say,
     Step,
-    base_language,
     fill,
     slugify,
 )
@@ -86,7 +85,6 @@ __all__ = [
     "TRANSLATION_MARK",
     "Say",
     "Step",
-    "base_language",
     "builtin_languages",
     "builtin_names",
     "builtin_source",

@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from audioguide.errors import RoutineError
+from audioguide.phrases import base_language
 from audioguide.routine.model import (
     LEVELS,
     MAX_COUNT,
@@ -37,7 +38,6 @@ from audioguide.routine.model import (
     Routine,
     Say,
     Step,
-    base_language,
 )
 
 MAX_FILE_BYTES = 1_000_000

@@ -138,11 +138,6 @@ class Routine:
         return self.lang or DEFAULT_LANG
 
 
-def base_language(lang: str) -> str:
-    """`pt-BR` -> `pt`, `en_GB` -> `en`: the language without its region."""
-    return lang.replace("_", "-").split("-")[0].lower()
-
-
 def slugify(text: str) -> str:
     """`Heel raises` -> `heel-raises`, `Übungen` -> `ubungen`: a readable file name.
 
