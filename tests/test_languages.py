@@ -87,10 +87,10 @@ def test_a_build_says_when_it_replaces_a_track_spoken_by_another_voice(fake_engi
 
 
 def test_phrases_in_a_language_without_a_catalogue_are_english_and_the_build_says_so(small_routine, tmp_path):
-    result = build(small_routine, BuildOptions(engine="espeak", lang="nl", output=tmp_path))
-    assert result.written.mp3.name == "small-test-routine-nl.mp3"
-    assert any("no phrases in 'nl' yet" in w for w in result.warnings)
-    assert "the routine is written in 'en': its own text is read by a 'nl' voice" in result.warnings
+    result = build(small_routine, BuildOptions(engine="espeak", lang="sv", output=tmp_path))
+    assert result.written.mp3.name == "small-test-routine-sv.mp3"
+    assert any("no phrases in 'sv' yet" in w for w in result.warnings)
+    assert "the routine is written in 'en': its own text is read by a 'sv' voice" in result.warnings
 
 
 def test_the_cli_takes_lang_from_the_routine_and_lets_lang_override_it(tmp_path):
@@ -140,7 +140,7 @@ def test_lang_picks_the_builtin_translation_and_list_shows_the_languages():
     assert routine.localized("feet-and-back", "pt-BR") == "feet-and-back.pt"
     assert routine.localized("feet-and-back", "en-GB") == "feet-and-back"
     assert routine.localized("feet-and-back.de", "fr") == "feet-and-back.fr"
-    assert routine.localized("feet-and-back", "nl") == "feet-and-back"  # no translation: the original
+    assert routine.localized("feet-and-back", "sv") == "feet-and-back"  # no translation: the original
     assert routine.localized("my.yaml", "de") == "my.yaml"  # a file is taken as it is
     runner = CliRunner()
     listed = runner.invoke(cli, ["list"]).output.splitlines()
