@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import yaml
 from audio import ANALYSIS_RATE, dbfs, decode, nearest, onsets
 from click.testing import CliRunner
 from conftest import SMALL_ROUTINE
@@ -148,3 +149,18 @@ def test_lang_picks_the_builtin_translation_and_list_shows_the_languages():
     script = runner.invoke(cli, ["script", "--lang", "de"]).output
     assert "Füße und Rücken." in script and "Übung eins von fünf: Zehengang." in script
     assert runner.invoke(cli, ["script", "feet-and-back.it"]).output.count("Esercizio uno di cinque") == 1
+
+
+def test_translations_are_valid_routines_for_editors_too():
+    from jsonschema import Draft7Validator
+
+    from audioguide.authoring.schema import routine_schema
+
+    validator = Draft7Validator(routine_schema())
+    for name in routine.builtin_languages(routine.DEFAULT_ROUTINE).values():
+        errors = [e.message for e in validator.iter_errors(yaml.safe_load(routine.builtin_text(name)))]
+        assert errors == [], (name, errors)
+    assert routine.DEFAULT_ROUTINE in routine.builtin_names()
+    assert not [
+        n for n in routine.builtin_names() if routine.TRANSLATION_MARK in n
+    ]  # listed with their original

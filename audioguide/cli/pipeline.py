@@ -162,8 +162,6 @@ def script_command(routine_spec, level, as_json, lang, **changes) -> None:
 def list_command() -> None:
     """List the built-in routines with their estimated length at each level, and their languages."""
     for name in routine.builtin_names():
-        if routine.TRANSLATION_MARK in name:
-            continue  # listed with its original
         loaded = routine.load_builtin(name)
         lengths = ", ".join(
             f"{level} {clock(compile_routine(loaded, level).duration_ms)}" for level in LEVELS

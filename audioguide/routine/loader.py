@@ -366,12 +366,17 @@ def read_file(path: str | Path) -> str:
 
 
 def builtin_names() -> list[str]:
+    """The built-in routines; their translations (`feet-and-back.de`) are in `builtin_languages`."""
+    return [name for name in _builtin_files() if TRANSLATION_MARK not in name]
+
+
+def _builtin_files() -> list[str]:
     folder = resources.files("audioguide") / "routines"
     return sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))
 
 
 def builtin_text(name: str) -> str:
-    if name not in builtin_names():
+    if name not in _builtin_files():
         raise RoutineError(
             [f"{name}: no such file or built-in routine. Built-in: {', '.join(builtin_names())}"]
         )
@@ -394,7 +399,7 @@ def builtin_languages(name: str) -> dict[str, str]:
     original = name.split(TRANSLATION_MARK)[0]
     found = {load_builtin(original).language: original}
     prefix = original + TRANSLATION_MARK
-    found.update({n[len(prefix) :]: n for n in builtin_names() if n.startswith(prefix)})
+    found.update({n[len(prefix) :]: n for n in _builtin_files() if n.startswith(prefix)})
     return found
 
 
@@ -406,7 +411,7 @@ def localized(spec: str | None, lang: str | None) -> str | None:
     if not lang or is_file_spec(spec):
         return spec
     name = spec or DEFAULT_ROUTINE
-    if name not in builtin_names():
+    if name not in _builtin_files():
         return spec  # resolving it gives the error
     versions = builtin_languages(name)
     return versions.get(lang.lower(), versions.get(base_language(lang), spec))
