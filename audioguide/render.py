@@ -21,6 +21,8 @@ SILENCE_BLOCK_MS = 1000
 # clear signals that do not startle through earbuds.
 TONE_DBFS = -15.0
 TONE_HZ = {"start": 880.0, "end": 587.33}  # A5 to start, a lower D5 to stop
+TONE_HZ["change"] = 698.46  # F5, between the two: the work goes on in a new position
+TONE_HZ["tick"] = 1046.5  # C6, high and short: counts a rep too fast for words
 TONE_FADE_IN_MS = 4
 TONE_FADE_OUT_MS = 40
 

@@ -7,6 +7,7 @@ import pytest
 from audioguide import routine
 from audioguide.compiler import compile_routine
 from audioguide.cues import TONE
+from audioguide.estimates import upper_bound
 from audioguide.routine import Count, Hold, Reps
 
 
@@ -40,6 +41,7 @@ def test_the_model_holds_the_articles_numbers(feet):
     toe_walking, tibialis, heel_raises, ankle_circles, toe_curls = feet.exercises
     assert toe_walking.sets == Count.fixed(5) and toe_walking.rest_ms == 15_000
     assert [s.duration_ms for s in toe_walking.steps] == [20_000] * 3
+    assert [s.then_continue for s in toe_walking.steps] == [True, True, False], "one walk, three positions"
     assert tibialis.sides == ("right", "left") and tibialis.steps[0].count == Count.fixed(10)
     assert [p.say for p in tibialis.steps[0].tempo] == ["pull", "hold", "release"]
     assert tibialis.steps[0].tempo[1].duration_ms == 2000
@@ -48,6 +50,7 @@ def test_the_model_holds_the_articles_numbers(feet):
     curls, shake, right, left = toe_curls.steps
     assert isinstance(curls, Reps) and curls.count == Count(5, 8, 10)
     assert all(isinstance(s, Hold) and s.duration_ms == 10_000 for s in (shake, right, left))
+    assert shake.countdown == 0, "nothing to time in a shake"
     assert "right foot" in right.say and "left foot" in left.say
     assert "chair" in " ".join(heel_raises.equipment) and "band" in " ".join(tibialis.equipment)
 
@@ -58,8 +61,12 @@ def test_the_model_holds_the_articles_numbers(feet):
 def test_each_level_in_the_cue_script(feet, level, heel, circles, curls):
     script = compile_routine(feet, level)
     walking = chapter_events(script, "Toe walking")
-    assert hold_lengths(walking) == [20_000] * 15, "three positions of 20 s, five rounds"
+    assert hold_lengths(walking) == [60_000] * 5, "one walk of three 20 s positions, five rounds"
+    changes = [e.start_ms for e in walking if e.text == "change"]
+    starts = [e.start_ms for e in walking if e.text == "start"]
+    assert [c - s for s in starts for c in changes if 0 < c - s < 60_000] == [20_000, 40_000] * 5
     assert sum(e.text == "Rest for fifteen seconds." for e in walking) == 4
+    assert not [e for e in walking if e.role == "halfway"], "the changes mark the walk's progress"
     assert sum(e.role == "rep" for e in chapter_events(script, "Tibialis anterior")) == 2 * 10
     assert sum(e.role == "rep" for e in chapter_events(script, "Heel raises")) == 2 * heel
     assert sum(e.role == "rep" for e in chapter_events(script, "Ankle circles")) == 2 * circles
@@ -70,6 +77,12 @@ def test_each_level_in_the_cue_script(feet, level, heel, circles, curls):
     assert not script.warnings
 
 
+@pytest.mark.parametrize("engine", ["pico", "espeak"])
+def test_validates_for_each_offline_voice_without_dropping_anything(feet, engine):
+    for level in routine.LEVELS:
+        assert not compile_routine(feet, level, upper_bound(engine)).warnings
+
+
 def test_levels_lengthen_the_track(feet):
     lengths = [compile_routine(feet, level).duration_ms for level in routine.LEVELS]
-    assert lengths == sorted(lengths) and 15 * 60_000 < lengths[0] and lengths[-1] < 25 * 60_000
+    assert lengths == sorted(lengths) and 14 * 60_000 < lengths[0] and lengths[-1] < 20 * 60_000

@@ -80,7 +80,7 @@ def test_script_prints_estimates_and_synthesizes_nothing(run, fake_engine):
 
 def test_list_shows_builtins_with_lengths(run):
     output = run("list").output
-    assert output.startswith("feet-and-back: Feet and back, 5 exercises (easy ")
+    assert "\nfeet-and-back: Feet and back, 5 exercises (easy " in output
 
 
 @pytest.mark.parametrize("command", ["build", "script", "list"])

@@ -1,4 +1,4 @@
-"""The compiler: pure, exact, and never lets a cue talk over another."""
+"""The compiler: pure, exact, and coaching like a physiotherapist (docs/how-it-sounds.md)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ import pytest
 from audioguide import routine
 from audioguide.compiler import GAP_MS, TONE_MS, compile_routine, estimate_ms
 from audioguide.cues import SPEECH, TONE
-from audioguide.errors import TimingError
+from audioguide.errors import RoutineError, TimingError
+from audioguide.estimates import upper_bound
 
-GOLDEN = Path(__file__).parent / "golden" / "small-medium.json"
+GOLDEN = Path(__file__).parent / "golden"
 
 
 def holds(script):
@@ -23,9 +24,22 @@ def holds(script):
     return [(s, next(e for e in tones if e.text == "end" and e.start_ms > s.start_ms)) for s in starts]
 
 
+def spoken(script, start_ms, end_ms):
+    return [e for e in script.events if e.kind == SPEECH and start_ms <= e.start_ms < end_ms]
+
+
+def compiled(text, level="medium", duration_of=estimate_ms):
+    return compile_routine(routine.loads(text, source="r.yaml"), level, duration_of)
+
+
 def test_small_routine_matches_the_golden_cue_script(small_routine):
-    script = compile_routine(small_routine, "medium", estimate_ms)
-    assert script.to_json() == json.loads(GOLDEN.read_text())
+    script = compile_routine(replace(small_routine, source="small.yaml"), "medium", estimate_ms)
+    assert script.to_json() == json.loads((GOLDEN / "small-medium.json").read_text())
+
+
+def test_the_builtin_routine_matches_its_reviewed_cue_sheet():
+    script = compile_routine(routine.load_builtin("feet-and-back"), "medium", estimate_ms)
+    assert script.to_text() == (GOLDEN / "feet-and-back-medium.txt").read_text()
 
 
 def test_compiling_is_deterministic(small_routine):
@@ -43,11 +57,6 @@ def test_holds_are_exact_whatever_the_voice_speed(small_routine, ms_per_char):
         ]
         assert [e.text for e in countdown] == ["three", "two", "one"]
         assert [end.start_ms - e.start_ms for e in countdown] == [3000, 2000, 1000]
-        instruction = max(
-            (e for e in script.events if e.kind == SPEECH and e.end_ms <= start.start_ms),
-            key=lambda e: e.end_ms,
-        )
-        assert instruction.end_ms <= start.start_ms, "the instruction is spoken before the start tone"
 
 
 def test_no_event_overlaps_another(small_routine):
@@ -55,20 +64,6 @@ def test_no_event_overlaps_another(small_routine):
         script = compile_routine(small_routine, "hard", lambda text, rate=ms_per_char: 100 + rate * len(text))
         for before, after in zip(script.events, script.events[1:], strict=False):
             assert before.end_ms <= after.start_ms, (before, after)
-
-
-def test_halfway_cue_sits_at_half_of_long_holds_only(small_routine):
-    script = compile_routine(small_routine)
-    halfway = [e for e in script.events if e.role == "halfway"]
-    long_holds = [(s, e) for s, e in holds(script) if e.start_ms - s.start_ms >= 20_000]
-    assert [h.start_ms for h in halfway] == [s.start_ms + 10_000 for s, _ in long_holds]
-
-
-def test_halfway_that_does_not_fit_is_dropped_with_a_warning(small_routine):
-    slow_halfway = lambda text: 9000 if text == "Halfway." else estimate_ms(text)  # noqa: E731
-    script = compile_routine(small_routine, "medium", slow_halfway)
-    assert not [e for e in script.events if e.role == "halfway"]
-    assert len(script.warnings) == 2 and 'dropped the "Halfway." cue' in script.warnings[0]
 
 
 def test_reps_speak_the_number_at_each_rep_start_and_the_last_as_such(small_routine):
@@ -87,25 +82,6 @@ def test_levels_take_the_range_ends(small_routine):
         script = compile_routine(small_routine, level)
         counts[level] = sum(1 for e in script.events if e.role == "rep")
     assert counts == {"easy": 2 * 2, "medium": 3 * 2, "hard": 4 * 2}  # two sides
-
-
-def test_rest_between_rounds_is_exact_and_counts_down_into_the_next_round(small_routine):
-    script = compile_routine(small_routine)
-    pairs = holds(script)
-    round_one_end, round_two_start = pairs[1][1], pairs[2][0]
-    assert round_two_start.start_ms - round_one_end.start_ms == 12_000
-    spoken = [e for e in script.events if round_one_end.start_ms < e.start_ms < round_two_start.start_ms]
-    assert spoken[0].text == "Rest for twelve seconds."
-    assert "Round two of two." in [e.text for e in spoken]
-    assert [e.text for e in spoken[-3:]] == ["three", "two", "one"]
-
-
-def test_sides_switch_with_a_cue_and_a_pause(small_routine):
-    script = compile_routine(small_routine)
-    texts = [e.text for e in script.events]
-    switch = texts.index("Switch to your left leg.")
-    assert "Rise onto your right toes." in texts[:switch]
-    assert "Rise onto your left toes." in texts[switch:]
 
 
 def test_chapters_cover_the_track_in_order(small_routine):
@@ -128,28 +104,311 @@ def test_intro_states_the_length(small_routine):
     )
 
 
-def test_a_rest_too_short_for_its_cues_names_the_exercise_and_cue(small_routine):
-    wall = replace(small_routine.exercises[0], rest_ms=5000)
-    broken = replace(small_routine, exercises=(wall, small_routine.exercises[1]))
-    with pytest.raises(
-        TimingError, match=r"exercise 1 \(Wall sit\): the 5 s rest between rounds is too short"
-    ):
-        compile_routine(broken)
-
-
 def test_tones_have_their_length(small_routine):
     script = compile_routine(small_routine)
     assert {e.duration_ms for e in script.events if e.kind == TONE} == {TONE_MS}
     assert GAP_MS > 0
 
 
-def test_a_pause_too_short_for_its_countdown_names_the_setting(small_routine):
-    cues = replace(small_routine.exercises[1].cues, countdown=4, get_ready_ms=10_000)
-    calf = replace(small_routine.exercises[1], cues=cues)
-    broken = replace(small_routine, exercises=(small_routine.exercises[0], calf))
+# --- what is said is what happens ----------------------------------------------------------
+
+CIRCUIT = "title: Circuit\nrest_between: 10s\nexercises:\n" + "".join(
+    f"  - name: Move {n}\n    steps:\n      - hold: 30s\n        say: Go at your own pace.\n"
+    for n in range(12)
+)
+
+
+@pytest.mark.parametrize("voice", ["estimate", "pico", "espeak"])
+def test_twelve_30s_exercises_with_10s_transitions_last_exactly_470s(voice):
+    length = estimate_ms if voice == "estimate" else upper_bound(voice)
+    script = compiled(CIRCUIT, duration_of=length)
+    tones = [e for e in script.events if e.kind == TONE]
+    assert tones[-1].start_ms - tones[0].start_ms == 12 * 30_000 + 11 * 10_000
+    pairs = holds(script)
+    assert [b.start_ms - a.start_ms for a, b in pairs] == [30_000] * 12
+    gaps = [b[0].start_ms - a[1].start_ms for a, b in zip(pairs, pairs[1:], strict=False)]
+    assert gaps == [10_000] * 11
+    # "ten seconds" is said only in a rest that lasts ten seconds from its end tone
+    for event in script.events:
+        if "ten seconds" in event.text:
+            end = max((e for _, e in pairs if e.start_ms <= event.start_ms), key=lambda e: e.start_ms)
+            following = min((s for s, _ in pairs if s.start_ms > event.start_ms), key=lambda e: e.start_ms)
+            assert following.start_ms - end.start_ms == 10_000
+
+
+def test_every_rest_lasts_what_it_says(small_routine):
+    book_seconds = {"ten": 10_000, "twelve": 12_000}
+    script = compile_routine(small_routine)
+    tones = [e for e in script.events if e.kind == TONE]
+    for rest in (e for e in script.events if e.role == "rest"):
+        said = book_seconds[rest.text.split()[2]]
+        end = max((t for t in tones if t.start_ms < rest.start_ms), key=lambda t: t.start_ms)
+        # the next round or exercise starts at its start tone, or at its first rep's number
+        start = min(
+            (e for e in script.events if e.start_ms > rest.start_ms and (e.kind == TONE or e.role == "rep")),
+            key=lambda e: e.start_ms,
+        )
+        assert start.start_ms - end.start_ms == said, rest.text
+
+
+def test_the_next_exercise_is_set_up_during_the_rest_before_it():
+    text = """\
+title: T
+rest_between: 30s
+exercises:
+  - name: Wall sit
+    steps: [{hold: 20s, say: Slide down and hold.}]
+  - name: Band pulls
+    equipment: [an exercise band, a chair]
+    setup: Loop the band around a chair leg and sit facing it.
+    steps:
+      - reps: 3
+        say: Pull your toes up.
+        tempo: [{say: pull, for: 2s}, {say: release, for: 2s}]
+"""
+    script = compiled(text)
+    (_, wall_end), *_ = holds(script)
+    first_pull = next(e for e in script.events if e.role == "rep")
+    assert first_pull.start_ms - wall_end.start_ms == 30_000
+    rest = [e.text for e in spoken(script, wall_end.start_ms, first_pull.start_ms)]
+    assert rest[:4] == [
+        "Rest for thirty seconds.",
+        "Next up: Band pulls.",
+        "You will need an exercise band and a chair.",
+        "Loop the band around a chair leg and sit facing it.",
+    ]
+    assert rest[-4:] == ["Pull your toes up.", "three", "two", "one"]
+    said = " ".join(e.text for e in script.events)
+    assert said.count("exercise band") == 1, "equipment is named once"
+
+
+def test_what_cannot_fit_a_short_rest_is_dropped_in_order_with_a_warning():
+    text = """\
+title: T
+rest_between: 9s
+exercises:
+  - name: Wall sit
+    steps: [{hold: 20s, say: Hold.}]
+  - name: Plank
+    purpose: A long purpose that tells you everything about why planks are good for you.
+    setup: On your elbows and toes, body in a straight line.
+    steps: [{hold: 20s, say: Hold the plank.}]
+"""
+    script = compiled(text)
+    texts = script.phrases()
+    assert "Next up: Plank." in texts and "Hold the plank." in texts
+    assert not any(t.startswith("A long purpose") for t in texts)
+    assert any("r.yaml:2: rest_between: dropped the purpose" in w for w in script.warnings)
+    pairs = holds(script)
+    assert pairs[1][0].start_ms - pairs[0][1].start_ms == 9000
+
+
+def test_a_transition_too_short_for_what_is_required_is_refused_with_file_line_and_key():
+    text = CIRCUIT.replace("rest_between: 10s", "rest_between: 3s")
     with pytest.raises(TimingError) as caught:
-        compile_routine(broken)
-    assert str(caught.value) == (
-        "exercise 2 (Calf raise): the 4 s pause (cues.switch_pause) is too short for a countdown of 4. "
-        "Make it longer or lower cues.countdown"
-    )
+        compiled(text)
+    message = str(caught.value)
+    assert message.startswith("r.yaml:2: rest_between: the 3 s rest before Move 1 is ")
+    assert "Make rest_between longer" in message
+
+
+def test_a_rest_between_rounds_shorter_than_its_announcements_is_exact_and_says_less(small_routine):
+    wall = replace(small_routine.exercises[0], rest_ms=3000)
+    short = replace(small_routine, exercises=(wall, small_routine.exercises[1]))
+    script = compile_routine(short)
+    pairs = holds(script)
+    assert pairs[2][0].start_ms - pairs[1][1].start_ms == 3000
+    between = [e.text for e in spoken(script, pairs[1][1].start_ms, pairs[2][0].start_ms)]
+    assert "Round two of two." not in between and len(between) <= 2
+    assert any("exercises[0].rest: dropped the round" in w for w in script.warnings)
+
+
+def test_a_tempo_phase_too_short_names_that_phase_not_the_countdown(small_routine):
+    text = """\
+title: T
+exercises:
+  - name: Calf raise
+    steps:
+      - reps: 3
+        say: Rise.
+        count: words
+        tempo:
+          - {say: rise up slowly onto your toes, for: 1s}
+          - {say: down, for: 2s}
+"""
+    with pytest.raises(TimingError) as caught:
+        compiled(text)
+    message = str(caught.value)
+    assert message.startswith("r.yaml:9: exercises[0].steps[0].tempo[0].for: the cue ")
+    assert "Make this phase longer" in message and "countdown" not in message
+
+
+def test_a_get_ready_pause_too_short_names_its_setting():
+    text = "title: T\ncues: {countdown: 5, get_ready: 4s}\nexercises:\n  - name: A\n    steps: [{hold: 9s, say: Go.}]\n"
+    with pytest.raises(TimingError) as caught:
+        compiled(text)
+    assert str(caught.value).startswith("r.yaml:2: cues.get_ready: the 4 s get-ready pause")
+
+
+# --- flow ----------------------------------------------------------------------------------
+
+SIDES = """\
+title: T
+exercises:
+  - name: Band pulls
+    sides: [right, left]
+    switch: Switch to your {side} leg.
+    sets: 2
+    rest: 20s
+    cues: {switch_pause: 6s}
+    setup: Loop the band around a chair leg. Hook the band around your {side} foot.
+    steps:
+      - reps: 2
+        say: Pull your toes up.
+        tempo: [{say: pull, for: 2s}, {say: release, for: 2s}]
+"""
+
+
+def test_a_side_switch_says_only_what_changes_then_leaves_quiet_time():
+    script = compiled(SIDES)
+    texts = [e.text for e in script.events]
+    switch = texts.index("Switch to your left leg.")
+    after = texts[switch : texts.index("One. Pull.", switch)]
+    assert "Hook the band around your left foot." in after
+    assert not any("chair leg" in t for t in after), "what is done stays done"
+    assert "Pull your toes up." not in after, "the instruction does not change with the side"
+    events = script.events[switch:]
+    talk_end = next(e for e in events if e.text == "Hook the band around your left foot.").end_ms
+    next_talk = next(e for e in events if e.start_ms > talk_end and e.kind == SPEECH)
+    assert next_talk.start_ms - talk_end >= 6000 - GAP_MS, "real quiet time to move"
+
+
+def test_every_round_is_named_on_every_side():
+    texts = [e.text for e in compiled(SIDES).events]
+    assert texts.count("Round one of two.") == 2 and texts.count("Round two of two.") == 2
+
+
+CHAIN = """\
+title: T
+exercises:
+  - name: Toe walking
+    steps:
+      - {hold: 20s, say: Walk with your toes straight ahead., then: continue}
+      - {hold: 20s, say: Turn your toes outward., then: continue}
+      - {hold: 20s, say: Turn your toes inward.}
+"""
+
+
+def test_continuous_steps_are_one_walk_with_change_tones():
+    script = compiled(CHAIN)
+    tones = [(e.text, e.start_ms) for e in script.events if e.kind == TONE]
+    assert [kind for kind, _ in tones] == ["start", "change", "change", "end"]
+    start = tones[0][1]
+    assert [at - start for _, at in tones] == [0, 20_000, 40_000, 60_000]
+    for text, change in zip(["Turn your toes outward.", "Turn your toes inward."], tones[1:3], strict=True):
+        said = next(e for e in script.events if e.text == text)
+        assert change[1] - 20_000 < said.start_ms and said.end_ms < change[1] - 3000, (
+            "announced over the work"
+        )
+
+
+def test_then_continue_needs_a_hold_after_it():
+    text = CHAIN.replace("Turn your toes inward.}", "Turn your toes inward., then: continue}")
+    with pytest.raises(
+        RoutineError, match=r"r.yaml:7: exercises\[0\].steps\[2\].then: continue needs a hold"
+    ):
+        routine.loads(text, source="r.yaml")
+
+
+def test_halfway_only_in_long_holds_and_at_most_once_each():
+    text = """\
+title: T
+exercises:
+  - name: A
+    steps:
+      - {hold: 20s, say: Short.}
+      - {hold: 40s, say: Long.}
+      - {hold: 40s, say: Quiet., halfway: false}
+      - {hold: 12s, say: Asked for., halfway: 10s}
+"""
+    script = compiled(text)
+    pairs = holds(script)
+    halfway = [e.start_ms for e in script.events if e.role == "halfway"]
+    assert halfway == [pairs[1][0].start_ms + 20_000, pairs[3][0].start_ms + 6000]
+
+
+def test_halfway_that_does_not_fit_is_dropped_with_a_warning():
+    text = "title: T\nexercises:\n  - name: A\n    steps: [{hold: 40s, say: Hold.}]\n"
+    slow_halfway = lambda text: 19_000 if text == "Halfway." else estimate_ms(text)  # noqa: E731
+    script = compiled(text, duration_of=slow_halfway)
+    assert not [e for e in script.events if e.role == "halfway"]
+    assert len(script.warnings) == 1 and 'dropped the "Halfway." cue' in script.warnings[0]
+
+
+def test_countdown_zero_turns_a_steps_countdown_off():
+    text = """\
+title: T
+exercises:
+  - name: A
+    steps:
+      - {hold: 10s, say: Shake your toes loose., countdown: 0}
+      - {hold: 10s, say: Grip the towel.}
+"""
+    script = compiled(text)
+    (shake_start, shake_end), (grip_start, grip_end) = holds(script)
+    inside = lambda s, e: [x.text for x in script.events if s.start_ms < x.start_ms < e.start_ms]  # noqa: E731
+    assert inside(shake_start, shake_end) == []
+    assert inside(grip_start, grip_end) == ["three", "two", "one"]
+
+
+def test_a_rest_between_rounds_is_at_most_half_talk():
+    text = """\
+title: T
+exercises:
+  - name: A
+    sets: 3
+    rest: 8s
+    steps: [{hold: 20s, say: Hold this position with your back straight and your knees soft.}]
+"""
+    script = compiled(text)
+    pairs = holds(script)
+    for (_, end), (start, _) in zip(pairs, pairs[1:], strict=False):
+        talk = [e for e in spoken(script, end.start_ms, start.start_ms) if e.role != "countdown"]
+        assert sum(e.duration_ms for e in talk) <= 4000
+        assert [e.text for e in talk][-1].startswith("Round")
+    assert not script.warnings, "the instruction was said in round one: dropping its repeat is no loss"
+
+
+def test_the_routine_replaces_fixed_phrases_in_one_place():
+    text = """\
+title: Box breathing
+phrases:
+  get_ready: Sit tall and let your shoulders drop.
+  halfway: Half way. Keep the breath soft.
+  rest: Breathe normally for {duration}.
+exercises:
+  - name: A
+    sets: 2
+    rest: 12s
+    steps: [{hold: 40s, say: Breathe slowly.}]
+"""
+    texts = compiled(text).phrases()
+    assert "Sit tall and let your shoulders drop." in texts and "Get into position." not in texts
+    assert "Half way. Keep the breath soft." in texts and "Breathe normally for twelve seconds." in texts
+
+
+@pytest.mark.parametrize(
+    ("table", "says"),
+    [
+        ("{hafway: Half.}", "r.yaml:2: phrases.hafway: unknown key; did you mean 'halfway'?"),
+        (
+            "{rest: 'Rest {minutes}.'}",
+            "r.yaml:2: phrases.rest: '{minutes}' is not known here; allowed: {duration}",
+        ),
+    ],
+)
+def test_a_phrase_table_is_checked_against_the_phrasebook(table, says):
+    text = f"title: T\nphrases: {table}\nexercises:\n  - name: A\n    steps: [{{hold: 5s, say: Go.}}]\n"
+    with pytest.raises(RoutineError) as caught:
+        routine.loads(text, source="r.yaml")
+    assert caught.value.problems == [says]

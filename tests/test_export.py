@@ -153,7 +153,7 @@ def test_a_routines_cover_picture_is_embedded_as_it_is(fake_engine, tmp_path):
     picture = tmp_path / "art" / "knees.png"
     picture.parent.mkdir()
     Image.new("RGB", (64, 64), (200, 30, 30)).save(picture)
-    text = SMALL_ROUTINE.read_text().replace("rest_between: 6s", "rest_between: 6s\ncover: art/knees.png")
+    text = SMALL_ROUTINE.read_text().replace("rest_between: 10s", "rest_between: 10s\ncover: art/knees.png")
     (tmp_path / "r.yaml").write_text(text)
     result = build(routine.load(tmp_path / "r.yaml"), BuildOptions(engine="fake", output=tmp_path))
     cover = ID3(result.written.mp3).getall("APIC")[0]

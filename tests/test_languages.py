@@ -26,8 +26,17 @@ TINY_TEXT = {
     "fr": ("Court", "Tenez-vous droit.", "Terminé."),
     "it": ("Breve", "Stai dritto.", "Fatto."),
     "pt": ("Curto", "Fique direito.", "Feito."),
+    "nl": ("Kort", "Sta rechtop.", "Klaar."),
 }
-OFFLINE_VOICE = {"en": "pico", "de": "pico", "es": "pico", "fr": "pico", "it": "pico", "pt": "espeak"}
+OFFLINE_VOICE = {
+    "en": "pico",
+    "de": "pico",
+    "es": "pico",
+    "fr": "pico",
+    "it": "pico",
+    "pt": "espeak",
+    "nl": "espeak",
+}
 
 
 def tiny(lang: str) -> str:
@@ -145,7 +154,11 @@ def test_lang_picks_the_builtin_translation_and_list_shows_the_languages():
     assert routine.localized("my.yaml", "de") == "my.yaml"  # a file is taken as it is
     runner = CliRunner()
     listed = runner.invoke(cli, ["list"]).output.splitlines()
-    assert listed[1] == "  languages: en, de, es, fr, it, pt (build --lang de, or by name: feet-and-back.de)"
+    original = next(i for i, line in enumerate(listed) if line.startswith("feet-and-back: "))
+    assert (
+        listed[original + 1]
+        == "  languages: en, de, es, fr, it, nl, pt (build --lang de, or by name: feet-and-back.de)"
+    )
     script = runner.invoke(cli, ["script", "--lang", "de"]).output
     assert "Füße und Rücken." in script and "Übung eins von fünf: Zehengang." in script
     assert runner.invoke(cli, ["script", "feet-and-back.it"]).output.count("Esercizio uno di cinque") == 1

@@ -48,6 +48,34 @@ exercises:
       - hold: 5s
         say: Sed.
 """
+# The same for circuits, rests that differ per set or are too short to name, and counting.
+NEUTRAL_COUNTING = """
+title: Lorem
+lang: {lang}
+rest_between: 10s
+exercises:
+  - circuit: Circa
+    rounds: 2
+    rest: 30s
+    exercises:
+      - name: Ipsum
+        steps: [{{hold: 30s, say: Amet.}}]
+      - name: Dolor
+        steps: [{{hold: 30s, say: Sed.}}]
+  - name: Adipiscing
+    sets: 3
+    rest: [30s, 5s]
+    steps:
+      - reps: 3
+        count: numbers
+        say: Consectetur.
+        tempo: [{{say: ut, for: 2s}}]
+  - name: Elit
+    steps:
+      - hold: 5s
+        count: seconds
+        say: Vel.
+"""
 NEUTRAL_TEXTS = {"Lorem.", "Amet.", "Consectetur.", "Vel.", "Sed."}
 
 
@@ -166,6 +194,17 @@ def english_tool_fragments(lang: str) -> set[str]:
 
 
 @pytest.mark.parametrize("lang", OTHERS)
+def test_circuits_and_counting_in_another_language_have_no_english_tool_phrase(lang):
+    script = compile_routine(routine.loads(NEUTRAL_COUNTING.format(lang=lang)), "medium")
+    spoken = "\n".join(
+        [e.text for e in script.events if e.kind == SPEECH] + [c.title for c in script.chapters]
+    )
+    leftovers = [f for f in english_tool_fragments(lang) if re.search(rf"\b{re.escape(f)}\b", spoken, re.I)]
+    assert leftovers == [], leftovers
+    assert any(c.title.endswith(" 2") and c.title.startswith("Ipsum, ") for c in script.chapters)
+
+
+@pytest.mark.parametrize("lang", OTHERS)
 def test_a_script_in_another_language_has_no_english_tool_phrase(lang):
     script = compile_routine(routine.loads(NEUTRAL.format(lang=lang)), "medium")
     english = compile_routine(routine.loads(NEUTRAL.format(lang="en")), "medium")
@@ -190,7 +229,8 @@ def test_the_neutral_routine_reaches_every_phrase(monkeypatch):
         return original(self, key, **values)
 
     monkeypatch.setattr(Phrasebook, "words", spy)
-    compile_routine(routine.loads(NEUTRAL.format(lang="en")), "medium")
+    for text in (NEUTRAL, NEUTRAL_COUNTING):
+        compile_routine(routine.loads(text.format(lang="en")), "medium")
     assert set(catalogue("en")) - used == {NUMBER_FORMS, "and", "list_separator"}
 
 
@@ -198,8 +238,8 @@ def test_a_routine_in_german_is_spoken_in_german():
     loaded = routine.loads(NEUTRAL.format(lang="de"))
     assert loaded.lang == "de"
     texts = [e.text for e in compile_routine(loaded, "medium").events if e.kind == SPEECH]
-    assert texts[:3] == ["Lorem.", "Zwei Übungen, etwa sechs Minuten.", "Übung eins von zwei: Ipsum."]
-    assert "Sie brauchen Dolor und Sit." in texts and "Legen Sie Elit bereit." in texts
+    assert texts[:3] == ["Lorem.", "Zwei Übungen, etwa fünf Minuten.", "Übung eins von zwei: Ipsum."]
+    assert "Sie brauchen Dolor und Sit." in texts and "Sie brauchen Elit." in texts
     assert (
         "Wechseln Sie die Seite: sinistra." in texts
         and texts[-1] == "Das war das ganze Programm. Gut gemacht."
@@ -216,3 +256,23 @@ def test_the_lang_key_is_checked_where_it_stands():
     assert 'r.yaml:3: lang: must be a language code like en, de or pt-BR, got "Deutsch!"' in str(info.value)
     assert routine.loads(NEUTRAL.format(lang="pt-BR")).lang == "pt-BR"
     assert routine.loads(NEUTRAL.replace("lang: {lang}\n", "").format()).language == "en"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_routines_own_phrases_override_its_languages_phrasebook(lang):
+    text = NEUTRAL.format(lang=lang) + "phrases:\n  get_ready: Pronto.\n  round: '{n:ordinal} / {total}.'\n"
+    script = compile_routine(routine.loads(text), "medium")
+    texts = [e.text for e in script.events if e.kind == SPEECH]
+    assert "Pronto." in texts
+    second = phrasebook(lang).number(2, "ordinal")
+    assert f"{second[:1].upper()}{second[1:]} / {phrasebook(lang).number(2)}." in texts
+    # The rest of the tool's words stay in the routine's language.
+    assert phrasebook(lang).say("halfway") in texts
+
+
+def test_an_unknown_placeholder_in_a_phrase_override_is_a_located_error():
+    text = NEUTRAL.format(lang="de") + "phrases:\n  rest: '{dauer} Pause.'\n"
+    with pytest.raises(
+        RoutineError, match=r"phrases.rest: '\{dauer\}' is not known here; allowed: \{duration\}"
+    ):
+        routine.loads(text)

@@ -45,7 +45,7 @@ BROKEN = [
     ("exercises.0.sets", 0),
     ("exercises.0.sets", "five"),
     ("exercises.0.rest", "15 seconds"),
-    ("exercises.0.rest", 0),
+    ("exercises.0.rest", -5),
     ("cues.countdown", 11),
     ("cues.halfway", "yes"),
     ("exercises.1.sides", ["right"]),

@@ -75,10 +75,10 @@ MISTAKES = [
     ("a key twice", ("    sets: 2\n", "    sets: 2\n    sets: 3\n"), "6: exercises[0].sets", "appears twice"),
     ("broken YAML", ("title: T", "title: [T"), "", "not valid YAML"),
     (
-        "a rest too short for its cues",
-        ("rest: 15s", "rest: 4s"),
-        "4: exercises[0]",
-        "rest between rounds is too short",
+        "a transition too short for its cues",
+        ("cues: {countdown: 3}", "rest_between: 3s\ncues: {countdown: 3}"),
+        "2: rest_between",
+        "the 3 s rest before Calf raise is ",
     ),
 ]
 
@@ -130,3 +130,50 @@ def test_a_missing_file_is_a_problem_too(tmp_path):
     assert report.problems == (
         f"{tmp_path / 'nope.yaml'}: no such file. Run `audioguide list` for built-in routines",
     )
+
+
+def test_build_locates_its_timing_errors_like_validate(tmp_path, fake_engine):
+    from audioguide.build import BuildOptions, build
+    from audioguide.errors import TimingError
+    from audioguide.routine import load
+
+    path = tmp_path / "r.yaml"
+    path.write_text(GOOD.replace("title: T\n", "title: T\nrest_between: 3s\n"))
+    with pytest.raises(TimingError) as caught:
+        build(load(path), BuildOptions(engine="fake", output=tmp_path / "out"))
+    assert str(caught.value).startswith(f"{path}:2: rest_between: the 3 s rest before Calf raise is ")
+    assert "Make rest_between longer" in str(caught.value)
+
+
+def test_a_missing_cover_is_found_before_building(tmp_path):
+    path = tmp_path / "r.yaml"
+    path.write_text(GOOD.replace("title: T\n", "title: T\ncover: art/knees.png\n"))
+    report = validate.check(path)
+    assert report.problems == (
+        f"{path}:2: cover: no such picture: {tmp_path / 'art' / 'knees.png'}. "
+        "Put the picture beside the routine file, or fix its name",
+    )
+
+
+def test_the_docs_complete_example_validates_and_each_voice_bound_is_used(tmp_path):
+    import re
+    from pathlib import Path
+
+    guide = (Path(__file__).parent.parent / "docs" / "routine-format.md").read_text()
+    path = tmp_path / "example.yaml"
+    path.write_text(re.findall(r"```yaml\n(.*?)```", guide, flags=re.S)[0])
+    for engine in (None, "pico", "espeak"):
+        assert validate.check(path, engine).ok, engine
+
+
+def test_validate_warns_of_what_a_build_would_drop(tmp_path):
+    path = tmp_path / "r.yaml"
+    long_purpose = "A very long purpose that says a great deal about why calves matter to everyone."
+    path.write_text(
+        GOOD.replace("title: T\n", "title: T\nrest_between: 9s\n").replace(
+            "  - name: Calf raise\n", f"  - name: Calf raise\n    purpose: {long_purpose}\n"
+        )
+    )
+    report = validate.check(path, "pico")
+    assert report.ok and report.warnings
+    assert report.warnings[0].startswith(f"{path}:2: rest_between: dropped the purpose")

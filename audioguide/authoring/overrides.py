@@ -145,14 +145,14 @@ def _apply(document: Any, base: Routine, override: Override) -> _Edit:
         exercise = base.exercises[index]
         steps = _steps_of_kind(exercise, override, step)
         for number in steps:
-            document["exercises"][index]["steps"][number - 1][override.kind] = value
-        places = tuple(f"exercises[{index}].steps[{n - 1}].{override.kind}" for n in steps)
+            _exercise_node(document, base, index)["steps"][number - 1][override.kind] = value
+        places = tuple(f"{base.place_of(index)}.steps[{n - 1}].{override.kind}" for n in steps)
         where = exercise.slug if step is None else f"{exercise.slug}.{step}"
         return _Edit(override, places, f"{where} {override.kind} {override.value}", index)
     index = find_exercise(base, override.target, override)
-    document["exercises"][index][override.kind] = value
+    _exercise_node(document, base, index)[override.kind] = value
     slug = base.exercises[index].slug
-    place = f"exercises[{index}].{override.kind}"
+    place = f"{base.place_of(index)}.{override.kind}"
     return _Edit(override, (place,), f"{slug} {override.kind} {override.value}", index)
 
 
@@ -209,7 +209,7 @@ def _set_path(document: Any, base: Routine, override: Override) -> _Edit:
             raise OverrideError(
                 [f"{override}: name a key of the exercise too, like {first}.sets={override.value}"]
             )
-        keys = ["exercises", index]
+        keys = _exercise_keys(base, index)
         change = f"{base.exercises[index].slug}.{rest}"
         first, dot, rest = rest.partition(".")
     for part in [first, *rest.split(".")] if dot else [first]:
@@ -225,6 +225,21 @@ def _set_path(document: Any, base: Routine, override: Override) -> _Edit:
         keys.extend(int(i) for i in re.findall(r"\[(\d+)\]", match[2]))
     _put(document, keys, _yaml_value(override.value), override)
     return _Edit(override, (_place(keys),), f"{change}={override.value}")
+
+
+def _exercise_keys(base: Routine, index: int) -> list[str | int]:
+    """Where exercise `index` is in the document: ["exercises", 2], or inside a circuit."""
+    keys: list[str | int] = []
+    for name, number in re.findall(r"(\w+)\[(\d+)\]", base.place_of(index)):
+        keys += [name, int(number)]
+    return keys
+
+
+def _exercise_node(document: Any, base: Routine, index: int) -> Any:
+    node = document
+    for key in _exercise_keys(base, index):
+        node = node[key]
+    return node
 
 
 def _find_for_set(base: Routine, first: str, override: Override) -> int:

@@ -40,8 +40,14 @@ _COUNT_DEF = {
     ],
 }
 _TEXT_DEF = {"type": ["string", "number"], "minLength": 1, "maxLength": MAX_TEXT_CHARS}
+DURATION_RANGE_PATTERN = r"^\s*[\d.]+[a-z]*\s*[-\u2013]\s*[\d.]+[a-z]*\s*$"
+_REST_DEF = {
+    "description": "A rest: a duration, or 0 where the programme has none.",
+    "oneOf": [{"enum": [0, "0", "0s"]}, {"$ref": "#/definitions/duration"}],
+}
 _DURATION = {"$ref": "#/definitions/duration"}
 _COUNT = {"$ref": "#/definitions/count"}
+_REST = {"$ref": "#/definitions/rest"}
 _TEXT = {"$ref": "#/definitions/text"}
 
 
@@ -59,6 +65,17 @@ def _strict(properties: dict[str, Any], required: tuple[str, ...], description: 
     }
 
 
+_HALFWAY = {
+    "description": "Say 'halfway' in holds of 30 s or more (true), never (false), or from this length on.",
+    "oneOf": [{"type": "boolean"}, _DURATION],
+}
+_COUNTDOWN = {
+    "type": "integer",
+    "minimum": 0,
+    "maximum": MAX_COUNTDOWN,
+    "description": "Spoken countdown words before this hold ends (0-10); 0 for none.",
+}
+
 _CUES_DEF = _strict(
     {
         "countdown": {
@@ -67,9 +84,9 @@ _CUES_DEF = _strict(
             "maximum": MAX_COUNTDOWN,
             "description": "Spoken countdown words before a hold or rest ends (0-10).",
         },
-        "halfway": {"type": "boolean", "description": "Say 'halfway' in holds of 20 s or more."},
+        "halfway": _HALFWAY,
         "get_ready": {**_DURATION, "description": "Pause to get into position before an exercise."},
-        "switch_pause": {**_DURATION, "description": "Pause to change sides."},
+        "switch_pause": {**_REST, "description": "Quiet time to change sides; 0 to run straight on."},
     },
     (),
     "How cues are spoken; an exercise may override any of them.",
@@ -77,16 +94,40 @@ _CUES_DEF = _strict(
 
 CUES = {"$ref": "#/definitions/cues"}
 _PHASE = _strict(
-    {"say": _text("The phase's cue, e.g. up."), "for": {**_DURATION, "description": "The phase's length."}},
+    {
+        "say": _text("The phase's cue, e.g. up."),
+        "for": {**_DURATION, "description": "The phase's length."},
+        "count": {"enum": ["seconds", "none"], "description": "seconds: 'breathe in, two, three, four'."},
+    },
     ("say", "for"),
     "One phase of a rep.",
 )
 _STEP_PROPERTIES = {
-    "hold": {**_DURATION, "description": "Hold for exactly this long, from start tone to end tone."},
-    "reps": {**_COUNT, "description": "How many counted repetitions."},
+    "hold": {
+        "description": "Hold exactly this long: a duration, a range like 15-30s (levels), or one per set.",
+        "oneOf": [
+            _DURATION,
+            {"type": "string", "pattern": DURATION_RANGE_PATTERN},
+            {"type": "array", "minItems": 1, "items": _DURATION},
+        ],
+    },
+    "reps": {
+        "description": "How many counted repetitions, or one count per set: [5, 10, 15].",
+        "oneOf": [_COUNT, {"type": "array", "minItems": 1, "items": _COUNT}],
+    },
+    "count": {
+        "enum": ["auto", "words", "numbers", "tones", "seconds", "none"],
+        "description": "Reps: counted with words, numbers or tones (auto: what fits). Holds: seconds.",
+    },
     "say": _text("The instruction spoken before the step."),
     "tempo": {"type": "array", "minItems": 1, "items": _PHASE, "description": "The phases of one rep."},
     "pause": {**_DURATION, "description": "Silence after the instruction."},
+    "countdown": _COUNTDOWN,
+    "halfway": _HALFWAY,
+    "then": {
+        "enum": ["continue", "stop"],
+        "description": "continue: the next hold follows without a stop, marked by a change tone.",
+    },
 }
 _STEP_DEF = {
     "description": "A step: {hold: 20s, say: ...}, {reps: 10, say: ..., tempo: [...]} or {say: ...}.",
@@ -116,8 +157,12 @@ _EXERCISE_PROPERTIES = {
     },
     "switch": _text("The cue to change sides; {side} is the new side."),
     "sets": {**_COUNT, "description": "Rounds of the steps."},
-    "rest": {**_DURATION, "description": "Rest between rounds (default 15s)."},
-    "rest_after": {**_DURATION, "description": "Rest before the next exercise, instead of rest_between."},
+    "rest": {
+        "description": "Rest between rounds (default 15s), 0 for none, or one per round in turn.",
+        "oneOf": [_REST, {"type": "array", "minItems": 1, "items": _REST}],
+    },
+    "rest_after": {**_REST, "description": "Rest before the next exercise, instead of rest_between."},
+    "alternate": {"type": "boolean", "description": "Sides take turns set by set."},
     "cues": CUES,
     "steps": {"type": "array", "minItems": 1, "items": STEP, "description": "What to do, in order."},
 }
@@ -135,11 +180,32 @@ _ROUTINE_PROPERTIES = {
     },
     "intro": _text("Spoken after the title."),
     "outro": _text("Spoken at the very end."),
-    "rest_between": {**_DURATION, "description": "Rest between exercises (default 30s)."},
+    "rest_between": {**_REST, "description": "Rest between exercises (default 30s)."},
     "cues": CUES,
     "cover": _text("A picture (JPEG or PNG) for the track's cover, relative to the routine file."),
-    "exercises": {"type": "array", "minItems": 1, "items": EXERCISE, "description": "The exercises."},
+    "phrases": {
+        "type": "object",
+        "additionalProperties": _TEXT,
+        "description": "The routine's own words for the tool's fixed phrases, by key: get_ready, halfway...",
+    },
+    "exercises": {
+        "type": "array",
+        "minItems": 1,
+        "items": {"oneOf": [EXERCISE, {"$ref": "#/definitions/circuit"}]},
+        "description": "The exercises, and circuits of exercises.",
+    },
 }
+_CIRCUIT_DEF = _strict(
+    {
+        "circuit": _text("The circuit's name."),
+        "rounds": {**_COUNT, "description": "How many times the whole circuit is done."},
+        "rest": {**_REST, "description": "Rest between rounds of the circuit (default 60s)."},
+        "rest_between": {**_REST, "description": "Rest between its exercises (default: the routine's)."},
+        "exercises": {"type": "array", "minItems": 1, "items": EXERCISE, "description": "One round."},
+    },
+    ("circuit", "exercises"),
+    "A circuit: its exercises in turn, the whole round repeated.",
+)
 
 
 def routine_schema() -> dict[str, Any]:
@@ -155,6 +221,8 @@ def routine_schema() -> dict[str, Any]:
             "cues": _CUES_DEF,
             "step": _STEP_DEF,
             "exercise": _EXERCISE_DEF,
+            "circuit": _CIRCUIT_DEF,
+            "rest": _REST_DEF,
         },
         **_strict(
             {key: _ROUTINE_PROPERTIES[key] for key in ("title", *ROUTINE_KEYS)},

@@ -1,24 +1,27 @@
 """Check routine files without building them: every problem in every file, each located.
 
-A file is checked by the strict loader (keys, types, values, placeholders) and then
-compiled at every level, which finds what only timing shows: a rest too short for its
-announcements, a rep phase too short for its cue.
+A file is checked by the strict loader (keys, types, values, placeholders), its cover
+picture must exist, and it is compiled at every level as a build would lay it out: with
+real clip lengths where the phrase cache has them, otherwise with an upper bound on what
+the engine's voice takes, calibrated from measured speaking rates. So a routine that
+validates builds with that engine; timing errors come located by the compiler itself.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-from audioguide import routine
+from audioguide import routine, speech
 from audioguide.compiler import compile_routine
-from audioguide.errors import RoutineError, TimingError
+from audioguide.errors import RoutineError, SpeechError, TimingError
+from audioguide.estimates import upper_bound
 from audioguide.routine import LEVELS
+from audioguide.speech import clips
+from audioguide.speech.text import prepare
 
-_WHERE = re.compile(r"^exercise (\d+) \(.*?\): ")
+KnownLength = Callable[[str], int | None]  # a phrase's real length, or None when not known
 
 
 @dataclass(frozen=True)
@@ -28,51 +31,69 @@ class Report:
     path: Path
     problems: tuple[str, ...]
     summary: str  # for a good file: its title, exercises and length
+    warnings: tuple[str, ...] = ()  # what a build would drop, each located
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
-def check(path: str | Path) -> Report:
+def check(path: str | Path, engine: str | None = None, duration_of: KnownLength | None = None) -> Report:
+    """Check one file, laid out for `engine` (None: the slowest measured voice).
+
+    `duration_of` may give real clip lengths (from the phrase cache); it returns None for a
+    phrase it does not know, which is then bounded by the engine's calibrated rate.
+    """
     path = Path(path)
     try:
         text = routine.read_file(path)
-        loaded = routine.loads(text, source=str(path))
+        loaded = routine.placed(routine.loads(text, source=str(path)), path)
     except RoutineError as exc:
         return Report(path, tuple(exc.problems), "")
+    problems: list[str] = []
+    if loaded.cover and not Path(loaded.cover).is_file():
+        problems.append(
+            f"{loaded.line_of('cover')}: cover: no such picture: {loaded.cover}. "
+            "Put the picture beside the routine file, or fix its name"
+        )
+    bound = upper_bound(engine)
+    known = duration_of
+
+    def length(phrase: str) -> int:
+        real = known(phrase) if known else None
+        return real if real is not None else bound(phrase)
+
     by_message: dict[str, list[str]] = {}
     lengths = []
+    warnings: dict[str, None] = {}
     for level in LEVELS:
         try:
-            lengths.append(compile_routine(loaded, level).duration_ms)
+            script = compile_routine(loaded, level, length)
+            lengths.append(script.duration_ms)
+            warnings.update(dict.fromkeys(script.warnings))
         except TimingError as exc:
             by_message.setdefault(str(exc), []).append(level)
-    problems = tuple(_locate_timing(text, path, message, levels) for message, levels in by_message.items())
+    problems += [f"{message} (at {_levels(levels)})" for message, levels in by_message.items()]
     summary = f"{loaded.title}, {len(loaded.exercises)} exercises"
     if lengths:
         summary += f", about {round(max(lengths) / 60_000)} min at most"
-    return Report(path, problems, summary)
+    return Report(path, tuple(problems), summary, tuple(warnings))
 
 
-def _locate_timing(text: str, path: Path, message: str, levels: list[str]) -> str:
-    """`exercise 2 (Wall sit): ...` -> `file:LINE: exercises[1]: ... (at level hard)`."""
-    at = "every level" if len(levels) == len(LEVELS) else "level " + ", ".join(levels)
-    match = _WHERE.match(message)
-    if not match:
-        return f"{path}: {message} (at {at})"
-    index = int(match[1]) - 1
-    line = _exercise_line(text, index)
-    where = f"{path}:{line}" if line else str(path)
-    return f"{where}: exercises[{index}]: {message[match.end() :]} (at {at})"
+def _levels(levels: list[str]) -> str:
+    return "every level" if len(levels) == len(LEVELS) else "level " + ", ".join(levels)
 
 
-def _exercise_line(text: str, index: int) -> int | None:
+def cached_lengths(engine: str, cache_dir: Path | None = None) -> KnownLength:
+    """Real clip lengths from the phrase cache for an engine's voice; None where it has none."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return None
-    for key, value in root.value if isinstance(root, yaml.MappingNode) else ():
-        if key.value == "exercises" and isinstance(value, yaml.SequenceNode) and index < len(value.value):
-            return value.value[index].start_mark.line + 1
-    return None
+        voice = speech.make_engine(engine, "en")
+    except SpeechError:
+        return lambda phrase: None
+    cache = speech.PhraseCache(cache_dir)
+
+    def length(phrase: str) -> int | None:
+        clip = cache.get(cache.key(voice.name, voice.voice_id, prepare(phrase)))
+        return clips.duration_ms(clip) if clip is not None else None
+
+    return length

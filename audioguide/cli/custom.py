@@ -67,12 +67,16 @@ def init_command(name: str | None, path: Path | None, force: bool) -> None:
 
 @click.command("validate")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-def validate_command(files: tuple[Path, ...]) -> None:
+@click.option("--engine", default=None, help="Check timing for this voice (default: the slowest measured).")
+def validate_command(files: tuple[Path, ...], engine: str | None) -> None:
     """Check routine FILES; list every problem with its file, line and place."""
-    reports = [validate.check(path) for path in files]
+    known = validate.cached_lengths(engine) if engine else None
+    reports = [validate.check(path, engine, known) for path in files]
     for report in reports:
         if report.ok:
             click.echo(f"ok: {report.path}: {report.summary}")
+        for warning in report.warnings:
+            click.echo(f"warning: {warning}", err=True)
         for problem in report.problems:
             click.echo(problem)
     bad = [report for report in reports if not report.ok]

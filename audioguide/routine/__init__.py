@@ -5,6 +5,7 @@ file, line and place. Both are re-exported here: `from audioguide.routine import
 """
 
 from audioguide.routine.loader import (
+    CIRCUIT_KEYS,
     CUE_KEYS,
     DEFAULT_ROUTINE,
     EXERCISE_KEYS,
@@ -25,14 +26,18 @@ from audioguide.routine.loader import (
     localized,
     parse_count,
     parse_duration,
+    parse_rest,
+    parse_span,
     placed,
     read_file,
     resolve,
     resolve_text,
 )
 from audioguide.routine.model import (
+    COUNTING,
     DEFAULT_LANG,
     DEFAULT_LEVEL,
+    HALFWAY_MIN_MS,
     LEVELS,
     MAX_COUNT,
     MAX_CUES,
@@ -42,6 +47,7 @@ from audioguide.routine.model import (
     MAX_TRACK_MS,
     PLACEHOLDERS,
     RESERVED_NAMES,
+    Circuit,
     Count,
     CueSettings,
     Exercise,
@@ -56,7 +62,13 @@ from audioguide.routine.model import (
 )
 
 __all__ = [
+    "CIRCUIT_KEYS",
+    "COUNTING",
     "CUE_KEYS",
+    "Circuit",
+    "HALFWAY_MIN_MS",
+    "parse_rest",
+    "parse_span",
     "Count",
     "CueSettings",
     "DEFAULT_LANG",

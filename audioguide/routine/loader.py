@@ -20,8 +20,10 @@ from typing import Any
 import yaml
 
 from audioguide.errors import RoutineError
-from audioguide.phrases import base_language
+from audioguide.phrases import base_language, phrasebook
 from audioguide.routine.model import (
+    COUNTING,
+    HALFWAY_MIN_MS,
     LEVELS,
     MAX_COUNT,
     MAX_CUES,
@@ -29,6 +31,7 @@ from audioguide.routine.model import (
     MAX_TEXT_CHARS,
     MAX_TRACK_MS,
     PLACEHOLDERS,
+    Circuit,
     Count,
     CueSettings,
     Exercise,
@@ -86,6 +89,30 @@ def parse_duration(value: Any) -> int:
     return ms
 
 
+def parse_rest(value: Any) -> int:
+    """A rest: a duration, or 0 where the programme has none."""
+    if not isinstance(value, bool) and (
+        value == 0 or (isinstance(value, str) and value.strip() in ("0", "0s"))
+    ):
+        return 0
+    return parse_duration(value)
+
+
+_DURATION_RANGE = re.compile(r"^\s*([\d.]+[a-z]*)\s*[-\u2013]\s*([\d.]+)([a-z]*)\s*$")
+
+
+def parse_span(value: Any) -> Count:
+    """A duration, or a range `15-30s` spread over the levels like a count (ms per level)."""
+    if isinstance(value, str) and (m := _DURATION_RANGE.match(value)):
+        low_text = m[1] if re.search(r"[a-z]$", m[1]) else m[1] + m[3]
+        low, high = parse_duration(low_text), parse_duration(m[2] + m[3])
+        if low >= high:
+            raise _Invalid(f"a range must go from a shorter to a longer time, got {_show(value)}")
+        middle = math.ceil((low + (high - low) / 2) / 1000) * 1000
+        return Count(low, middle, high)
+    return Count.fixed(parse_duration(value))
+
+
 def parse_count(value: Any) -> Count:
     """A positive whole number, or a range `low-high` spread over the levels."""
     if isinstance(value, int) and not isinstance(value, bool):
@@ -119,6 +146,7 @@ class _Reader:
     def __init__(self, source: str):
         self.source = source
         self.problems: list[str] = []
+        self.lines: dict[str, int] = {}  # each place's line, for errors found after loading
 
     def problem(self, node: yaml.Node | None, path: str, message: str) -> None:
         line = f":{node.start_mark.line + 1}" if node is not None else ""
@@ -131,7 +159,7 @@ class _Reader:
         if not isinstance(node, yaml.MappingNode):
             self.problem(node, path, f"must be a mapping of keys to values, got {_kind(node)}")
             return None
-        known = required + optional
+        known = tuple(dict.fromkeys(required + optional))
         out: dict[str, yaml.Node] = {}
         suggested: set[str] = set()
         for key_node, value_node in node.value:
@@ -148,6 +176,7 @@ class _Reader:
                 suggested.update(close)
             else:
                 out[key] = value_node
+                self.lines[here] = key_node.start_mark.line + 1
         for key in required:
             if key not in out and key not in suggested:
                 self.problem(node, path, f"missing '{key}'")
@@ -170,6 +199,8 @@ class _Reader:
         if not isinstance(node, yaml.SequenceNode):
             self.problem(node, path, f"must be a list, got {_kind(node)}")
             return []
+        for index, item in enumerate(node.value):
+            self.lines[f"{path}[{index}]"] = item.start_mark.line + 1
         return node.value
 
 
@@ -216,6 +247,31 @@ def _bool(value: Any) -> bool:
     return value
 
 
+def _choice(*allowed: str) -> Callable[[Any], str]:
+    def convert(value: Any) -> str:
+        if value not in allowed:
+            raise _Invalid(f"must be one of {', '.join(allowed)}, got {_show(value)}")
+        return value
+
+    return convert
+
+
+def _halfway(value: Any) -> int:
+    """`true` (the default length), `false` (never: 0), or the shortest hold that gets one: `20s`."""
+    if isinstance(value, bool):
+        return HALFWAY_MIN_MS if value else 0
+    try:
+        return parse_duration(value)
+    except _Invalid:
+        raise _Invalid(f"must be true, false or a duration like 20s, got {_show(value)}") from None
+
+
+def _then(value: Any) -> bool:
+    if value not in ("continue", "stop"):
+        raise _Invalid(f"must be continue or stop, got {_show(value)}")
+    return value == "continue"
+
+
 def _countdown(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10:
         raise _Invalid(f"must be a whole number of seconds from 0 to 10, got {_show(value)}")
@@ -223,7 +279,7 @@ def _countdown(value: Any) -> int:
 
 
 CUE_KEYS = ("countdown", "halfway", "get_ready", "switch_pause")
-ROUTINE_KEYS = ("lang", "intro", "outro", "rest_between", "cues", "cover", "exercises")
+ROUTINE_KEYS = ("lang", "intro", "outro", "rest_between", "cues", "cover", "phrases", "exercises")
 EXERCISE_KEYS = (
     "purpose",
     "equipment",
@@ -233,10 +289,17 @@ EXERCISE_KEYS = (
     "sets",
     "rest",
     "rest_after",
+    "alternate",
     "cues",
     "steps",
 )
-STEP_KINDS = {"hold": ("say",), "reps": ("say", "tempo"), "say": ("pause",)}
+STEP_KINDS = {
+    "hold": ("say", "countdown", "halfway", "then", "count"),
+    "reps": ("say", "tempo", "count"),
+    "say": ("pause",),
+}
+CIRCUIT_KEYS = ("rounds", "rest", "rest_between", "exercises")
+HOLD_COUNTING = ("seconds", "none")
 
 
 def _check_nodes(root: yaml.Node) -> str | None:
@@ -279,7 +342,7 @@ def loads(text: str, source: str = "<routine>") -> Routine:
         raise RoutineError(reader.problems)
     if too_long := _check_size(routine):
         raise RoutineError([f"{source}: {too_long}"])
-    return replace(routine, source=source)
+    return replace(routine, source=source, lines=reader.lines)
 
 
 def _check_size(routine: Routine) -> str | None:
@@ -291,8 +354,12 @@ def _check_size(routine: Routine) -> str | None:
     level = LEVELS[-1]  # counts grow from easy to hard
     total_ms = routine.rest_between_ms * (len(routine.exercises) - 1)
     cues = 0
-    for exercise in routine.exercises:
-        sets = exercise.sets.at(level)
+    repeats = [1] * len(routine.exercises)
+    for circuit in routine.circuits:
+        for index in range(circuit.first, circuit.first + circuit.count):
+            repeats[index] = circuit.rounds.at(level)
+    for exercise, repeat in zip(routine.exercises, repeats, strict=True):
+        sets = exercise.sets.at(level) * repeat
         sides = max(1, len(exercise.sides))
         step_ms = sum(_step_ms(step, level) for step in exercise.steps)
         step_cues = sum(_step_cues(step, exercise.cues, level) for step in exercise.steps)
@@ -314,7 +381,9 @@ def _check_size(routine: Routine) -> str | None:
 
 def _step_ms(step: Step, level: str) -> int:
     if isinstance(step, Hold):
-        return step.duration_ms
+        return max(step.per_set or (step.length(level),))
+    if isinstance(step, Reps) and step.per_set:
+        return max(step.per_set) * step.rep_ms
     if isinstance(step, Reps):
         return step.count.at(level) * step.rep_ms
     return step.pause_ms
@@ -323,9 +392,10 @@ def _step_ms(step: Step, level: str) -> int:
 def _step_cues(step: Step, cues: CueSettings, level: str) -> int:
     """An upper bound on the sounds one step makes: its lead-in, tones, countdown, halfway."""
     if isinstance(step, Hold):
-        return 4 + cues.countdown
+        return 4 + cues.countdown + (_step_ms(step, level) // 1000 if step.count_seconds else 0)
     if isinstance(step, Reps):
-        return 3 + step.count.at(level) * len(step.tempo)
+        seconds = sum(p.duration_ms // 1000 for p in step.tempo if p.count_seconds)
+        return 3 + max(step.per_set or (step.count.at(level),)) * (len(step.tempo) + seconds)
     return 1
 
 
@@ -451,30 +521,41 @@ def _routine(r: _Reader, root: yaml.Node) -> Routine | None:
     title = r.text(keys["title"], "title") if "title" in keys else None
     cues = _cues(r, keys["cues"], "cues", CueSettings()) if "cues" in keys else CueSettings()
     exercises: list[Exercise | None] = []
+    places: list[str] = []
+    circuits: list[Circuit | None] = []
     if "exercises" in keys:
         items = r.sequence(keys["exercises"], "exercises")
         if not items and isinstance(keys["exercises"], yaml.SequenceNode):
             r.problem(keys["exercises"], "exercises", "is empty; add at least one exercise")
-        exercises = [_exercise(r, item, f"exercises[{i}]", cues) for i, item in enumerate(items)]
+        nodes: list[yaml.Node] = []
+        for i, item in enumerate(items):
+            if _is_circuit(item):
+                circuits.append(_circuit(r, item, f"exercises[{i}]", cues, exercises, places))
+                nodes += [item] * (len(exercises) - len(nodes))
+                continue
+            exercises.append(_exercise(r, item, f"exercises[{i}]", cues))
+            places.append(f"exercises[{i}]")
+            nodes.append(item)
         seen: set[str] = set()
-        for i, (item, exercise) in enumerate(zip(items, exercises, strict=True)):
+        for node, place, exercise in zip(nodes, places, exercises, strict=True):
             if exercise is not None and exercise.slug in seen:
-                r.problem(item, f"exercises[{i}].name", "is used by another exercise; names must differ")
+                r.problem(node, f"{place}.name", "is used by another exercise; names must differ")
             seen.add(exercise.slug if exercise else "")
     optional = {
         "intro": r.text(keys["intro"], "intro") if "intro" in keys else "",
         "outro": r.text(keys["outro"], "outro") if "outro" in keys else "",
         "cover": r.text(keys["cover"], "cover") if "cover" in keys else "",
         "lang": r.scalar(keys["lang"], "lang", _lang) if "lang" in keys else "",
+        "phrases": _phrases(r, keys["phrases"], "phrases") if "phrases" in keys else (),
         "rest_between": (
-            r.scalar(keys["rest_between"], "rest_between", parse_duration)
-            if "rest_between" in keys
-            else 30_000
+            r.scalar(keys["rest_between"], "rest_between", parse_rest) if "rest_between" in keys else 30_000
         ),
     }
-    if r.problems or title is None or None in exercises or None in optional.values():
+    if r.problems or title is None or None in exercises or None in optional.values() or None in circuits:
         return None
     return Routine(
+        circuits=tuple(circuits),  # type: ignore[arg-type]
+        places=tuple(places),
         title=title,
         exercises=tuple(exercises),
         intro=optional["intro"],
@@ -483,7 +564,73 @@ def _routine(r: _Reader, root: yaml.Node) -> Routine | None:
         cues=cues,
         cover=optional["cover"],
         lang=optional["lang"],
+        phrases=optional["phrases"],
     )
+
+
+def _phrases(r: _Reader, node: yaml.Node, path: str) -> tuple[tuple[str, str], ...] | None:
+    """The routine's own words for the tool's fixed phrases, by phrasebook key."""
+    book = phrasebook()
+    keys = r.mapping(node, path, (), tuple(k for k, v in book.entries.items() if isinstance(v, str)))
+    if keys is None:
+        return None
+    out = []
+    for key, value in keys.items():
+        text = r.text(value, f"{path}.{key}")
+        if text is None:
+            return None
+        # A placeholder may ask for a form: {n:feminine} in German, {cue:capital}.
+        wanted = set(re.findall(r"\{(\w+)(?::\w*)?\}", book.entries[key]))
+        used = set(re.findall(r"\{([^{}:]*)(?::\w*)?\}", text))
+        if used - wanted:
+            allowed = ", ".join(f"{{{w}}}" for w in sorted(wanted)) or "none"
+            r.problem(
+                value,
+                f"{path}.{key}",
+                f"'{{{sorted(used - wanted)[0]}}}' is not known here; allowed: {allowed}",
+            )
+            return None
+        out.append((key, text))
+    return tuple(out)
+
+
+def _is_circuit(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.MappingNode) and any(
+        isinstance(k, yaml.ScalarNode) and k.value == "circuit" for k, _ in node.value
+    )
+
+
+def _circuit(
+    r: _Reader,
+    node: yaml.Node,
+    path: str,
+    cues: CueSettings,
+    exercises: list[Exercise | None],
+    places: list[str],
+) -> Circuit | None:
+    """A circuit: its exercises join the routine's list; the circuit says which and how often."""
+    first = len(exercises)
+    keys = r.mapping(node, path, ("circuit", "exercises"), CIRCUIT_KEYS)
+    if keys is None or "circuit" not in keys or "exercises" not in keys:
+        return None
+    name = r.text(keys["circuit"], f"{path}.circuit")
+    items = r.sequence(keys["exercises"], f"{path}.exercises")
+    if not items and isinstance(keys["exercises"], yaml.SequenceNode):
+        r.problem(keys["exercises"], f"{path}.exercises", "is empty; add the exercises of one round")
+    for i, item in enumerate(items):
+        if _is_circuit(item):
+            r.problem(item, f"{path}.exercises[{i}]", "a circuit cannot hold another circuit")
+            continue
+        exercises.append(_exercise(r, item, f"{path}.exercises[{i}]", cues))
+        places.append(f"{path}.exercises[{i}]")
+    rounds = r.scalar(keys["rounds"], f"{path}.rounds", parse_count) if "rounds" in keys else Count.fixed(1)
+    rest = r.scalar(keys["rest"], f"{path}.rest", parse_rest) if "rest" in keys else 60_000
+    between = -1
+    if "rest_between" in keys:
+        between = r.scalar(keys["rest_between"], f"{path}.rest_between", parse_rest)
+    if name is None or rounds is None or rest is None or between is None:
+        return None
+    return Circuit(name, first, len(exercises) - first, rounds, rest, None if between < 0 else between)
 
 
 def _cues(r: _Reader, node: yaml.Node, path: str, base: CueSettings) -> CueSettings:
@@ -492,9 +639,9 @@ def _cues(r: _Reader, node: yaml.Node, path: str, base: CueSettings) -> CueSetti
         return base
     values = {
         "countdown": ("countdown", _countdown),
-        "halfway": ("halfway", _bool),
+        "halfway_ms": ("halfway", _halfway),
         "get_ready_ms": ("get_ready", parse_duration),
-        "switch_pause_ms": ("switch_pause", parse_duration),
+        "switch_pause_ms": ("switch_pause", parse_rest),
     }
     changes = {}
     for attr, (key, convert) in values.items():
@@ -524,9 +671,16 @@ def _exercise(r: _Reader, node: yaml.Node, path: str, routine_cues: CueSettings)
         fields["sides"] = sides
     if "sets" in keys:
         fields["sets"] = r.scalar(keys["sets"], f"{path}.sets", parse_count)
-    for key, attr in (("rest", "rest_ms"), ("rest_after", "rest_after_ms")):
-        if key in keys:
-            fields[attr] = r.scalar(keys[key], f"{path}.{key}", parse_duration)
+    if "rest" in keys and isinstance(keys["rest"], yaml.SequenceNode):
+        rests = _per_set(r, keys["rest"], f"{path}.rest", parse_rest)
+        fields["rests"] = rests
+        fields["rest_ms"] = rests[0] if rests else None
+    elif "rest" in keys:
+        fields["rest_ms"] = r.scalar(keys["rest"], f"{path}.rest", parse_rest)
+    if "rest_after" in keys:
+        fields["rest_after_ms"] = r.scalar(keys["rest_after"], f"{path}.rest_after", parse_rest)
+    if "alternate" in keys:
+        fields["alternate"] = r.scalar(keys["alternate"], f"{path}.alternate", _bool)
     fields["cues"] = _cues(r, keys["cues"], f"{path}.cues", routine_cues) if "cues" in keys else routine_cues
     steps: list[Step | None] = []
     if "steps" in keys:
@@ -534,6 +688,11 @@ def _exercise(r: _Reader, node: yaml.Node, path: str, routine_cues: CueSettings)
         if not items and isinstance(keys["steps"], yaml.SequenceNode):
             r.problem(keys["steps"], f"{path}.steps", "is empty; add a hold, reps or say step")
         steps = [_step(r, item, f"{path}.steps[{i}]") for i, item in enumerate(items)]
+        for i, (item, step) in enumerate(zip(items, steps, strict=True)):
+            if isinstance(step, Hold) and step.then_continue:
+                following = steps[i + 1] if i + 1 < len(steps) else None
+                if not isinstance(following, Hold):
+                    r.problem(item, f"{path}.steps[{i}].then", "continue needs a hold step right after it")
     if len(r.problems) > before or name is None:
         return None
     exercise = Exercise(name=name, steps=tuple(steps), **fields)  # type: ignore[arg-type]
@@ -564,12 +723,42 @@ def _step(r: _Reader, node: yaml.Node, path: str) -> Step | None:
         return None
     say = r.text(keys["say"], f"{path}.say")
     if kind == "hold":
-        duration = r.scalar(keys["hold"], f"{path}.hold", parse_duration)
-        return Hold(say, duration) if say and duration else None
+        options: dict[str, Any] = {}
+        if isinstance(keys["hold"], yaml.SequenceNode):
+            lengths = _per_set(r, keys["hold"], f"{path}.hold", parse_duration)
+            options["per_set"] = lengths
+            duration = lengths[0] if lengths else None
+        else:
+            span = r.scalar(keys["hold"], f"{path}.hold", parse_span)
+            duration = span.medium if span else None
+            if span and span.easy != span.hard:
+                options["span"] = span
+        if "count" in keys:
+            counted = r.scalar(keys["count"], f"{path}.count", _choice(*HOLD_COUNTING))
+            options["count_seconds"] = None if counted is None else counted == "seconds"
+        if "countdown" in keys:
+            options["countdown"] = r.scalar(keys["countdown"], f"{path}.countdown", _countdown)
+        if "halfway" in keys:
+            options["halfway_ms"] = r.scalar(keys["halfway"], f"{path}.halfway", _halfway)
+        if "then" in keys:
+            options["then_continue"] = r.scalar(keys["then"], f"{path}.then", _then)
+        if not (say and duration) or None in options.values():
+            return None
+        return Hold(say, duration, **options)
     if kind == "say":
         pause = r.scalar(keys["pause"], f"{path}.pause", parse_duration) if "pause" in keys else 0
         return Say(say, pause) if say and pause is not None else None
-    count = r.scalar(keys["reps"], f"{path}.reps", parse_count)
+    extra: dict[str, Any] = {}
+    if isinstance(keys["reps"], yaml.SequenceNode):
+        ladder = _per_set(r, keys["reps"], f"{path}.reps", parse_count)
+        extra["per_set"] = tuple(c.medium for c in ladder)
+        count = ladder[0] if ladder else None
+    else:
+        count = r.scalar(keys["reps"], f"{path}.reps", parse_count)
+    if "count" in keys:
+        extra["counting"] = r.scalar(keys["count"], f"{path}.count", _choice(*COUNTING))
+        if extra["counting"] is None:
+            return None
     if "tempo" not in keys:
         r.problem(node, path, "missing 'tempo'; list the phases of one rep, like [{say: up, for: 2s}]")
         return None
@@ -581,16 +770,27 @@ def _step(r: _Reader, node: yaml.Node, path: str) -> Step | None:
         r.problem(keys["tempo"], f"{path}.tempo", "is empty; list the phases of one rep")
     if not (say and count and phases) or None in phases:
         return None
-    return Reps(say, count, tuple(phases))  # type: ignore[arg-type]
+    return Reps(say, count, tuple(phases), **extra)  # type: ignore[arg-type]
+
+
+def _per_set(r: _Reader, node: yaml.Node, path: str, convert: Callable[[Any], Any]) -> tuple[Any, ...]:
+    """A value for each set in turn: `[5, 10, 15]` or `[20s, 30s, 40s]`."""
+    values = tuple(r.scalar(item, f"{path}[{i}]", convert) for i, item in enumerate(r.sequence(node, path)))
+    if not values:
+        r.problem(node, path, "is empty; give a value, or one for each set in turn")
+    return tuple(v for v in values if v is not None)
 
 
 def _phase(r: _Reader, node: yaml.Node, path: str) -> Phase | None:
-    keys = r.mapping(node, path, ("say", "for"), ())
-    if keys is None or len(keys) < 2:
+    keys = r.mapping(node, path, ("say", "for"), ("count",))
+    if keys is None or "say" not in keys or "for" not in keys:
         return None
     say = r.text(keys["say"], f"{path}.say")
     duration = r.scalar(keys["for"], f"{path}.for", parse_duration)
-    return Phase(say, duration) if say and duration else None
+    counted = r.scalar(keys["count"], f"{path}.count", _choice(*HOLD_COUNTING)) if "count" in keys else "none"
+    if not (say and duration and counted):
+        return None
+    return Phase(say, duration, count_seconds=counted == "seconds")
 
 
 def _check_placeholders(r: _Reader, node: yaml.Node, path: str, exercise: Exercise) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 LEVELS = ("easy", "medium", "hard")
@@ -26,6 +27,9 @@ RESERVED_NAMES = frozenset(
 
 PLACEHOLDERS = ("side", "other")
 DEFAULT_LANG = "en"  # a routine's language when it does not say
+# "Halfway" is said in holds this long or longer: under half a minute the closing countdown
+# comes soon enough to keep time by; in longer holds a mid-point tells the user they are on track.
+HALFWAY_MIN_MS = 30_000
 
 
 @dataclass(frozen=True)
@@ -52,9 +56,13 @@ class CueSettings:
     """How cues are spoken. Set for the routine; an exercise may override any of them."""
 
     countdown: int = 3  # spoken countdown words before the end of a hold or a rest
-    halfway: bool = True  # say "halfway" in holds of HALFWAY_MIN_MS or more
-    get_ready_ms: int = 10_000  # pause to get into position before an exercise starts
-    switch_pause_ms: int = 5_000  # pause to change sides
+    halfway_ms: int = HALFWAY_MIN_MS  # say "halfway" in holds this long or longer; 0: never
+    get_ready_ms: int = 10_000  # pause to get into position before the first exercise starts
+    switch_pause_ms: int = 5_000  # quiet time to change sides, after the switch cue
+
+    @property
+    def halfway(self) -> bool:
+        return self.halfway_ms > 0
 
 
 @dataclass(frozen=True)
@@ -63,6 +71,18 @@ class Hold:
 
     say: str
     duration_ms: int
+    countdown: int | None = None  # None: the exercise's cues.countdown
+    halfway_ms: int | None = None  # None: the exercise's; 0: never
+    then_continue: bool = False  # the next hold follows without a stop: a "change" cue, no end tone
+    span: Count | None = None  # a range of lengths (ms) that becomes levels: `hold: 15-30s`
+    per_set: tuple[int, ...] = ()  # a length (ms) for each set in turn; the last one repeats
+    count_seconds: bool = False  # speak its seconds ("two, three...") instead of a countdown
+
+    def length(self, level: str, set_index: int = 0) -> int:
+        """The hold's length at a level, in a given set (from 0)."""
+        if self.per_set:
+            return self.per_set[min(set_index, len(self.per_set) - 1)]
+        return self.span.at(level) if self.span else self.duration_ms
 
 
 @dataclass(frozen=True)
@@ -71,6 +91,10 @@ class Phase:
 
     say: str
     duration_ms: int
+    count_seconds: bool = False  # "breathe in, two, three, four": its seconds spoken
+
+
+COUNTING = ("auto", "words", "numbers", "tones")
 
 
 @dataclass(frozen=True)
@@ -80,10 +104,17 @@ class Reps:
     say: str
     count: Count
     tempo: tuple[Phase, ...]
+    counting: str = "auto"  # how reps are counted: words ("Three. Up."), numbers, tones; auto: what fits
+    per_set: tuple[int, ...] = ()  # a count for each set in turn (a ladder); the last one repeats
 
     @property
     def rep_ms(self) -> int:
         return sum(p.duration_ms for p in self.tempo)
+
+    def reps(self, level: str, set_index: int = 0) -> int:
+        if self.per_set:
+            return self.per_set[min(set_index, len(self.per_set) - 1)]
+        return self.count.at(level)
 
 
 @dataclass(frozen=True)
@@ -110,10 +141,30 @@ class Exercise:
     rest_ms: int = 15_000  # between sets
     rest_after_ms: int | None = None  # before the next exercise; None: the routine's
     cues: CueSettings = CueSettings()
+    rests: tuple[int, ...] = ()  # a rest (ms) after each set in turn, the last one repeating
+    alternate: bool = False  # sides take turns set by set, instead of all sets on one side first
 
     @property
     def slug(self) -> str:
         return slugify(self.name)
+
+    def rest_before(self, set_index: int) -> int:
+        """The rest before set `set_index` (from 1)."""
+        if self.rests:
+            return self.rests[min(set_index - 1, len(self.rests) - 1)]
+        return self.rest_ms
+
+
+@dataclass(frozen=True)
+class Circuit:
+    """Exercises done in turn, the whole round repeated: `routine.exercises[first:first + count]`."""
+
+    name: str
+    first: int
+    count: int
+    rounds: Count
+    rest_ms: int = 60_000  # between rounds of the circuit
+    rest_between_ms: int | None = None  # between its exercises; None: the routine's
 
 
 @dataclass(frozen=True)
@@ -126,7 +177,23 @@ class Routine:
     cues: CueSettings = CueSettings()
     cover: str = ""  # a picture for the track's cover; relative to the routine file
     lang: str = ""  # the language it says it is written in; "" if it does not say
+    phrases: tuple[tuple[str, str], ...] = ()  # the routine's own words for phrasebook keys
+    circuits: tuple[Circuit, ...] = ()  # runs of exercises repeated as a whole
     source: str = field(default="<routine>", compare=False)
+    # The line of each place in the source file (`exercises[1].rest` -> 12), for located errors.
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    places: tuple[str, ...] = field(default=(), compare=False, repr=False)  # each exercise's place
+
+    def place_of(self, index: int) -> str:
+        """Where exercise `index` is in the file: `exercises[2]`, or `exercises[1].exercises[0]`."""
+        return self.places[index] if index < len(self.places) else f"exercises[{index}]"
+
+    def line_of(self, *places: str) -> str:
+        """`file:line` for the first place the file has, or the file alone."""
+        for place in places:
+            if place in self.lines:
+                return f"{self.source}:{self.lines[place]}"
+        return self.source
 
     @property
     def slug(self) -> str:
