@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from audioguide import ffmpeg, files, render, speech
+from audioguide import ffmpeg, files, phrases, render, speech
 from audioguide.compiler import LENGTH_ROLE, compile_routine, estimate_ms
 from audioguide.cues import SPEECH, CueScript
 from audioguide.errors import SpeechError
@@ -21,6 +22,7 @@ from audioguide.export import (
     Reuse,
     TrackInfo,
     Written,
+    sidecar_paths,
     write_split,
     write_track,
 )
@@ -64,14 +66,64 @@ class BuildResult:
     warnings: tuple[str, ...]
 
 
-def output_path(routine: Routine, level: str, output: Path | None, custom: str = "") -> Path:
-    """Where the MP3 goes: `-o` as a file, as a folder, or output/<routine>[-level][-custom].mp3."""
+def output_path(
+    routine: Routine, level: str, output: Path | None, custom: str = "", lang: str | None = None
+) -> Path:
+    """Where the MP3 goes: `-o` as a file, as a folder, or output/<routine>[-level][-custom][-lang].mp3.
+
+    The name tells the language only when it is not the routine's own (`--lang pt` on an
+    English routine), so a track in another language never takes the original's place.
+    """
     if output is not None and output.suffix.lower() == ".mp3":
         return output
     name = routine.slug if level == DEFAULT_LEVEL else f"{routine.slug}-{level}"
     if custom:
         name += f"-{custom_suffix(custom)}"
+    if lang and phrases.base_language(lang) != phrases.base_language(routine.language):
+        name += f"-{slugify(lang)}"
     return (output or DEFAULT_OUTPUT_DIR) / f"{name}.mp3"
+
+
+def speech_lang(routine: Routine, options: BuildOptions) -> str | None:
+    """The language a build speaks: `--lang`, else the routine's own; None: the voice's default."""
+    return options.lang or routine.lang or None
+
+
+def language_warnings(routine: Routine, lang: str | None) -> list[str]:
+    """What a user should know before hearing the track: phrases or text in another language."""
+    warnings: list[str] = []
+    if lang is None:
+        return warnings
+    if not phrases.has_phrasebook(lang):
+        warnings.append(
+            f"audioguide has no phrases in '{lang}' yet (it has {', '.join(phrases.languages())}): "
+            "its own cues are spoken in English"
+        )
+    if phrases.base_language(lang) != phrases.base_language(routine.language):
+        warnings.append(
+            f"the routine is written in '{routine.language}': its own text is read by a '{lang}' voice"
+        )
+    return warnings
+
+
+def replaced_voice(target: Path, engine: str, voice: str) -> str | None:
+    """A warning if `target` holds a track made with another engine or voice, which this build replaces.
+
+    The rule: a build may replace its own track, but says so when the old one was spoken by
+    a different voice or in a different language (the voice names the language).
+    """
+    timeline, _ = sidecar_paths(target)
+    try:
+        before = json.loads(timeline.read_text(encoding="utf-8"))
+        old_engine, old_voice = str(before["engine"]), str(before["voice"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # no earlier track, or one whose voice is unknown
+    if (old_engine, old_voice) == (engine, voice):
+        return None
+    return (
+        f"replaced {target}, which was spoken by {old_engine} ({old_voice}), with a track spoken by "
+        f"{engine} ({voice}). Use -o to keep both"
+    )
 
 
 def custom_suffix(custom: str) -> str:
@@ -82,7 +134,13 @@ def custom_suffix(custom: str) -> str:
     return "custom-" + hashlib.sha256(custom.encode("utf-8")).hexdigest()[:SUFFIX_DIGEST_CHARS]
 
 
-def lay_out(routine: Routine, level: str, voice: speech.Voice, progress: Progress | None = None) -> CueScript:
+def lay_out(
+    routine: Routine,
+    level: str,
+    voice: speech.Voice,
+    progress: Progress | None = None,
+    lang: str | None = None,
+) -> CueScript:
     """Compile with real clip lengths, synthesizing phrases until the script is settled.
 
     The first pass uses estimates to learn which phrases exist; later passes use the real
@@ -96,13 +154,13 @@ def lay_out(routine: Routine, level: str, voice: speech.Voice, progress: Progres
     def duration_ms(text: str) -> int:
         return voice.duration_ms(text) if voice.has(text) else estimate_ms(text)
 
-    script = compile_routine(routine, level, estimate_ms)
+    script = compile_routine(routine, level, estimate_ms, lang)
     while missing := [e for e in script.events if e.kind == SPEECH and not voice.has(e.text)]:
         # The phrase stating the track's length is settled last, once every other phrase
         # has its real length; otherwise a guess at it would be synthesized for nothing.
         content = [e.text for e in missing if e.role != LENGTH_ROLE]
         voice.load(content or [e.text for e in missing], report)
-        script = compile_routine(routine, level, duration_ms)
+        script = compile_routine(routine, level, duration_ms, lang)
     return script
 
 
@@ -115,25 +173,24 @@ def build(
     finding_ffmpeg = threading.Thread(target=_find_ffmpeg, daemon=True)
     finding_ffmpeg.start()
     cache = speech.PhraseCache(options.cache_dir)
-    target = output_path(routine, options.level, options.output, options.custom)
+    lang = speech_lang(routine, options)
+    target = output_path(routine, options.level, options.output, options.custom, lang)
     # Builds killed outright (SIGKILL, power loss) cannot clean up after themselves.
     files.sweep_leftovers(target.parent)
     files.sweep_leftovers(target.with_suffix(""))  # split mode's folder of parts
     cache.sweep_leftovers()
-    engine = speech.make_engine(options.engine, options.lang, **options.engine_options)
+    engine = speech.make_engine(options.engine, lang, **options.engine_options)
     voice = speech.Voice(engine, cache, options.rate, options.jobs)
-    warnings: list[str] = []
+    warnings: list[str] = language_warnings(routine, lang)
     try:
-        script = lay_out(routine, options.level, voice, progress)
+        script = lay_out(routine, options.level, voice, progress, lang)
     except SpeechError as exc:
         if options.engine != speech.AUTO or not engine.online:
             raise
         # Google failed part-way: start again offline, so the track never mixes two voices.
         warnings.append(f"{exc}; building the whole track with the offline voice instead")
-        voice = speech.Voice(
-            speech.offline_engine(options.lang, **options.engine_options), cache, options.rate
-        )
-        script = lay_out(routine, options.level, voice, progress)
+        voice = speech.Voice(speech.offline_engine(lang, **options.engine_options), cache, options.rate)
+        script = lay_out(routine, options.level, voice, progress, lang)
     warnings.extend(script.warnings)
     info = TrackInfo(
         title=_title(routine, options.level, options.custom),
@@ -147,6 +204,9 @@ def build(
     )
     pcm = _counted(render.pcm_chunks(script, voice.clip, options.rate), script, options.rate, progress)
     finding_ffmpeg.join()
+    existing = target.with_suffix("") / f"{target.stem}.m3u8" if options.split else target
+    if replaced := replaced_voice(existing, voice.engine.name, voice.engine.voice_id):
+        warnings.append(replaced)
     reuse = _reuse(voice, cache, progress) if options.reuse else None
     if options.split:
         written = write_split(script, pcm, target.with_suffix(""), info, audio, reuse)

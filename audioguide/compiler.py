@@ -152,12 +152,19 @@ class _Timeline:
 
 
 def compile_routine(
-    routine: Routine, level: str = DEFAULT_LEVEL, duration_of: DurationOf = estimate_ms
+    routine: Routine,
+    level: str = DEFAULT_LEVEL,
+    duration_of: DurationOf = estimate_ms,
+    lang: str | None = None,
 ) -> CueScript:
-    """The routine's cue script at a level, laid out with the given phrase durations."""
+    """The routine's cue script at a level, laid out with the given phrase durations.
+
+    The tool's own phrases are in `lang`, by default the routine's language.
+    """
+    book = routine_phrasebook(routine, lang)
     minutes = 0
     for _ in range(MINUTES_PASSES):
-        script = _compile(routine, level, duration_of, minutes)
+        script = _compile(routine, level, duration_of, minutes, book)
         settled = _minutes(script.duration_ms)
         if settled == minutes:
             break
@@ -171,9 +178,10 @@ def compile_routine(
     return script
 
 
-def routine_phrasebook(routine: Routine) -> Phrasebook:
-    """The tool's words for this routine: the language's phrasebook, with the routine's own phrases."""
-    book = phrasebook()
+def routine_phrasebook(routine: Routine, lang: str | None = None) -> Phrasebook:
+    """The tool's words for this routine: the phrasebook of `lang` (by default the routine's
+    language), with the routine's own phrases, which are its own words in any language."""
+    book = phrasebook(lang or routine.language)
     if routine.phrases:
         book = replace(book, entries={**book.entries, **dict(routine.phrases)})
     return book
@@ -183,10 +191,11 @@ def _minutes(duration_ms: int) -> int:
     return max(1, round(duration_ms / 60_000))
 
 
-def _compile(routine: Routine, level: str, duration_of: DurationOf, minutes: int) -> CueScript:
-    book = routine_phrasebook(routine)
+def _compile(
+    routine: Routine, level: str, duration_of: DurationOf, minutes: int, book: Phrasebook
+) -> CueScript:
     t = _Timeline(routine, level, duration_of, book)
-    t.chapter("Introduction", 0)
+    t.chapter(book.words("introduction"), 0)
     count = len(routine.exercises)
     t.say(book.say("title", title=routine.title), routine.intro)
     t.say(
@@ -199,7 +208,9 @@ def _compile(routine: Routine, level: str, duration_of: DurationOf, minutes: int
     for slot in _slots(routine, level):
         exercise = routine.exercises[slot.index]
         t.place = routine.place_of(slot.index)
-        title = exercise.name if slot.round <= 1 else f"{exercise.name}, round {slot.round}"
+        # A chapter title is read, not heard: its round number stays a digit.
+        later = book.words("round_chapter", name=exercise.name, n=str(slot.round))
+        title = exercise.name if slot.round <= 1 else later
         t.chapter(title, t.cursor)
         if previous is None:
             _first_exercise(t, exercise, level, slot, count)
@@ -207,7 +218,7 @@ def _compile(routine: Routine, level: str, duration_of: DurationOf, minutes: int
             _rest_into(t, previous, slot)
         _exercise(t, exercise, level)
         previous = slot
-    t.chapter("Finish", t.cursor)
+    t.chapter(book.words("finish"), t.cursor)
     t.place = "outro"
     t.say(routine.outro or book.say("outro"))
     events, warnings = _check_overlaps(t, t.cues)
@@ -693,7 +704,7 @@ def _phase_text(
     if phase_index:
         return t.book.say("phase", cue=cue)
     label = t.book.words("last_one") if rep + 1 == count and count > 1 else rep + 1
-    return t.book.say("rep", count=label, cue=_capital(cue))
+    return t.book.say("rep", count=label, cue=cue)  # the phrasebook capitalizes where its language does
 
 
 def _counting(t: _Timeline, step: Reps, count: int, side: str | None, other: str | None) -> str:

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 
 from audioguide import speech
-from audioguide.build import BuildOptions
+from audioguide.build import BuildOptions, speech_lang
 from audioguide.compiler import compile_routine
 from audioguide.errors import SpeechError
 from audioguide.routine import Routine
@@ -85,10 +85,11 @@ def plan(routine: Routine, options: BuildOptions | None = None) -> Plan:
     """The voice the build would use and why; the phrases of the script (the track-length
     phrase as estimated), cached or to synthesize, for that voice and any other candidate."""
     options = options or BuildOptions()
-    script = compile_routine(routine, options.level)
+    lang = speech_lang(routine, options)
+    script = compile_routine(routine, options.level, lang=lang)
     phrases = script.phrases()
     cache = speech.PhraseCache(options.cache_dir)
-    candidates, why, other_when = _choice(options)
+    candidates, why, other_when = _choice(options, lang)
     plans = []
     for engine in candidates:
         voice = speech.Voice(engine, cache, options.rate)
@@ -104,15 +105,15 @@ def plan(routine: Routine, options: BuildOptions | None = None) -> Plan:
     return Plan(tuple(phrases), tuple(plans), why, other_when)
 
 
-def _choice(options: BuildOptions) -> tuple[list[speech.Engine], str, str]:
+def _choice(options: BuildOptions, lang: str) -> tuple[list[speech.Engine], str, str]:
     """The engines a build would use, its first choice first; why the first; when the second."""
     if options.engine != speech.AUTO:
-        engine = speech.make_engine(options.engine, options.lang, **options.engine_options)
+        engine = speech.make_engine(options.engine, lang, **options.engine_options)
         return [engine], f"as chosen with --engine {options.engine}", ""
-    offline = speech.offline_engine(options.lang, **options.engine_options)
-    offline_why = _offline_why(options.lang, offline)
+    offline = speech.offline_engine(lang, **options.engine_options)
+    offline_why = _offline_why(lang, offline)
     try:
-        online = speech.online_engine(options.lang, **options.engine_options)
+        online = speech.online_engine(lang, **options.engine_options)
     except SpeechError as exc:
         return [offline], f"because {_first_sentence(str(exc))}, and {offline_why}", ""
     checked = check_google(online)

@@ -102,9 +102,14 @@ class Estimate:
         return f"{part.number}. {part.title} ({part.slug})" if part.number else part.title
 
 
-def estimate(routine: Routine, level: str = DEFAULT_LEVEL, duration_of: DurationOf = estimate_ms) -> Estimate:
-    """Compile the routine and measure its parts."""
-    script = compile_routine(routine, level, duration_of)
+def estimate(
+    routine: Routine,
+    level: str = DEFAULT_LEVEL,
+    duration_of: DurationOf = estimate_ms,
+    lang: str | None = None,
+) -> Estimate:
+    """Compile the routine (its phrases in `lang`, by default the routine's) and measure its parts."""
+    script = compile_routine(routine, level, duration_of, lang)
     # A chapter titled as an exercise is that exercise; a circuit's later rounds ("Squats,
     # round 2"), the introduction and the finish are parts without a number.
     numbers = {exercise.name: index + 1 for index, exercise in enumerate(routine.exercises)}

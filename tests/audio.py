@@ -31,7 +31,7 @@ def onsets(
     frames = len(samples) // window
     rms = np.sqrt(np.mean(samples[: frames * window].reshape(frames, window) ** 2, axis=1))
     loud = 20 * np.log10(np.maximum(rms, 1e-9)) > floor_db
-    found, quiet_run = [], quiet_ms
+    found, quiet_run = [], float("inf")  # the track starts after silence
     for index, is_loud in enumerate(loud):
         if is_loud:
             if quiet_run * window_ms >= quiet_ms:

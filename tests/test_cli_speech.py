@@ -69,7 +69,8 @@ def test_build_in_a_language_pico_lacks_uses_espeak(run, tmp_path):
     result = run("build", SMALL_ROUTINE, "--lang", "pt", "-o", tmp_path)
     assert result.exit_code == 0, result.output
     assert "with voice espeak (pt/pt/x1)" in result.output
-    assert "espeak" in str(ID3(tmp_path / "small-test-routine.mp3").getall("COMM"))
+    # The routine is English: the Portuguese track is named so, beside the English one.
+    assert "espeak" in str(ID3(tmp_path / "small-test-routine-pt.mp3").getall("COMM"))
 
 
 def test_voice_options_the_engine_lacks_are_errors(run, tmp_path):

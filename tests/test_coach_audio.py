@@ -7,9 +7,10 @@ import re
 import pytest
 from audio import decode, nearest, onsets
 
-from audioguide import routine, words
+from audioguide import routine
 from audioguide.build import BuildOptions, build
 from audioguide.cues import TONE
+from audioguide.phrases import phrasebook
 
 COACH = """\
 title: Coach check
@@ -25,7 +26,7 @@ exercises:
       - {hold: 5s, say: Walk ahead., then: continue}
       - {hold: 4s, say: Walk wide.}
 """
-SECONDS = {words.number(n): n * 1000 for n in range(1, 60)}
+SECONDS = {phrasebook("en").number(n): n * 1000 for n in range(1, 60)}
 
 
 @pytest.fixture(scope="module")

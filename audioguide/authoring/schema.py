@@ -172,6 +172,12 @@ _EXERCISE_DEF = _strict(
 EXERCISE = {"$ref": "#/definitions/exercise"}
 _ROUTINE_PROPERTIES = {
     "title": _text("The routine's name: spoken first, and the MP3's title."),
+    "lang": {
+        "type": "string",
+        "pattern": r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$",
+        "description": "The language it is written in (en, de, es, fr, it, pt, pt-BR...): picks the "
+        "tool's phrases and the voice. Default en.",
+    },
     "intro": _text("Spoken after the title."),
     "outro": _text("Spoken at the very end."),
     "rest_between": {**_REST, "description": "Rest between exercises (default 30s)."},

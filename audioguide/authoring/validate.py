@@ -19,7 +19,7 @@ from audioguide.errors import RoutineError, SpeechError, TimingError
 from audioguide.estimates import counted, rough_length, upper_bound
 from audioguide.routine import LEVELS
 from audioguide.speech import clips
-from audioguide.speech.text import prepare
+from audioguide.speech.text import prepare, preparers
 
 KnownLength = Callable[[str], int | None]  # a phrase's real length, or None when not known
 
@@ -93,7 +93,7 @@ def cached_lengths(engine: str, cache_dir: Path | None = None) -> KnownLength:
     cache = speech.PhraseCache(cache_dir)
 
     def length(phrase: str) -> int | None:
-        clip = cache.get(cache.key(voice.name, voice.voice_id, prepare(phrase)))
+        clip = cache.get(cache.key(voice.name, voice.voice_id, prepare(phrase, preparers(voice.lang))))
         return clips.duration_ms(clip) if clip is not None else None
 
     return length

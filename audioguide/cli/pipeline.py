@@ -36,7 +36,11 @@ LEVEL_OPTION = click.option(
     callback=lambda ctx, param, value: _engine_name(value),
     help="Speech engine: auto (Google if reachable, else offline pico or espeak), gtts, pico, espeak, piper.",
 )
-@click.option("--lang", help="Language, e.g. en, en-GB, de, es. Default: the engine's English.")
+@click.option(
+    "--lang",
+    help="Language, e.g. en, en-GB, de, es, fr, it, pt: the voice's and the phrases'. A built-in "
+    "routine is taken in that language. Default: the routine's own (lang: key), else English.",
+)
 @click.option(
     "--tld", default="com", show_default=True, help="gtts only: Google accent domain (com, co.uk, com.au...)."
 )
@@ -119,7 +123,7 @@ def build_command(
     Overrides change the routine for this build without editing it; the track's name
     and title then say what changed.
     """
-    custom = customized(routine_spec, changes)
+    custom = customized(routine.localized(routine_spec, lang), changes)
     loaded = custom.routine
     engine_options = {"tld": tld, "slow": slow} if engine in ("gtts", speech.AUTO) else {}
     engine_options.update({"voice": voice} if voice else {}, **({"speed": speed} if speed != 1.0 else {}))
@@ -151,13 +155,14 @@ def build_command(
 @ROUTINE_ARG
 @LEVEL_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print the cue script and estimated lengths as JSON.")
+@click.option("--lang", help="The phrases' language; a built-in routine is taken in it. Default: its own.")
 @override_options
-def script_command(routine_spec, level, as_json, **changes) -> None:
+def script_command(routine_spec, level, as_json, lang, **changes) -> None:
     """Print ROUTINE's cue script and each exercise's estimated length; synthesizes nothing.
 
     ROUTINE is a YAML file or a built-in name; without it, the built-in feet-and-back.
     """
-    planned = estimate(customized(routine_spec, changes).routine, level)
+    planned = estimate(customized(routine.localized(routine_spec, lang), changes).routine, level, lang=lang)
     if as_json:
         click.echo(json.dumps(planned.to_json(), indent=1))
         return
@@ -170,13 +175,20 @@ def script_command(routine_spec, level, as_json, **changes) -> None:
 
 @click.command("list", short_help="List the built-in routines and their length at each level.")
 def list_command() -> None:
-    """List the built-in routines with their estimated length at each level."""
+    """List the built-in routines with their estimated length at each level, and their languages."""
     for name in routine.builtin_names():
         loaded = routine.load_builtin(name)
         lengths = ", ".join(
             f"{level} {clock(compile_routine(loaded, level).duration_ms)}" for level in LEVELS
         )
         click.echo(f"{name}: {loaded.title}, {counted(len(loaded.exercises), 'exercise')} ({lengths})")
+        versions = routine.builtin_languages(name)
+        if len(versions) > 1:
+            other = next(v for lang, v in versions.items() if v != name)
+            click.echo(
+                f"  languages: {', '.join(versions)} (build --lang {other.rsplit('.', 1)[1]}, "
+                f"or by name: {other})"
+            )
 
 
 def _engine_name(name: str) -> str:

@@ -1,13 +1,18 @@
 """The tool's own words, per language: catalogues as data, plus number and plural rules.
 
 A catalogue (`en.yaml`, `de.yaml`...) maps a key to a template; `Phrasebook.say` fills it.
-Whole numbers in a template are spoken as words of the catalogue's language; a template
-that changes with a number gives one form per plural category, chosen by `n`.
+Whole numbers in a template are spoken as words of the catalogue's language (num2words);
+`{n:feminine}` asks for a form the catalogue defines under `number_forms` (German "eine"
+for "eins", Portuguese "duas" for "dois"); `{cue:capital}` capitalizes a text. A template
+that changes with a number gives one form per CLDR plural category of the language (Babel's
+rules), or `=N` for one exact number.
 Adding a language is a translator's job: copy `en.yaml`, translate the values.
 """
 
 from __future__ import annotations
 
+import re
+import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -15,10 +20,19 @@ from importlib import resources
 from typing import Any
 
 import yaml
-
-from audioguide import words
+from babel import Locale
+from num2words import num2words
 
 DEFAULT_LANGUAGE = "en"
+ORDINAL = "ordinal"  # the number form num2words makes itself ("first", "erste")
+CAPITAL = "capital"  # `{cue:capital}`: a text with its first letter a capital
+NUMBER_FORMS = "number_forms"  # the catalogue key of a language's own number forms
+OTHER = "other"  # the plural category every language has
+EXACT = "="  # a plural form for one number: "=0", "=1"
+MS_PER_SECOND = 1000
+MS_PER_MINUTE = 60_000
+HALF_SECOND_MS = 500
+_CATALOGUE = re.compile(r"^([a-z]{2,3})\.yaml$")
 
 
 @dataclass(frozen=True)
@@ -35,21 +49,38 @@ class Phrasebook:
         """The phrase `key` as it stands inside a sentence (no capital added)."""
         template = self.entries[key]
         if isinstance(template, Mapping):
-            template = template.get(self.plural(values["n"]), template["other"])
-        spoken = {name: self.number(v) if isinstance(v, int) else v for name, v in values.items()}
-        return template.format(**spoken)
+            template = self.form(template, values["n"])
+        return _Filler(self).format(template, **values)
 
-    def number(self, n: int) -> str:
-        return words.number(n)
+    def form(self, forms: Mapping[str, str], n: int) -> str:
+        """The form for `n`: its exact `=n` form, else its plural category's, else `other`."""
+        exact = f"{EXACT}{n}"
+        if exact in forms:
+            return forms[exact]
+        return forms.get(self.plural(n), forms[OTHER])
+
+    def number(self, n: int, form: str = "") -> str:
+        """`n` in words; `form` is `ordinal` or one of the catalogue's `number_forms`."""
+        spoken = num2words(n, lang=self.lang, to=ORDINAL if form == ORDINAL else "cardinal")
+        if not form or form == ORDINAL:
+            return spoken
+        endings: Mapping[str, str] = self.entries.get(NUMBER_FORMS, {}).get(form, {})
+        head, _, last = spoken.rpartition(" ")
+        for ending in sorted(endings, key=len, reverse=True):
+            if last.endswith(ending):
+                last = last[: len(last) - len(ending)] + endings[ending]
+                break
+        return f"{head} {last}" if head else last
 
     def plural(self, n: int) -> str:
-        return "one" if n == 1 else "other"
+        """The CLDR plural category of `n` in this language: one, few, many, other..."""
+        return _locale(self.lang).plural_form(n)
 
     def duration(self, ms: int) -> str:
         """12_500 -> "twelve and a half seconds"; 90_000 -> "one minute thirty seconds"."""
-        minutes, ms = divmod(ms, 60_000)
-        seconds, fraction = divmod(ms, 1000)
-        if fraction >= 500 and not minutes:
+        minutes, ms = divmod(ms, MS_PER_MINUTE)
+        seconds, fraction = divmod(ms, MS_PER_SECOND)
+        if fraction >= HALF_SECOND_MS and not minutes:
             return self.words("half_seconds", n=seconds)
         if not minutes:
             return self.words("seconds", n=seconds)
@@ -69,9 +100,48 @@ class Phrasebook:
         return f"{self.entries['list_separator'].join(items[:-1])} {self.entries['and']} {items[-1]}"
 
 
+class _Filler(string.Formatter):
+    """`str.format` that speaks whole numbers as words, in the form a field asks for."""
+
+    def __init__(self, book: Phrasebook):
+        self.book = book
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return self.book.number(value, format_spec)
+        if format_spec == CAPITAL:
+            return str(value)[:1].upper() + str(value)[1:]
+        return format(value, format_spec)
+
+
+@cache
+def _locale(lang: str) -> Locale:
+    return Locale.parse(lang)
+
+
+def base_language(lang: str) -> str:
+    """`pt-BR` -> `pt`, `en_GB` -> `en`: the language without its region."""
+    return lang.replace("_", "-").split("-")[0].lower()
+
+
+def languages() -> tuple[str, ...]:
+    """The languages that have a catalogue, English first."""
+    found = {m[1] for p in resources.files(__package__).iterdir() if (m := _CATALOGUE.match(p.name))}
+    return (DEFAULT_LANGUAGE, *sorted(found - {DEFAULT_LANGUAGE}))
+
+
+def has_phrasebook(lang: str) -> bool:
+    return base_language(lang) in languages()
+
+
 @cache
 def phrasebook(lang: str = DEFAULT_LANGUAGE) -> Phrasebook:
-    """The phrasebook for a language such as `en` or `en-GB` (its region is ignored)."""
-    base = lang.split("-")[0].split("_")[0].lower()
+    """The phrasebook for a language such as `de` or `pt-BR` (its region is ignored).
+
+    A language without a catalogue gets the English one; `has_phrasebook` tells them apart.
+    """
+    base = base_language(lang)
+    if base not in languages():
+        base = DEFAULT_LANGUAGE
     source = resources.files(__package__).joinpath(f"{base}.yaml")
     return Phrasebook(base, yaml.safe_load(source.read_text(encoding="utf-8")))

@@ -21,7 +21,7 @@ import yaml
 
 from audioguide import files
 from audioguide.errors import RoutineError
-from audioguide.phrases import phrasebook
+from audioguide.phrases import base_language, phrasebook
 from audioguide.routine.model import (
     COUNTING,
     HALFWAY_MIN_MS,
@@ -249,6 +249,15 @@ def _text(value: Any) -> str:
     return text
 
 
+_LANG = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
+
+
+def _lang(value: Any) -> str:
+    if not isinstance(value, str) or not _LANG.match(value):
+        raise _Invalid(f"must be a language code like en, de or pt-BR, got {_show(value)}")
+    return value
+
+
 def _bool(value: Any) -> bool:
     if not isinstance(value, bool):
         raise _Invalid(f"must be true or false, got {_show(value)}")
@@ -287,7 +296,7 @@ def _countdown(value: Any) -> int:
 
 
 CUE_KEYS = ("countdown", "halfway", "get_ready", "switch_pause")
-ROUTINE_KEYS = ("intro", "outro", "rest_between", "cues", "cover", "phrases", "exercises")
+ROUTINE_KEYS = ("lang", "intro", "outro", "rest_between", "cues", "cover", "phrases", "exercises")
 EXERCISE_KEYS = (
     "purpose",
     "equipment",
@@ -489,12 +498,17 @@ def read_file(path: str | Path) -> str:
 
 
 def builtin_names() -> list[str]:
+    """The built-in routines; their translations (`feet-and-back.de`) are in `builtin_languages`."""
+    return [name for name in _builtin_files() if TRANSLATION_MARK not in name]
+
+
+def _builtin_files() -> list[str]:
     folder = resources.files("audioguide") / "routines"
     return sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))
 
 
 def builtin_text(name: str) -> str:
-    if name not in builtin_names():
+    if name not in _builtin_files():
         raise RoutineError(
             [f"{name}: no such file or built-in routine. Built-in: {', '.join(builtin_names())}"]
         )
@@ -506,6 +520,33 @@ def load_builtin(name: str) -> Routine:
 
 
 DEFAULT_ROUTINE = "feet-and-back"
+TRANSLATION_MARK = "."  # `feet-and-back.de` is feet-and-back in German
+
+
+def builtin_languages(name: str) -> dict[str, str]:
+    """A built-in routine's languages, each with the name of its version: {"en": "feet-and-back", ...}.
+
+    A translation is a file beside the original named `<name>.<lang>.yaml`.
+    """
+    original = name.split(TRANSLATION_MARK)[0]
+    found = {load_builtin(original).language: original}
+    prefix = original + TRANSLATION_MARK
+    found.update({n[len(prefix) :]: n for n in _builtin_files() if n.startswith(prefix)})
+    return found
+
+
+def localized(spec: str | None, lang: str | None) -> str | None:
+    """The built-in `spec` (or the default) in `lang`, when it has been translated to it.
+
+    A file, or a language the built-in lacks, leaves `spec` as it is.
+    """
+    if not lang or is_file_spec(spec):
+        return spec
+    name = spec or DEFAULT_ROUTINE
+    if name not in _builtin_files():
+        return spec  # resolving it gives the error
+    versions = builtin_languages(name)
+    return versions.get(lang.lower(), versions.get(base_language(lang), spec))
 
 
 def resolve(spec: str | None) -> Routine:
@@ -578,6 +619,7 @@ def _routine(r: _Reader, root: yaml.Node) -> Routine | None:
         "intro": r.text(keys["intro"], "intro") if "intro" in keys else "",
         "outro": r.text(keys["outro"], "outro") if "outro" in keys else "",
         "cover": r.text(keys["cover"], "cover") if "cover" in keys else "",
+        "lang": r.scalar(keys["lang"], "lang", _lang) if "lang" in keys else "",
         "phrases": _phrases(r, keys["phrases"], "phrases") if "phrases" in keys else (),
         "rest_between": (
             r.scalar(keys["rest_between"], "rest_between", parse_rest) if "rest_between" in keys else 30_000
@@ -595,6 +637,7 @@ def _routine(r: _Reader, root: yaml.Node) -> Routine | None:
         rest_between_ms=optional["rest_between"],
         cues=cues,
         cover=optional["cover"],
+        lang=optional["lang"],
         phrases=optional["phrases"],
     )
 
@@ -610,8 +653,9 @@ def _phrases(r: _Reader, node: yaml.Node, path: str) -> tuple[tuple[str, str], .
         text = r.text(value, f"{path}.{key}")
         if text is None:
             return None
-        wanted = set(re.findall(r"\{(\w+)\}", book.entries[key]))
-        used = set(re.findall(r"\{([^{}]*)\}", text))
+        # A placeholder may ask for a form: {n:feminine} in German, {cue:capital}.
+        wanted = set(re.findall(r"\{(\w+)(?::\w*)?\}", book.entries[key]))
+        used = set(re.findall(r"\{([^{}:]*)(?::\w*)?\}", text))
         if used - wanted:
             allowed = ", ".join(f"{{{w}}}" for w in sorted(wanted)) or "none"
             r.problem(

@@ -26,6 +26,7 @@ RESERVED_NAMES = frozenset(
 )
 
 PLACEHOLDERS = ("side", "other")
+DEFAULT_LANG = "en"  # a routine's language when it does not say
 # "Halfway" is said in holds this long or longer: under half a minute the closing countdown
 # comes soon enough to keep time by; in longer holds a mid-point tells the user they are on track.
 HALFWAY_MIN_MS = 30_000
@@ -175,6 +176,7 @@ class Routine:
     rest_between_ms: int = 30_000
     cues: CueSettings = CueSettings()
     cover: str = ""  # a picture for the track's cover; relative to the routine file
+    lang: str = ""  # the language it says it is written in; "" if it does not say
     phrases: tuple[tuple[str, str], ...] = ()  # the routine's own words for phrasebook keys
     circuits: tuple[Circuit, ...] = ()  # runs of exercises repeated as a whole
     source: str = field(default="<routine>", compare=False)
@@ -196,6 +198,11 @@ class Routine:
     @property
     def slug(self) -> str:
         return slugify(self.title)
+
+    @property
+    def language(self) -> str:
+        """The language it is written in: the phrasebook's and the default voice's."""
+        return self.lang or DEFAULT_LANG
 
 
 def slugify(text: str) -> str:

@@ -1,7 +1,7 @@
 """Spoken text is prepared by small pure `str -> str` functions, applied in order.
 
 The phrase cache key is computed after them, so two spellings that are spoken the
-same way share one cache entry.
+same way share one cache entry. Numbers and units become words of the voice's language.
 
 Text is data, never markup: a routine shared by someone else is untrusted input, and
 every engine has its own syntax that could turn words into commands (Pico's
@@ -15,12 +15,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
+from functools import cache, partial
 
-from audioguide import words
+from audioguide.phrases import DEFAULT_LANGUAGE, Phrasebook, has_phrasebook, phrasebook
 
 Preparer = Callable[[str], str]
 
-_UNITS = {"s": "second", "sec": "second", "m": "minute", "min": "minute"}
+_UNITS = {"s": "seconds", "sec": "seconds", "m": "minutes", "min": "minutes"}  # phrasebook keys
 
 
 def drop_unspeakable(text: str) -> str:
@@ -43,33 +44,43 @@ def straighten_quotes(text: str) -> str:
     return text.translate(str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'}))
 
 
-def expand_units(text: str) -> str:
+def expand_units(text: str, book: Phrasebook | None = None) -> str:
     """ "20s" -> "20 seconds", so no engine reads it as "twenty ess"."""
+    book = book or phrasebook()
 
     def spoken(match: re.Match[str]) -> str:
-        n, unit = int(match[1]), _UNITS[match[2]]
-        return f"{n} {unit}{'' if n == 1 else 's'}"
+        return book.words(_UNITS[match[2]], n=int(match[1]))
 
     return re.sub(r"\b(\d+)\s?(sec|min|s|m)\b", spoken, text)
 
 
-def numbers_to_words(text: str) -> str:
+def numbers_to_words(text: str, book: Phrasebook | None = None) -> str:
     """Whole numbers as words: engines differ in how they read digits; words they agree on."""
-    return re.sub(r"\b\d{1,6}\b", lambda m: words.number(int(m[0])), text)
+    book = book or phrasebook()
+    return re.sub(r"\b\d{1,6}\b", lambda m: book.number(int(m[0])), text)
 
 
 def collapse_whitespace(text: str) -> str:
     return " ".join(text.split())
 
 
-PREPARERS: tuple[Preparer, ...] = (
-    drop_unspeakable,
-    normalize_unicode,
-    straighten_quotes,
-    expand_units,
-    numbers_to_words,
-    collapse_whitespace,
-)
+@cache
+def preparers(lang: str = DEFAULT_LANGUAGE) -> tuple[Preparer, ...]:
+    """The preparers for a voice's language. Without a phrasebook, digits are left to the voice."""
+    if not has_phrasebook(lang):
+        return (drop_unspeakable, normalize_unicode, straighten_quotes, collapse_whitespace)
+    book = phrasebook(lang)
+    return (
+        drop_unspeakable,
+        normalize_unicode,
+        straighten_quotes,
+        partial(expand_units, book=book),
+        partial(numbers_to_words, book=book),
+        collapse_whitespace,
+    )
+
+
+PREPARERS: tuple[Preparer, ...] = preparers()
 
 
 def prepare(text: str, preparers: tuple[Preparer, ...] = PREPARERS) -> str:

@@ -13,7 +13,7 @@ from audioguide.errors import SpeechError
 from audioguide.speech import clips
 from audioguide.speech.base import Engine
 from audioguide.speech.cache import PhraseCache
-from audioguide.speech.text import prepare
+from audioguide.speech.text import prepare, preparers
 
 Progress = Callable[[int, int], None]
 
@@ -58,9 +58,10 @@ class Voice:
         self._recent_bytes = 0
         self._pinned: dict[str, AudioSegment] = {}  # clips the cache could not keep: only here
         self._lock = threading.Lock()
+        self.preparers = preparers(engine.lang)  # numbers and units in the voice's language
 
     def key(self, text: str) -> str:
-        return self.cache.key(self.engine.name, self.engine.voice_id, prepare(text))
+        return self.cache.key(self.engine.name, self.engine.voice_id, prepare(text, self.preparers))
 
     def uncached(self, phrases: Iterable[str]) -> list[str]:
         """Phrases that a build would have to synthesize."""
@@ -75,7 +76,7 @@ class Voice:
         """
         todo = [p for p in dict.fromkeys(phrases) if p not in self._durations]
         for text in todo:
-            if len(spoken := prepare(text)) > MAX_PHRASE_CHARS:
+            if len(spoken := prepare(text, self.preparers)) > MAX_PHRASE_CHARS:
                 raise SpeechError(
                     f'a phrase would be {len(spoken):,} characters long ("{spoken[:40]}..."); at most '
                     f"{MAX_PHRASE_CHARS:,} are said at once. Shorten the routine's texts or lists"
@@ -118,7 +119,7 @@ class Voice:
 
     def _synthesize(self, text: str) -> AudioSegment:
         """Speak, condition and cache one phrase (may run on a worker thread)."""
-        audio = clips.condition(self.engine.synthesize(prepare(text)))
+        audio = clips.condition(self.engine.synthesize(prepare(text, self.preparers)))
         if len(audio) == 0:
             raise SpeechError(f'the {self.engine.name} voice produced silence for "{text}"')
         self.cache.put(self.key(text), audio, self.engine.name)
