@@ -48,7 +48,8 @@ MEMORY_TARGET_MB = 80
 LONG_ROUTINE_EXERCISES = 12  # about three hours
 REPEATS = 5  # rebuild/floor pairs
 REBUILD_TARGET_S, REBUILD_FLOOR_TARGET, COLD_ENCODE_FLOOR_TARGET = 1.0, 0.3, 0.6
-ONSET_LEVEL = 300  # int16: where a cue's sound has started
+LAG_WINDOW = 2048  # samples of each cue compared between the two encodes
+LAG_SEARCH = 64  # samples either way searched for the best match
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ def build(args: list[str], cache: Path, out: Path) -> tuple[float, float, int, s
     command = [sys.executable, "-m", "audioguide", "build", *args, "--engine", "pico", "-o", str(out)]
     command += ["--cache-dir", str(cache)]
     seconds, peak, text = run(command, {**os.environ, "AUDIOGUIDE_CACHE_DIR": str(cache)})
-    synthesized = int(re.search(r"(\d+) phrases synthesized", text)[1])
+    synthesized = int(re.search(r"(\d+) phrases? synthesized", text)[1])
     length = re.search(r"\((\d+:\d\d(?::\d\d)?), level", text)[1]
     return seconds, peak, synthesized, length
 
@@ -167,16 +168,28 @@ def verify(candidate: Path, reference: Path, timeline: Path) -> None:
         pcm = subprocess.run(command, check=True, capture_output=True).stdout
         return np.frombuffer(pcm, dtype="<i2").astype(np.int64)
 
-    def onset(samples, at: int) -> int:
-        window = samples[max(0, at - 2000) : at + 4000]
-        return max(0, at - 2000) + int(np.argmax(np.abs(window) > ONSET_LEVEL))
+    def lag(at: int) -> int:
+        """How many samples the candidate's cue at `at` sits from the reference's: the shift that
+        leaves the least difference, over a window from just before the cue (silence, so a shift
+        shows) into it. A threshold crossing is not used: on a soft onset, codec noise alone
+        moves it by tens of samples."""
+        start = max(LAG_SEARCH, at - LAG_WINDOW // 4)
+        ours = a[start : start + LAG_WINDOW]
+        if len(ours) < LAG_WINDOW or not ours.any():
+            return 0
+
+        def difference(k: int) -> float:
+            theirs = b[start + k : start + k + LAG_WINDOW]
+            return float(np.sum((ours - theirs) ** 2)) if len(theirs) == LAG_WINDOW else float("inf")
+
+        return min(range(-LAG_SEARCH, LAG_SEARCH + 1), key=difference)
 
     plan = json.loads(timeline.read_text())
     rate = 44_100
     a, b = decoded(candidate), decoded(reference)
     expected = sample_at(plan["duration_ms"], rate)
     starts = [sample_at(event["start_ms"], rate) for event in plan["events"]]
-    worst = max(abs(onset(a, at) - onset(b, at)) for at in starts)
+    worst = max(abs(lag(at)) for at in starts) if len(a) == len(b) else len(b)
     ok = len(a) == len(b) == expected and worst <= 1
     print(
         json.dumps({"ok": ok, "samples": [len(a), len(b), expected], "onsets": len(starts), "worst": worst})

@@ -72,7 +72,7 @@ def meter(track: Path, ffmpeg: str) -> tuple[float, float]:
 def build(voice: list[str], cache: Path, out: Path, ffmpeg: str, label: str, case: str) -> Row:
     command = [sys.executable, "-m", "audioguide", "build", *voice, "-o", str(out), "--cache-dir", str(cache)]
     seconds, peak, text = run(command, {**os.environ, "AUDIOGUIDE_CACHE_DIR": str(cache)})
-    synthesized = int(re.search(r"(\d+) phrases synthesized", text)[1])
+    synthesized = int(re.search(r"(\d+) phrases? synthesized", text)[1])
     lufs, true_peak = meter(out / "feet-and-back.mp3", ffmpeg)
     return Row(label, case, seconds, peak, synthesized, lufs, true_peak)
 
