@@ -16,6 +16,7 @@ import os
 import re
 import signal
 import stat
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -175,6 +176,22 @@ def _folder_lock(folder: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # closing releases the lock
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write `data` to a hidden temporary file beside `path` and rename it into place.
+
+    A reader sees the old file or the new one, never half of one. Raises OSError.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def _write_synced(path: Path, data: bytes) -> None:

@@ -17,7 +17,6 @@ import hashlib
 import os
 import re
 import struct
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -195,16 +194,6 @@ def _parse(data: bytes) -> bytes | None:
 def _write_atomic(path: Path, data: bytes) -> None:
     """Write beside `path` and rename. A cache that cannot be written only costs speed next time."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        files.write_atomic(path, data)
     except OSError:
-        return
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-        os.replace(tmp, path)
-    except OSError:
-        Path(tmp).unlink(missing_ok=True)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        pass

@@ -17,7 +17,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 import threading
 from dataclasses import dataclass
 from functools import cache
@@ -27,6 +26,7 @@ from pathlib import Path
 import platformdirs
 from pydub import AudioSegment
 
+from audioguide import files
 from audioguide.errors import SpeechError
 from audioguide.speech.base import Engine, register
 from audioguide.speech.text import for_engine
@@ -345,26 +345,14 @@ def download(voice: str, timeout: float = DOWNLOAD_TIMEOUT_S) -> Path:
                 f"could not download the Piper voice {voice}: {exc}. Probable cause: no internet "
                 "connection or no such voice; check the name against Piper's voice list"
             ) from None
-        _write_atomic(folder / f"{voice}{suffix}", data)
+        files.write_atomic(folder / f"{voice}{suffix}", data)
     # The model card states the voice's licence; a voice is usable without it.
     card_url = VOICE_URL.format(
         family=family, region=region, name=name, quality=quality, voice="", suffix=MODEL_CARD
     )
     try:
         with urllib.request.urlopen(card_url, timeout=timeout) as response:
-            _write_atomic(folder / f"{voice}.{MODEL_CARD}", response.read())
+            files.write_atomic(folder / f"{voice}.{MODEL_CARD}", response.read())
     except OSError:
         pass
     return folder / f"{voice}.onnx"
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
