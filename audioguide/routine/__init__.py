@@ -1,37 +1,40 @@
 """Routines: the model (frozen dataclasses) and its strict YAML loader.
 
 `model` holds the values; `loader` reads them from YAML, reporting every problem with its
-file, line and place. Both are re-exported here: `from audioguide.routine import Routine`.
+file, line and place; `library` holds the built-in routines and resolves a command's
+ROUTINE argument. All are re-exported here: `from audioguide.routine import Routine`.
 """
 
-from audioguide.routine.loader import (
-    CIRCUIT_KEYS,
-    CUE_KEYS,
+from audioguide.routine.library import (
     DEFAULT_ROUTINE,
-    EXERCISE_KEYS,
-    MAX_DEPTH,
-    MAX_FILE_BYTES,
-    MAX_NODES,
-    ROUTINE_KEYS,
-    STEP_KINDS,
     TRANSLATION_MARK,
     builtin_languages,
     builtin_names,
     builtin_source,
     builtin_text,
     is_file_spec,
-    load,
     load_builtin,
-    loads,
     localized,
+    resolve,
+    resolve_text,
+)
+from audioguide.routine.loader import (
+    CIRCUIT_KEYS,
+    CUE_KEYS,
+    EXERCISE_KEYS,
+    MAX_DEPTH,
+    MAX_FILE_BYTES,
+    MAX_NODES,
+    ROUTINE_KEYS,
+    STEP_KINDS,
+    load,
+    loads,
     parse_count,
     parse_duration,
     parse_rest,
     parse_span,
     placed,
     read_file,
-    resolve,
-    resolve_text,
 )
 from audioguide.routine.model import (
     COUNTING,

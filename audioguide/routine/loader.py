@@ -13,7 +13,6 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import replace
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ import yaml
 
 from audioguide import files
 from audioguide.errors import RoutineError
-from audioguide.phrases import base_language, phrasebook
+from audioguide.phrases import phrasebook
 from audioguide.routine.model import (
     COUNTING,
     HALFWAY_MIN_MS,
@@ -494,95 +493,8 @@ def read_file(path: str | Path) -> str:
     return text
 
 
-# --- built-in routines ----------------------------------------------------------------
-
-
-def builtin_names() -> list[str]:
-    """The built-in routines; their translations (`feet-and-back.de`) are in `builtin_languages`."""
-    return [name for name in _builtin_files() if TRANSLATION_MARK not in name]
-
-
-def _builtin_files() -> list[str]:
-    folder = resources.files("audioguide") / "routines"
-    return sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))
-
-
-def builtin_text(name: str) -> str:
-    if name not in _builtin_files():
-        raise RoutineError(
-            [f"{name}: no such file or built-in routine. Built-in: {', '.join(builtin_names())}"]
-        )
-    return (resources.files("audioguide") / "routines" / f"{name}.yaml").read_text("utf-8")
-
-
-def load_builtin(name: str) -> Routine:
-    return loads(builtin_text(name), source=builtin_source(name))
-
-
-DEFAULT_ROUTINE = "feet-and-back"
-TRANSLATION_MARK = "."  # `feet-and-back.de` is feet-and-back in German
-
-
-def builtin_languages(name: str) -> dict[str, str]:
-    """A built-in routine's languages, each with the name of its version: {"en": "feet-and-back", ...}.
-
-    A translation is a file beside the original named `<name>.<lang>.yaml`.
-    """
-    original = name.split(TRANSLATION_MARK)[0]
-    found = {load_builtin(original).language: original}
-    prefix = original + TRANSLATION_MARK
-    found.update({n[len(prefix) :]: n for n in _builtin_files() if n.startswith(prefix)})
-    return found
-
-
-def localized(spec: str | None, lang: str | None) -> str | None:
-    """The built-in `spec` (or the default) in `lang`, when it has been translated to it.
-
-    A file, or a language the built-in lacks, leaves `spec` as it is.
-    """
-    if not lang or is_file_spec(spec):
-        return spec
-    name = spec or DEFAULT_ROUTINE
-    if name not in _builtin_files():
-        return spec  # resolving it gives the error
-    versions = builtin_languages(name)
-    return versions.get(lang.lower(), versions.get(base_language(lang), spec))
-
-
-def resolve(spec: str | None) -> Routine:
-    """A routine from a file path or a built-in name; the default built-in when None."""
-    if is_file_spec(spec):
-        return load(spec)
-    return loads(*resolve_text(spec))
-
-
-def is_file_spec(spec: str | None) -> bool:
-    """Does the command line's ROUTINE name a file (rather than a built-in)?"""
-    return spec is not None and (_exists(spec) or spec.endswith((".yaml", ".yml")) or "/" in spec)
-
-
 def _shown_path(path: Path) -> str:
     return str(path).encode("unicode_escape").decode("ascii")
-
-
-def _exists(spec: str) -> bool:
-    """Is there anything at `spec`? False for a name no file can have (too long, a NUL in it)."""
-    try:
-        return Path(spec).exists()
-    except (OSError, ValueError):
-        return False
-
-
-def resolve_text(spec: str | None) -> tuple[str, str]:
-    """The YAML text of a routine file or built-in, and the source name its errors use."""
-    if spec is not None and is_file_spec(spec):
-        return read_file(spec), str(Path(spec))
-    name = spec or DEFAULT_ROUTINE
-    return builtin_text(name), builtin_source(name)
-
-
-def builtin_source(name: str) -> str:
-    return f"{name}.yaml (built-in)"
 
 
 # --- document structure ---------------------------------------------------------------
