@@ -297,6 +297,18 @@ def read_regular(path: Path, max_bytes: int) -> bytes:
         return b"".join(_chunks(fd, path, max_bytes))
 
 
+HASH_CHUNK = 1 << 20
+
+
+def sha256_file(path: Path) -> str:
+    """The SHA-256 of a file audioguide wrote or was given, read a megabyte at a time. Raises OSError."""
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        while block := file.read(HASH_CHUNK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def sha256_of(path: Path, max_bytes: int) -> str | None:
     """The SHA-256 of a regular file of at most `max_bytes`, or None if there is no such file."""
     digest = hashlib.sha256()

@@ -11,7 +11,7 @@ import click
 from audioguide import routine, speech
 from audioguide.build import BuildOptions, build
 from audioguide.cli.custom import customized, override_options
-from audioguide.cli.speech import show_plan
+from audioguide.cli.speech import CACHE_DIR_OPTION, show_plan
 from audioguide.compiler import compile_routine
 from audioguide.cues import clock
 from audioguide.dryrun import plan
@@ -86,12 +86,7 @@ LEVEL_OPTION = click.option(
     type=click.Path(path_type=Path),
     help="Cover picture (JPEG or PNG). Default: the routine's cover, or one made from its title.",
 )
-@click.option(
-    "--cache-dir",
-    type=click.Path(path_type=Path),
-    envvar="AUDIOGUIDE_CACHE_DIR",
-    help="Phrase cache folder (env AUDIOGUIDE_CACHE_DIR). Default: your user cache.",
-)
+@CACHE_DIR_OPTION
 @click.option(
     "--no-reuse", is_flag=True, help="Encode the whole track in one pass, reusing no cached segments."
 )

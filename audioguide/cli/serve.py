@@ -15,6 +15,7 @@ import click
 
 from audioguide import speech
 from audioguide.build import DEFAULT_OUTPUT_DIR
+from audioguide.cli.speech import CACHE_DIR_OPTION
 from audioguide.errors import ServeError
 from audioguide.export.files import make_dir
 
@@ -59,12 +60,7 @@ ROUTE_PROBE = ("10.255.255.255", 1)
     show_default=True,
     help="Speech engine for builds from the page: auto, gtts, pico, espeak, piper.",
 )
-@click.option(
-    "--cache-dir",
-    type=click.Path(path_type=Path),
-    envvar="AUDIOGUIDE_CACHE_DIR",
-    help="Phrase cache folder (env AUDIOGUIDE_CACHE_DIR). Default: your user cache.",
-)
+@CACHE_DIR_OPTION
 def serve_command(
     output: Path,
     routines: Path | None,

@@ -7,7 +7,6 @@ file, and a track on disk always has current sidecars.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
@@ -25,7 +24,6 @@ MANIFEST_SUFFIX = ".audioguide.json"
 MANIFEST_FORMAT = 1
 MAX_MANIFEST_BYTES = 1_000_000
 MAX_OWNED_BYTES = 4_000_000_000  # a file larger than any track audioguide writes is not one of them
-HASH_CHUNK = 1 << 20
 
 
 class Staging:
@@ -52,7 +50,9 @@ class Staging:
         listed there whose content still has the listed hash is ever deleted.
         """
         listed = {
-            target.name: _sha256(temp) for temp, target in self._temps if target.parent == anchor.parent
+            target.name: files.sha256_file(temp)
+            for temp, target in self._temps
+            if target.parent == anchor.parent
         }
         manifest = manifest_path(anchor)
         body = {"format": MANIFEST_FORMAT, "files": dict(sorted(listed.items()))}
@@ -172,11 +172,3 @@ def remove_owned(folder: Path, previous: dict[str, str], keep: set[str]) -> list
         except OSError:
             continue  # already gone, or not ours to remove after all
     return removed
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        while block := file.read(HASH_CHUNK):
-            digest.update(block)
-    return digest.hexdigest()
