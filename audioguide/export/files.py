@@ -34,10 +34,11 @@ class Staging:
 
     def path_for(self, target: Path) -> Path:
         """A fresh temporary file beside `target`, to be renamed onto it."""
-        fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        with files.signals_deferred():  # a Ctrl-C here would leave a file `discard` cannot know of
+            fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+            self._temps.append((Path(name), target))
         os.close(fd)
         os.chmod(name, 0o666 & ~_umask())  # mkstemp makes files private; a track is not
-        self._temps.append((Path(name), target))
         return Path(name)
 
     def write_text(self, target: Path, text: str) -> None:
