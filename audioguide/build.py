@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from audioguide import ffmpeg, files, phrases, render, speech
-from audioguide.compiler import LENGTH_ROLE, compile_routine, estimate_ms
-from audioguide.cues import SPEECH, CueScript
+from audioguide import ffmpeg, files, grid, phrases, render, speech
+from audioguide.compiler import compile_routine, estimate_ms
+from audioguide.cues import LENGTH_ROLE, SPEECH, CueScript
 from audioguide.errors import SpeechError
 from audioguide.export import (
     DEFAULT_BITRATE,
@@ -144,8 +144,10 @@ def lay_out(
     """Compile with real clip lengths, synthesizing phrases until the script is settled.
 
     The first pass uses estimates to learn which phrases exist; later passes use the real
-    lengths, which can change a phrase (the intro states the track's length).
+    lengths, which can change a phrase (the intro states the track's length). Each part
+    starts on the MP3 frame grid of the voice's rate, where a frame is whole milliseconds.
     """
+    frames = grid.of(voice.rate)
 
     def report(done: int, total: int) -> None:
         if progress:
@@ -154,13 +156,13 @@ def lay_out(
     def duration_ms(text: str) -> int:
         return voice.duration_ms(text) if voice.has(text) else estimate_ms(text)
 
-    script = compile_routine(routine, level, estimate_ms, lang)
+    script = compile_routine(routine, level, estimate_ms, lang, frames)
     while missing := [e for e in script.events if e.kind == SPEECH and not voice.has(e.text)]:
         # The phrase stating the track's length is settled last, once every other phrase
         # has its real length; otherwise a guess at it would be synthesized for nothing.
         content = [e.text for e in missing if e.role != LENGTH_ROLE]
         voice.load(content or [e.text for e in missing], report)
-        script = compile_routine(routine, level, duration_ms, lang)
+        script = compile_routine(routine, level, duration_ms, lang, frames)
     return script
 
 

@@ -5,7 +5,8 @@ function: real durations from the speech layer for a build, an estimate for a dr
 
 The rules, written for a listener (docs/how-it-sounds.md says them in full):
 - everything said about time is true: a hold of D lasts D from its start tone to its end
-  tone; a rest of R lasts R from the end tone to the next start tone, whatever it holds;
+  tone; a rest of R lasts R from the end tone to the next start tone, whatever it holds
+  (plus, given an MP3 frame grid, less than one frame: see grid.py);
 - what comes next is said during the rest before it (name, equipment once, setup), the
   first instruction and the countdown close the rest; what cannot fit, or would make the
   rest more than half talk, is dropped in a fixed order with a warning; what is required
@@ -24,7 +25,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from audioguide.cues import SPEECH, TONE, Chapter, CueScript, Event
+from audioguide import grid
+from audioguide.cues import LENGTH_ROLE, SPEECH, TONE, Chapter, CueScript, Event
 from audioguide.errors import TimingError
 from audioguide.phrases import Phrasebook, phrasebook
 from audioguide.routine import (
@@ -47,7 +49,6 @@ GAP_MS = 350  # silence between consecutive spoken phrases
 LEAD_MS = 500  # silence between an instruction and the tone that starts the work
 TAIL_MS = 1500  # silence at the very end of the track
 MINUTES_PASSES = 4  # the intro states the length, which changes the length: settle it
-LENGTH_ROLE = "length"  # the role of the intro's phrase that states the track's length
 TALK_SHARE = 0.5  # a rest is at most this much talk, unless what is required needs more
 CHANGE = "change"  # the tone between chained holds, and between rounds with no rest
 TICK = "tick"  # the tone that counts a fast rep
@@ -156,15 +157,17 @@ def compile_routine(
     level: str = DEFAULT_LEVEL,
     duration_of: DurationOf = estimate_ms,
     lang: str | None = None,
+    frames: grid.Grid | None = None,
 ) -> CueScript:
     """The routine's cue script at a level, laid out with the given phrase durations.
 
-    The tool's own phrases are in `lang`, by default the routine's language.
+    The tool's own phrases are in `lang`, by default the routine's language. Given an MP3
+    frame grid (`grid.of(rate)`), each part starts on it (grid.py).
     """
     book = routine_phrasebook(routine, lang)
     minutes = 0
     for _ in range(MINUTES_PASSES):
-        script = _compile(routine, level, duration_of, minutes, book)
+        script = _compile(routine, level, duration_of, minutes, book, frames)
         settled = _minutes(script.duration_ms)
         if settled == minutes:
             break
@@ -192,7 +195,12 @@ def _minutes(duration_ms: int) -> int:
 
 
 def _compile(
-    routine: Routine, level: str, duration_of: DurationOf, minutes: int, book: Phrasebook
+    routine: Routine,
+    level: str,
+    duration_of: DurationOf,
+    minutes: int,
+    book: Phrasebook,
+    frames: grid.Grid | None,
 ) -> CueScript:
     t = _Timeline(routine, level, duration_of, book)
     t.chapter(book.words("introduction"), 0)
@@ -223,6 +231,9 @@ def _compile(
     t.say(routine.outro or book.say("outro"))
     events, warnings = _check_overlaps(t, t.cues)
     duration = max(t.cursor, events[-1].end_ms if events else 0) + TAIL_MS
+    events, stretches = grid.stretch(events, frames)
+    duration = grid.moved(duration, stretches)
+    t.chapters = [(title, grid.moved(start, stretches)) for title, start in t.chapters]
     starts = [start for _, start in t.chapters] + [duration]
     chapters = tuple(Chapter(title, start, starts[i + 1]) for i, (title, start) in enumerate(t.chapters))
     placed = tuple(replace(e, chapter=_chapter_of(e.start_ms, starts)) for e in events)

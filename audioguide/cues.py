@@ -8,6 +8,7 @@ from typing import Any, Literal
 SPEECH = "speech"
 TONE = "tone"
 EventKind = Literal["speech", "tone"]
+LENGTH_ROLE = "length"  # the role of the intro's phrase that states the track's length
 
 
 @dataclass(frozen=True)

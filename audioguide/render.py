@@ -69,6 +69,7 @@ class Placed:
     audio: AudioSegment
     kind: str
     text: str
+    role: str = ""
 
     @property
     def end(self) -> int:
@@ -79,7 +80,8 @@ def placements(script: CueScript, clip_for: ClipFor, rate: int) -> list[Placed]:
     """Every sound of the track where `pcm_chunks` puts it; silence is everything else."""
     placed = []
     for event in script.events:
-        sound = Placed(sample_at(event.start_ms, rate), _audio(event, clip_for, rate), event.kind, event.text)
+        audio = _audio(event, clip_for, rate)
+        sound = Placed(sample_at(event.start_ms, rate), audio, event.kind, event.text, event.role)
         if sound.end > sample_at(event.end_ms, rate):
             raise ValueError(f"the clip for {event.text!r} is longer than its slot")
         placed.append(sound)

@@ -161,6 +161,7 @@ def verify(candidate: Path, reference: Path, timeline: Path) -> None:
     import numpy as np
 
     from audioguide import ffmpeg
+    from audioguide.export.encode import DEFAULT_RATE
     from audioguide.render import sample_at
 
     def decoded(path: Path):
@@ -185,7 +186,7 @@ def verify(candidate: Path, reference: Path, timeline: Path) -> None:
         return min(range(-LAG_SEARCH, LAG_SEARCH + 1), key=difference)
 
     plan = json.loads(timeline.read_text())
-    rate = 44_100
+    rate = DEFAULT_RATE
     a, b = decoded(candidate), decoded(reference)
     expected = sample_at(plan["duration_ms"], rate)
     starts = [sample_at(event["start_ms"], rate) for event in plan["events"]]

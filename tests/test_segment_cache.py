@@ -13,13 +13,13 @@ FRAMES = b"\xff\xfb" + b"\x00" * 100
 
 def _cache(tmp_path) -> SegmentCache:
     cache = SegmentCache.beside(tmp_path / "phrases")
-    cache.put(CONTENT, 7, FRAMES, 1)
+    cache.put(CONTENT, FRAMES, 1)
     return cache
 
 
 def test_clear_deletes_its_entries_and_nothing_else(tmp_path):
     cache = _cache(tmp_path)
-    shard = cache.path(CONTENT, 7).parent
+    shard = cache.path(CONTENT).parent
     foreign_entry = shard / ("cd" + "1" * 62 + "-3.seg")  # named like an entry, not written by us
     foreign_entry.write_bytes(b"someone else's file")
     notes = shard / "notes.txt"
@@ -28,7 +28,7 @@ def test_clear_deletes_its_entries_and_nothing_else(tmp_path):
     stray_tmp.write_text("mine too")
     os.utime(stray_tmp, (0, 0))  # old enough to look like a leftover
     assert cache.clear() == (1, cache_size(FRAMES))
-    assert not cache.path(CONTENT, 7).exists()
+    assert not cache.path(CONTENT).exists()
     assert foreign_entry.read_bytes() == b"someone else's file"
     assert notes.read_text() == "mine" and stray_tmp.read_text() == "mine too"
     assert shard.is_dir(), "a folder that still holds someone's files stays"
@@ -36,24 +36,24 @@ def test_clear_deletes_its_entries_and_nothing_else(tmp_path):
 
 def test_clear_removes_the_shard_folders_it_emptied(tmp_path):
     cache = _cache(tmp_path)
-    shard = cache.path(CONTENT, 7).parent
+    shard = cache.path(CONTENT).parent
     cache.clear()
     assert not shard.exists()
 
 
 def test_a_pipe_in_place_of_an_entry_is_encoded_again_not_waited_on(tmp_path):
     cache = _cache(tmp_path)
-    path = cache.path(CONTENT, 7)
+    path = cache.path(CONTENT)
     path.unlink()
     os.mkfifo(path)
     result: list[bytes | None] = []
-    reader = threading.Thread(target=lambda: result.append(cache.get(CONTENT, 7)), daemon=True)
+    reader = threading.Thread(target=lambda: result.append(cache.get(CONTENT)), daemon=True)
     reader.start()
     reader.join(5)
     assert not reader.is_alive(), "reading a FIFO entry hung"
     assert result == [None] and not path.exists()
-    cache.put(CONTENT, 7, FRAMES, 1)
-    assert cache.get(CONTENT, 7) == FRAMES
+    cache.put(CONTENT, FRAMES, 1)
+    assert cache.get(CONTENT) == FRAMES
 
 
 def test_a_cache_folder_that_cannot_be_listed_holds_nothing(tmp_path):

@@ -4,12 +4,13 @@ Every comparison decodes the files with ffmpeg: sample counts, onsets of every s
 sample, digital silence at every join, the difference within the codec's own error; and
 mutagen's length to the sample. The scripts here are made up so that joins of every kind
 (tone to speech, speech to tone, tone to tone, speech to speech, at every phase of the frame
-grid, with and without a lead-in) occur in MPEG-1, 2 and 2.5, mono and stereo.
+grid) occur in MPEG-1, 2 and 2.5, mono and stereo.
 """
 
 from __future__ import annotations
 
 import subprocess
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,7 @@ import pytest
 from mutagen.mp3 import MP3
 from pydub import AudioSegment
 
-from audioguide import ffmpeg, render
+from audioguide import ffmpeg, grid, render
 from audioguide.compiler import TONE_MS
 from audioguide.cues import SPEECH, TONE, Chapter, CueScript, Event
 from audioguide.export import segments
@@ -27,28 +28,32 @@ from audioguide.export.segments import Reuse, encode_reusing
 
 ONSET_LEVEL = 300  # int16: where a sound has started
 SHIFT_MS = 137  # a change that moves what follows by a fraction of a frame
+END = "end tone"  # the role after which a part ends: the timeline meets the frame grid there
 
-# (kind, text or clip length in ms, start ms): gaps of 5 s and more are cut, shorter ones not.
+# (kind, text or clip length in ms, start ms, role)
 LAYOUT = [
-    (SPEECH, 1500, 300),
-    (TONE, "start", 2200),
-    (SPEECH, 800, 9000),  # tone -> speech
-    (TONE, "end", 10_400),  # speech -> tone follows, next
-    (SPEECH, 2000, 17_000),  # tone -> speech
-    (SPEECH, 700, 19_600),  # a short gap: not cut
-    (TONE, "start", 26_000),  # speech -> tone
-    (TONE, "end", 32_000),  # tone -> tone
-    (SPEECH, 600, 39_000),  # tone -> speech
-    (SPEECH, 900, 46_000),  # speech -> speech
+    (SPEECH, 1500, 300, "instruction"),
+    (TONE, "start", 2200, "start tone"),
+    (SPEECH, 800, 9000, "countdown"),  # tone -> speech
+    (TONE, "end", 10_400, END),  # speech -> tone
+    (SPEECH, 2000, 17_000, "rest"),  # tone -> speech
+    (SPEECH, 700, 19_600, "next"),  # a short gap: not cut
+    (TONE, "start", 26_000, "start tone"),  # speech -> tone
+    (TONE, "end", 32_000, END),  # tone -> tone
+    (SPEECH, 600, 39_000, "rest"),  # tone -> speech
+    (SPEECH, 900, 46_000, "next"),  # speech -> speech
+    (TONE, "start", 52_000, "start tone"),
+    (TONE, "end", 58_000, END),
+    (SPEECH, 1200, 60_000, "outro"),
 ]
-END_MS = 49_000
-CUT_GAP_MS = 5000  # the layout's long gaps are at least this long
+END_MS = 63_000
+LONGEST_MS = 5000  # a part longer than this is cut at its long silences too
 
 
 @pytest.fixture(autouse=True)
-def cut_at_five_seconds(monkeypatch):
-    """Cuts in the layout's gaps of 5 s and more, so that a short track has joins of every kind."""
-    monkeypatch.setattr(segments, "CUT_GAP_MS", CUT_GAP_MS)
+def short_segments(monkeypatch):
+    """Parts of more than 5 s are cut in their silences, so that a short track has joins of every kind."""
+    monkeypatch.setattr(segments, "MAX_SEGMENT_MS", LONGEST_MS)
 
 
 def clip_for(rate: int):
@@ -67,15 +72,17 @@ def clip_for(rate: int):
     return clip
 
 
-def script(shift_after: int | None = None, shift_ms: int = 0) -> CueScript:
-    """The made-up track; events from index `shift_after` on move `shift_ms` later."""
+def script(shift_after: int | None = None, shift_ms: int = 0, rate: int = 48_000) -> CueScript:
+    """The made-up track; events from index `shift_after` on move `shift_ms` later. After each
+    end tone the timeline meets the frame grid of `rate`, as the compiler lays it out."""
     events = []
-    for index, (kind, what, start) in enumerate(LAYOUT):
+    for index, (kind, what, start, role) in enumerate(LAYOUT):
         start += shift_ms if shift_after is not None and index >= shift_after else 0
         length = TONE_MS if kind == TONE else int(what)
         text = what if kind == TONE else f"clip-{what}-{index}"
-        events.append(Event(kind, text, start, start + length, 0, "test"))
-    end = END_MS + (shift_ms if shift_after is not None else 0)
+        events.append(Event(kind, text, start, start + length, 0, role))
+    events, stretches = grid.stretch(events, grid.of(rate))
+    end = grid.moved(END_MS + (shift_ms if shift_after is not None else 0), stretches)
     return CueScript("Joins", "medium", tuple(events), (Chapter("All", 0, end),), end)
 
 
@@ -131,48 +138,97 @@ def assert_same_timing(cues: CueScript, rate: int, assembled: Path, whole: Path,
 
 @pytest.mark.parametrize(
     "audio",
-    [AudioFormat(), AudioFormat(22_050, "32k", 2), AudioFormat(48_000, "96k", 2), AudioFormat(8000, "16k")],
-    ids=["44.1kHz-mono", "22.05kHz-stereo", "48kHz-stereo", "8kHz-mono"],
+    [AudioFormat(), AudioFormat(22_050, "32k", 2), AudioFormat(44_100, "96k", 2), AudioFormat(8000, "16k")],
+    ids=["48kHz-mono", "22.05kHz-stereo", "44.1kHz-stereo", "8kHz-mono"],
 )
 def test_assembled_segments_decode_like_a_whole_track_encode(tmp_path, audio):
     cache = SegmentCache(tmp_path / "segments")
-    cues = script()
+    cues = script(rate=audio.rate)
     encoded, assembled, whole = build_both(tmp_path, cues, audio, cache, "first")
-    assert encoded.segments >= 6 and encoded.reused == 0
+    assert encoded.segments >= 8 and encoded.reused == 0
     assert_same_timing(cues, audio.rate, assembled, whole, encoded.joins)
+
+
+def test_the_timeline_meets_the_frame_grid_after_each_part():
+    """After each end tone the silence grows by less than a frame, so that a segment can start
+    two frames after the tone; what follows sits at the same phase of the grid whatever a
+    change before it moved. Nothing else moves against what precedes it."""
+    plain, aligned, changed = script(rate=44_100), script(), script(2, SHIFT_MS)
+    assert grid.of(48_000) == grid.Grid(24, 48, 24) and grid.of(44_100) is None
+    for layout, event in zip(LAYOUT, plain.events, strict=True):
+        assert event.start_ms == layout[2], "at 44.1 kHz the timeline is left as it is"
+    gaps = [b.start_ms - a.end_ms for a, b in zip(aligned.events, aligned.events[1:], strict=False)]
+    before = [b.start_ms - a.end_ms for a, b in zip(plain.events, plain.events[1:], strict=False)]
+    for event, gap, was in zip(aligned.events, gaps, before, strict=False):
+        assert was <= gap < was + (24 if event.role == END else 1), "only the silence after a part grows"
+    frame = grid.frame_samples(48_000)
+    starts = set(encoded_joins(aligned))
+    for event in aligned.events[:-1]:
+        if event.role == END:
+            cut = event.end_ms * 48 + grid.SILENCE_BEFORE_CUT
+            cut += -cut % frame
+            assert cut in starts, "a segment starts at the first frame boundary two frames after the tone"
+    first_end = next(i for i, e in enumerate(changed.events) if i >= 2 and e.role == END)
+    for old, new in zip(aligned.events[first_end + 1 :], changed.events[first_end + 1 :], strict=True):
+        assert (new.start_ms - old.start_ms) * 48 % frame == 0, "after the part, the same phase"
+    assert aligned.duration_ms - END_MS < 3 * 24
+
+
+def encoded_joins(cues: CueScript) -> list[int]:
+    sounds = render.placements(cues, clip_for(48_000), 48_000)
+    length = render.sample_at(cues.duration_ms, 48_000)
+    return [s.start for s in segments._segments(sounds, length, AudioFormat())]
 
 
 def test_a_rebuild_reuses_every_segment_and_writes_the_same_file(tmp_path):
     cache = SegmentCache(tmp_path / "segments")
-    reuse = Reuse(clip_for(44_100), cache)
+    reuse = Reuse(clip_for(48_000), cache)
     first = encode_reusing(reuse, tmp_path / "a.mp3", AudioFormat(), script(), tmp_path / "a.mp3")
     again = encode_reusing(reuse, tmp_path / "b.mp3", AudioFormat(), script(), tmp_path / "b.mp3")
     assert again.reused == again.segments == first.segments
     assert (tmp_path / "a.mp3").read_bytes() == (tmp_path / "b.mp3").read_bytes()
 
 
-@pytest.mark.parametrize(("shift_after", "lead_in"), [(8, False), (2, True)], ids=["late", "early"])
-def test_after_a_change_the_larger_side_is_reused_and_timing_stays_exact(tmp_path, shift_after, lead_in):
-    """A change moves what follows by a fraction of a frame: the side keeping its phase is reused.
-
-    Early in the track, the part after the change is the larger: the frame grid moves with
-    it, behind a lead-in of zeros the header's delay accounts for.
-    """
+@pytest.mark.parametrize("shift_after", [2, 5], ids=["in-a-hold", "in-a-rest"])
+def test_after_a_change_only_its_part_is_encoded_again_and_timing_stays_exact(tmp_path, shift_after):
+    """A change moves what follows by a fraction of a frame; after the next end tone the
+    timeline is back on the grid, so every segment from there on is reused."""
     cache = SegmentCache(tmp_path / "segments")
     audio = AudioFormat()
-    encode_reusing(
-        Reuse(clip_for(44_100), cache), tmp_path / "old.mp3", audio, script(), tmp_path / "old.mp3"
+    old = encode_reusing(
+        Reuse(clip_for(48_000), cache), tmp_path / "old.mp3", audio, script(), tmp_path / "old.mp3"
     )
     changed = script(shift_after, SHIFT_MS)
     encoded, assembled, whole = build_both(tmp_path, changed, audio, cache, "new")
-    assert 0 < encoded.reused < encoded.segments
-    assert (encoded.gapless.delay != 576) == lead_in
+    change = render.sample_at(changed.events[shift_after].start_ms, 48_000)
+    part_end = next(render.sample_at(e.end_ms, 48_000) for e in changed.events[shift_after:] if e.role == END)
+    bounds = list(pairwise((0, *encoded.joins, render.sample_at(changed.duration_ms, 48_000))))
+    before = sum(1 for _, end in bounds if end <= change)
+    after = sum(1 for start, _ in bounds if start > part_end)
+    assert encoded.segments == old.segments and before and after
+    assert encoded.reused == before + after, "all but the segments from the change to its part's end"
+    assert_same_timing(changed, 48_000, assembled, whole, encoded.joins)
+
+
+def test_at_44_1_khz_what_precedes_a_change_is_reused(tmp_path):
+    """A frame is not whole milliseconds at 44.1 kHz: the timeline is not stretched, and what
+    follows a change sits elsewhere on the grid, so only what precedes it is reused."""
+    cache = SegmentCache(tmp_path / "segments")
+    audio = AudioFormat(44_100)
+    encode_reusing(
+        Reuse(clip_for(44_100), cache), tmp_path / "old.mp3", audio, script(rate=44_100), tmp_path / "old.mp3"
+    )
+    changed = script(8, SHIFT_MS, rate=44_100)
+    encoded, assembled, whole = build_both(tmp_path, changed, audio, cache, "new")
+    change = render.sample_at(changed.events[8].start_ms, 44_100)
+    before = sum(1 for j in (0, *encoded.joins) if j < change) - 1
+    assert 0 < before <= encoded.reused < encoded.segments
     assert_same_timing(changed, 44_100, assembled, whole, encoded.joins)
 
 
 def test_a_damaged_segment_is_encoded_again(tmp_path):
     cache = SegmentCache(tmp_path / "segments")
-    reuse = Reuse(clip_for(44_100), cache)
+    reuse = Reuse(clip_for(48_000), cache)
     encode_reusing(reuse, tmp_path / "a.mp3", AudioFormat(), script(), tmp_path / "a.mp3")
     entry = cache.entries()[0]
     data = bytearray(entry.read_bytes())

@@ -12,11 +12,12 @@ from mutagen.id3 import ID3
 
 from audioguide.cli import cli
 from audioguide.errors import ExportError
+from audioguide.export import DEFAULT_RATE
 from audioguide.export.segment_cache import SegmentCache
 from audioguide.render import sample_at
 from audioguide.speech.cache import default_dir
 
-RATE = 44_100
+RATE = DEFAULT_RATE
 ONSET_LEVEL = 300 / 32768
 
 
@@ -44,7 +45,7 @@ def test_reusing_and_full_encodes_are_the_same_track(fake_engine, tmp_path):
     run(*build, "-o", str(tmp_path / "reused.mp3"))
     run(*build, "-o", str(tmp_path / "full.mp3"), "--no-reuse")
     timeline = json.loads((tmp_path / "full.timeline.json").read_text())
-    reused, full = decode(tmp_path / "reused.mp3"), decode(tmp_path / "full.mp3")
+    reused, full = decode(tmp_path / "reused.mp3", RATE), decode(tmp_path / "full.mp3", RATE)
     assert len(reused) == len(full) == sample_at(timeline["duration_ms"], RATE)
     starts = [event["start_ms"] for event in timeline["events"]]
     assert all(abs(a - b) <= 1 for a, b in zip(onsets(reused, starts), onsets(full, starts), strict=True))

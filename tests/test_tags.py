@@ -20,9 +20,10 @@ from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
 
 from audioguide.build import BuildOptions, build
+from audioguide.export import DEFAULT_RATE
 from audioguide.render import sample_at
 
-RATE = 44_100
+RATE = DEFAULT_RATE
 FRAME = 1152
 ENCODER_DELAY, DECODER_DELAY = 576, 529
 
@@ -124,7 +125,7 @@ def test_gstreamer_plays_exactly_the_tracks_samples_at_their_times(track, decode
     if b"no element" in result.stderr:
         pytest.skip(f"GStreamer has no {decoder}")
     gst = np.frombuffer(result.stdout, dtype="<i2").astype(np.int64)
-    ffmpeg_pcm = decode(track.written.mp3) * 32768
+    ffmpeg_pcm = decode(track.written.mp3, RATE) * 32768
     assert len(gst) == len(ffmpeg_pcm) == sample_at(track.script.duration_ms, RATE)
     first = int(np.argmax(np.abs(ffmpeg_pcm) > 300))
     assert first > 0 and abs(int(np.argmax(np.abs(gst) > 300)) - first) <= 1, "the first cue, not 25 ms late"

@@ -1,10 +1,10 @@
 """The cache of encoded segments: MP3 frames by what they render, verified on read, written atomically.
 
 It lives in the phrase cache's folder, under `segments/`, and is managed with it by
-`audioguide cache info / prune / clear`. An entry is named `<content>-<phase>.seg` (see
-docs/segments.md): the SHA-256 of what the segment renders, and the phase of the frame
-grid against it. It holds a small header (magic, frame count, SHA-256 of the frames) and
-the frames; an entry that fails the check is removed and encoded again.
+`audioguide cache info / prune / clear`. An entry is named `<content>.seg` (see
+docs/segments.md): the SHA-256 of what the segment renders. It holds a small header
+(magic, frame count, SHA-256 of the frames) and the frames; an entry that fails the
+check is removed and encoded again.
 
 Only regular files are read, and `prune` and `clear` delete only entries that carry this
 cache's header and temporary files named as this cache names them: a file someone else put
@@ -31,8 +31,9 @@ _SUFFIX = ".seg"
 STALE_TEMP_S = 3600  # a temporary file this old was left by a build that died
 MAX_BITRATE = 320_000
 MAX_ENTRY_BYTES = MAX_TRACK_MS // 1000 * MAX_BITRATE // 8 * 2  # a whole track at the top bitrate, twice
-_ENTRY = re.compile(r"[0-9a-f]{64}-\d+\.seg")
-_TEMPORARY = re.compile(r"\.[0-9a-f]{64}-\d+\.seg\.[A-Za-z0-9_]+\.tmp")
+# Entries of earlier versions were named `<content>-<phase>.seg`: still ours to prune and clear.
+_ENTRY = re.compile(r"[0-9a-f]{64}(-\d+)?\.seg")
+_TEMPORARY = re.compile(r"\.[0-9a-f]{64}(-\d+)?\.seg\.[A-Za-z0-9_]+\.tmp")
 
 
 @dataclass(frozen=True)
@@ -51,26 +52,12 @@ class SegmentCache:
         """The segment cache that goes with the phrase cache at `phrase_cache_root`."""
         return cls(Path(phrase_cache_root) / FOLDER)
 
-    def path(self, content: str, phase: int) -> Path:
-        return self.root / content[:2] / f"{content}-{phase}{_SUFFIX}"
+    def path(self, content: str) -> Path:
+        return self.root / content[:2] / f"{content}{_SUFFIX}"
 
-    def phases(self, contents: list[str]) -> dict[str, set[int]]:
-        """For each content key, the phases cached for it (one folder listing per shard)."""
-        found: dict[str, set[int]] = {content: set() for content in contents}
-        for shard in {content[:2] for content in contents}:
-            try:
-                names = os.listdir(self.root / shard)
-            except OSError:
-                continue
-            for name in names:
-                stem, _, phase = name.removesuffix(_SUFFIX).rpartition("-")
-                if name.endswith(_SUFFIX) and stem in found and phase.isdigit():
-                    found[stem].add(int(phase))
-        return found
-
-    def get(self, content: str, phase: int) -> bytes | None:
+    def get(self, content: str) -> bytes | None:
         """The stored frames, or None if absent or damaged (a damaged entry is removed)."""
-        path = self.path(content, phase)
+        path = self.path(content)
         try:
             data = files.read_regular(path, MAX_ENTRY_BYTES)
         except files.NotRegularFile:
@@ -88,9 +75,9 @@ class SegmentCache:
             pass  # a read-only cache still serves
         return frames
 
-    def put(self, content: str, phase: int, frames: bytes, count: int) -> None:
+    def put(self, content: str, frames: bytes, count: int) -> None:
         header = _HEADER.pack(_MAGIC, count, hashlib.sha256(frames).digest())
-        _write_atomic(self.path(content, phase), header + frames)
+        _write_atomic(self.path(content), header + frames)
 
     def entries(self) -> list[Path]:
         """The files named as entries are (whoever wrote them: `_ours` tells)."""

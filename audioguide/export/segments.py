@@ -1,12 +1,13 @@
 """A track encoded as segments cut in its silences, cached and reused, assembled into one MP3.
 
-The arithmetic is in docs/segments.md. In short: cuts are made inside long silences at
-frame boundaries; each segment is encoded on its own (LAME's first frame never borrows
-from the bit reservoir) with its last frame, which stands for silence after the cut,
-dropped; the frames of all segments follow one Info/LAME header written for the file.
-A segment is cached by what it renders and by the phase of the frame grid against it;
-a build chooses the phase that reuses the most cached audio, and encodes the rest in
-parallel, as many at once as there are cores.
+The arithmetic is in docs/segments.md. In short: cuts are made inside silences at frame
+boundaries, after each part of the routine (where the timeline meets the frame grid, see
+grid.py) and inside long parts; each segment is encoded on its own (LAME's first frame
+never borrows from the bit reservoir) with its last frame, which stands for silence after
+the cut, dropped; the frames of all segments follow one Info/LAME header written for the
+file. A segment is cached by exactly what its encoder is fed, so it is reused wherever the
+same audio starts on a frame boundary; the segments not cached are encoded in parallel, as
+many at once as there are cores.
 """
 
 from __future__ import annotations
@@ -14,25 +15,23 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
-from audioguide import ffmpeg, render
+from audioguide import ffmpeg, grid, render
 from audioguide.cues import CueScript
 from audioguide.errors import ExportError
 from audioguide.export.encode import AudioFormat, encode_frames
 from audioguide.export.mp3frames import ENCODER_DELAY, Assembler, Gapless, frame_offsets, main_data_begin
 from audioguide.export.segment_cache import SegmentCache
 
-SEGMENT_FORMAT = 1  # bump when what a cached segment holds changes
-SILENCE_BEFORE_CUT = 2304  # samples of silence a cut needs after the last sound (2 frames)
-SILENCE_AFTER_CUT = 1152  # and before the next sound
-CUT_GAP_MS = 8000  # cut in silences this long: rests, holds, the pause between exercises
-SPLIT_GAP_MS = 400  # a segment longer than MAX_SEGMENT_MS is also cut at its longest such gap
-MAX_SEGMENT_MS = 120_000
+SEGMENT_FORMAT = 2  # bump when what a cached segment holds changes
+SPLIT_GAP_MS = 400  # a part longer than MAX_SEGMENT_MS is also cut at its longest such silences
+MAX_SEGMENT_MS = 60_000
 PIECE_SECONDS = 2  # a segment's PCM is made this much at a time, as the encoder reads it
 ENCODES_AHEAD_PER_CORE = 2  # segments encoding or encoded but not yet written, per core
 
@@ -51,15 +50,10 @@ class Reuse:
 
 @dataclass(frozen=True)
 class Segment:
-    content: str  # SHA-256 of what it renders, wherever it sits on the track
-    phase: int  # of the frame grid against that content
-    start: int  # first sample fed to the encoder (before 0: the lead-in's zeros)
+    content: str  # SHA-256 of what its encoder is fed, wherever it sits on the track
+    start: int  # first sample fed to the encoder, on a frame boundary
     end: int  # sample after the last fed
     keep: int | None  # frames to keep; None (the last segment): all
-
-    @property
-    def samples(self) -> int:
-        return self.end - self.start
 
 
 @dataclass(frozen=True)
@@ -77,16 +71,13 @@ def encode_reusing(reuse: Reuse, path: Path, audio: AudioFormat, script: CueScri
         first, last, script = reuse.span
     else:
         first, last = 0, render.sample_at(script.duration_ms, audio.rate)
-    sounds = render.placements(script, reuse.clip_for, audio.rate)
     sounds = [
-        render.Placed(s.start - first, s.audio, s.kind, s.text) for s in sounds if first <= s.start < last
+        render.Placed(s.start - first, s.audio, s.kind, s.text, s.role)
+        for s in render.placements(script, reuse.clip_for, audio.rate)
+        if first <= s.start < last
     ]
-    length = last - first
-    frame = _frame_samples(audio.rate)
-    anchors = _anchors(sounds, length, audio)
-    lead = _best_lead(anchors, cache, frame)
-    segments = _segments(anchors, sounds, length, lead, frame)
-    todo = [index for index, s in enumerate(segments) if not cache.path(s.content, s.phase).is_file()]
+    segments = _segments(sounds, last - first, audio)
+    todo = [index for index, s in enumerate(segments) if not cache.path(s.content).is_file()]
     encoded_here = len(todo)
     workers = max(1, min(len(todo), cores()))
     waiting = deque(todo)  # encoded in track order, a few ahead of the writer: memory stays flat
@@ -106,14 +97,14 @@ def encode_reusing(reuse: Reuse, path: Path, audio: AudioFormat, script: CueScri
                     if index in futures:
                         frames = futures.pop(index).result()
                     else:  # read only now, so that memory holds one segment at a time
-                        frames = cache.get(segment.content, segment.phase)
+                        frames = cache.get(segment.content)
                         if frames is None:  # damaged, or removed meanwhile: encode it here
                             frames = _encode(segment, sounds, audio, cache, target)
                             encoded_here += 1
                     assembler.add(frames)
                     if progress:
                         progress(index + 1, len(segments))
-                gapless = assembler.finish(ENCODER_DELAY + lead, length)
+                gapless = assembler.finish(ENCODER_DELAY, last - first)
         finally:
             waiting.clear()
             for future in futures.values():
@@ -130,38 +121,33 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-@dataclass(frozen=True)
-class _Anchor:
-    """A segment before its frame grid is chosen: its content and the silence it starts in."""
-
-    content: str
-    reference: int  # the end of the sound before its cut (0 for the first segment)
-    first: bool
-    length: int  # samples, for weighing reuse
-
-
-def _anchors(sounds: list[render.Placed], length: int, audio: AudioFormat) -> list[_Anchor]:
-    ends = _cut_points(sounds, length, audio.rate)
-    references = [0, *ends]
-    bounds = [*ends, length]
+def _segments(sounds: list[render.Placed], length: int, audio: AudioFormat) -> list[Segment]:
+    frame = grid.frame_samples(audio.rate)
+    starts = [0, *_cuts(sounds, length, frame, audio.rate)]
+    ends = [*starts[1:], length]
     digests: dict[tuple[str, str], str] = {}
-    anchors = []
-    for index, (reference, bound) in enumerate(zip(references, bounds, strict=True)):
-        inside = [s for s in sounds if reference <= s.start < bound]
+    segments = []
+    inside = iter(sounds)
+    sound = next(inside, None)
+    for index, (start, end) in enumerate(zip(starts, ends, strict=True)):
+        last = index == len(starts) - 1
+        placed = []
+        while sound is not None and sound.start < end:
+            placed.append([sound.start - start, _digest(sound, digests)])
+            sound = next(inside, None)
         material = [
             SEGMENT_FORMAT,
             audio.rate,
             audio.bitrate.strip().lower(),
             audio.channels,
             _encoder_id(),
-            index == 0,
-            "end" if index == len(ends) else "cut",
-            bound - reference,
-            [[s.start - reference, _digest(s, digests)] for s in inside],
+            "end" if last else "cut",
+            end - start,
+            placed,
         ]
         content = hashlib.sha256(json.dumps(material).encode("utf-8")).hexdigest()
-        anchors.append(_Anchor(content, reference, index == 0, bound - reference))
-    return anchors
+        segments.append(Segment(content, start, end, None if last else (end - start) // frame))
+    return segments
 
 
 def _digest(sound: render.Placed, memo: dict[tuple[str, str], str]) -> str:
@@ -171,65 +157,47 @@ def _digest(sound: render.Placed, memo: dict[tuple[str, str], str]) -> str:
     return memo[key]
 
 
-def _cut_points(sounds: list[render.Placed], length: int, rate: int) -> list[int]:
-    """Where cuts go, as the end of the sound before each: long silences, found by content alone."""
-    gaps = [(b.start - a.end, a.end) for a, b in zip(sounds, sounds[1:], strict=False)]
-    long_gap, split_gap = CUT_GAP_MS * rate // 1000, SPLIT_GAP_MS * rate // 1000
-    cuts = [end for gap, end in gaps if gap >= long_gap]
-    limit = MAX_SEGMENT_MS * rate // 1000
-    bounds = [0, *cuts, length]
-    result: list[int] = []
-    for low, high in zip(bounds, bounds[1:], strict=False):
-        result += _split_long(gaps, low, high, limit, split_gap)
-        if high != length:
-            result.append(high)
-    return result
+def _cuts(sounds: list[render.Placed], length: int, frame: int, rate: int) -> list[int]:
+    """Where segments start: after each part (grid.STRETCHED_AFTER), and inside long parts in
+    their silences. Every cut is a frame boundary in a silence that can hold one."""
+    fits: list[int] = []  # a cut in each silence of SPLIT_GAP_MS or more that can hold one
+    parts: list[int] = []
+    silence = SPLIT_GAP_MS * rate // 1000
+    for sound, following in pairwise(sounds):
+        cut = _cut_after(sound.end, frame)
+        if cut + grid.SILENCE_AFTER_CUT <= following.start:
+            if sound.role in grid.STRETCHED_AFTER:
+                parts.append(cut)
+            elif following.start - sound.end >= silence:
+                fits.append(cut)
+    cuts: list[int] = []
+    for low, high in pairwise([0, *parts, length]):
+        cuts += _split_long(fits, low, high, MAX_SEGMENT_MS * rate // 1000)
+        cuts.append(high)
+    return cuts[:-1]
 
 
-def _split_long(gaps: list[tuple[int, int]], low: int, high: int, limit: int, min_gap: int) -> list[int]:
-    """Cuts inside (low, high) at its longest gaps until no piece is longer than `limit`."""
-    if high - low <= limit:
-        return []
-    inside = [(gap, end) for gap, end in gaps if low < end < high and gap >= min_gap]
-    if not inside:
-        return []
-    _, end = max(inside)
-    return [*_split_long(gaps, low, end, limit, min_gap), end, *_split_long(gaps, end, high, limit, min_gap)]
+def _split_long(fits: list[int], low: int, high: int, limit: int) -> list[int]:
+    """Cuts inside (low, high), from its start, each as late as keeps a piece within `limit`.
+
+    Each cut depends only on what precedes it, so a change late in a part leaves the
+    segments before it as they were."""
+    cuts = []
+    start = low
+    while high - start > limit:
+        inside = [cut for cut in fits if start < cut < high]
+        if not inside:
+            break
+        within = [cut for cut in inside if cut - start <= limit]
+        start = max(within) if within else min(inside)
+        cuts.append(start)
+    return cuts
 
 
-def _best_lead(anchors: list[_Anchor], cache: SegmentCache, frame: int) -> int:
-    """The lead-in (0 to frame - 1 zero samples) whose frame grid reuses the most cached audio."""
-    votes: Counter[int] = Counter()
-    found = cache.phases([a.content for a in anchors])
-    for anchor in anchors:
-        for phase in found[anchor.content]:
-            votes[(phase - anchor.reference) % frame] += anchor.length
-    if not votes:
-        return 0
-    return max(votes, key=lambda lead: (votes[lead], -lead))
-
-
-def _segments(
-    anchors: list[_Anchor], sounds: list[render.Placed], length: int, lead: int, frame: int
-) -> list[Segment]:
-    starts = [-lead] + [_cut_at(a.reference, lead, frame) for a in anchors[1:]]
-    ends = [*starts[1:], length]
-    return [
-        Segment(
-            content=anchor.content,
-            phase=(anchor.reference + lead) % frame,
-            start=start,
-            end=end,
-            keep=(end - start) // frame if index < len(anchors) - 1 else None,
-        )
-        for index, (anchor, start, end) in enumerate(zip(anchors, starts, ends, strict=True))
-    ]
-
-
-def _cut_at(sound_end: int, lead: int, frame: int) -> int:
+def _cut_after(sound_end: int, frame: int) -> int:
     """The first frame boundary far enough into the silence after `sound_end`."""
-    earliest = sound_end + SILENCE_BEFORE_CUT
-    return earliest + (-(earliest + lead)) % frame
+    earliest = sound_end + grid.SILENCE_BEFORE_CUT
+    return earliest + -earliest % frame
 
 
 def _encode(
@@ -246,12 +214,8 @@ def _encode(
             )
         frames = frames[: offsets[segment.keep]]
         offsets = offsets[: segment.keep]
-    cache.put(segment.content, segment.phase, frames, len(offsets))
+    cache.put(segment.content, frames, len(offsets))
     return frames
-
-
-def _frame_samples(rate: int) -> int:
-    return 1152 if rate >= 32_000 else 576
 
 
 def _encoder_id() -> str:
