@@ -11,8 +11,8 @@ encoder's). Rows:
 - warm rebuild after a rep-count change (--reps heel-raises=16; medium was 15), each run
   from its own copy of the warm cache (phrases and encoded segments) so that each does the
   same work;
-- floor: the PCM of that rebuilt track, piped from a file into the very ffmpeg command
-  the build uses (captured from export.encode.encode), with nothing else;
+- floor: the PCM of that rebuilt track, piped from a file into ffmpeg's own LAME encoder
+  with the build's format and LAME quality, with nothing else: what ffmpeg alone takes;
 - cold encode stage: that track's encoding alone (every segment, none cached, on all cores),
   timed inside a process that has laid the track out from cached phrases;
 - full encode (--no-reuse) of the same rebuild, for comparison;
@@ -107,13 +107,11 @@ def floor(reps: list[str], cache: Path, work: Path) -> tuple[float, float]:
 
 
 def render_pcm(pcm: Path, cache: Path, reps: list[str]) -> None:
-    """(A helper process.) Write the track's PCM exactly as a build streams it; print ffmpeg's argv."""
-    from unittest import mock
-
-    from audioguide import render, speech
+    """(A helper process.) Write the track's PCM exactly as a build streams it; print the floor's argv."""
+    from audioguide import ffmpeg, render, speech
     from audioguide.authoring import overrides
     from audioguide.build import lay_out
-    from audioguide.export.encode import DEFAULT_RATE, AudioFormat, encode
+    from audioguide.export.encode import DEFAULT_BITRATE, DEFAULT_RATE, LAME_QUALITY
 
     customized = overrides.resolve(None, overrides.from_options({"reps": reps}))
     voice = speech.Voice(speech.offline_engine(), speech.PhraseCache(cache), DEFAULT_RATE)
@@ -121,17 +119,13 @@ def render_pcm(pcm: Path, cache: Path, reps: list[str]) -> None:
     with pcm.open("wb") as file:
         for chunk in render.pcm_chunks(script, voice.clip, DEFAULT_RATE):
             file.write(chunk)
-    # Capture the exact argv the build's encoder gives ffmpeg, from a one-sample encode.
-    real_popen, seen = subprocess.Popen, []
-
-    def spy(command, *args, **kwargs):
-        seen.append(list(command))
-        return real_popen(command, *args, **kwargs)
-
-    probe = pcm.with_suffix(".mp3")
-    with mock.patch("subprocess.Popen", spy):
-        encode([b"\0\0"], probe, AudioFormat())
-    print(json.dumps(next(command for command in seen if "pipe:0" in command)))
+    floor_command = [
+        ffmpeg.executable(), "-hide_banner", "-loglevel", "error",
+        "-f", "s16le", "-ar", str(DEFAULT_RATE), "-ac", "1", "-i", "pipe:0",
+        "-c:a", "libmp3lame", "-b:a", DEFAULT_BITRATE, "-compression_level", str(LAME_QUALITY),
+        "-write_xing", "0", "-id3v2_version", "0", "-f", "mp3", "pipe:1",
+    ]  # fmt: skip
+    print(json.dumps(floor_command))
 
 
 def cold_encode(pcm_dir: Path, cache: Path, reps: list[str]) -> float:
@@ -152,7 +146,8 @@ def cold_encode(pcm_dir: Path, cache: Path, reps: list[str]) -> float:
         Reuse(voice.clip, SegmentCache(pcm_dir / "empty")), out, AudioFormat(), script, out
     )
     seconds = time.perf_counter() - start
-    print(json.dumps({"seconds": seconds, "segments": encoded.segments, "mp3": str(out)}))
+    result = {"seconds": seconds, "segments": encoded.segments, "silent": encoded.silent, "mp3": str(out)}
+    print(json.dumps(result))
     return seconds
 
 
@@ -294,7 +289,7 @@ def main() -> None:
             "cold encode": check(Path(cold["mp3"]), full, timeline),
         }
         rebuild = repeated(f"(a) warm rebuild, --reps {reps}", rebuilds)
-        floor_row = repeated("(a) floor: same PCM, same ffmpeg command", floors)
+        floor_row = repeated("(a) floor: same PCM, ffmpeg alone", floors)
         cold_row = repeated("(d) cold encode stage, all segments", colds)
         rows += [rebuild, floor_row, cold_row, repeated("(a) same rebuild, --no-reuse", fulls)]
         if not args.skip_long:
@@ -322,7 +317,8 @@ def main() -> None:
     print(
         f"cold encode stage: {cold_row.seconds / floor_row.seconds:.2f}x the floor by medians, "
         f"{cold_row.spread[0] / floor_row.spread[0]:.2f}x by minimums "
-        f"(target <= {COLD_ENCODE_FLOOR_TARGET}x), {cold['segments']} segments; {verified['cold encode']}"
+        f"(target <= {COLD_ENCODE_FLOOR_TARGET}x), {cold['segments']} segments encoded "
+        f"and {cold['silent']} of silence copied; {verified['cold encode']}"
     )
     if not args.skip_long:
         print(f"3-hour routine peak RSS: {rows[-1].peak_mb:.1f} MB (target <= {MEMORY_TARGET_MB} MB)")

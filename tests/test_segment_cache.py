@@ -64,3 +64,12 @@ def test_a_cache_folder_that_cannot_be_listed_holds_nothing(tmp_path):
 
 def cache_size(frames: bytes) -> int:
     return 4 + 4 + 32 + len(frames)
+
+
+def test_entries_named_by_an_earlier_version_are_still_cleared(tmp_path):
+    """Earlier versions named entries `<content>-<phase>.seg`; they are ours to clear."""
+    cache = _cache(tmp_path)
+    old = cache.path(CONTENT).with_name(f"{CONTENT}-7.seg")
+    old.write_bytes(cache.path(CONTENT).read_bytes())
+    assert cache.clear() == (2, 2 * cache_size(FRAMES))
+    assert not old.exists()

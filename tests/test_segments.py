@@ -3,14 +3,14 @@
 Every comparison decodes the files with ffmpeg: sample counts, onsets of every sound to the
 sample, digital silence at every join, the difference within the codec's own error; and
 mutagen's length to the sample. The scripts here are made up so that joins of every kind
-(tone to speech, speech to tone, tone to tone, speech to speech, at every phase of the frame
-grid) occur in MPEG-1, 2 and 2.5, mono and stereo.
+(encoded to copied silence and back, after tones and speech, and between two encoded
+segments after an end tone, at every phase of the frame grid) occur in MPEG-1, 2 and 2.5,
+mono and stereo.
 """
 
 from __future__ import annotations
 
 import subprocess
-from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +37,9 @@ LAYOUT = [
     (SPEECH, 800, 9000, "countdown"),  # tone -> speech
     (TONE, "end", 10_400, END),  # speech -> tone
     (SPEECH, 2000, 17_000, "rest"),  # tone -> speech
-    (SPEECH, 700, 19_600, "next"),  # a short gap: not cut
+    (SPEECH, 700, 19_600, "next"),  # a short gap: no silent segment
+    (TONE, "end", 20_500, END),  # a short gap after an end tone: a cut, no silent segment
+    (SPEECH, 500, 21_000, "rest"),
     (TONE, "start", 26_000, "start tone"),  # speech -> tone
     (TONE, "end", 32_000, END),  # tone -> tone
     (SPEECH, 600, 39_000, "rest"),  # tone -> speech
@@ -47,13 +49,6 @@ LAYOUT = [
     (SPEECH, 1200, 60_000, "outro"),
 ]
 END_MS = 63_000
-LONGEST_MS = 5000  # a part longer than this is cut at its long silences too
-
-
-@pytest.fixture(autouse=True)
-def short_segments(monkeypatch):
-    """Parts of more than 5 s are cut in their silences, so that a short track has joins of every kind."""
-    monkeypatch.setattr(segments, "MAX_SEGMENT_MS", LONGEST_MS)
 
 
 def clip_for(rate: int):
@@ -145,7 +140,7 @@ def test_assembled_segments_decode_like_a_whole_track_encode(tmp_path, audio):
     cache = SegmentCache(tmp_path / "segments")
     cues = script(rate=audio.rate)
     encoded, assembled, whole = build_both(tmp_path, cues, audio, cache, "first")
-    assert encoded.segments >= 8 and encoded.reused == 0
+    assert encoded.segments >= 8 and encoded.silent >= 8 and encoded.reused == 0
     assert_same_timing(cues, audio.rate, assembled, whole, encoded.joins)
 
 
@@ -174,10 +169,13 @@ def test_the_timeline_meets_the_frame_grid_after_each_part():
     assert aligned.duration_ms - END_MS < 3 * 24
 
 
+def segment_list(cues: CueScript, rate: int = 48_000) -> list[segments.Segment]:
+    sounds = render.placements(cues, clip_for(rate), rate)
+    return segments._segments(sounds, render.sample_at(cues.duration_ms, rate), AudioFormat(rate))
+
+
 def encoded_joins(cues: CueScript) -> list[int]:
-    sounds = render.placements(cues, clip_for(48_000), 48_000)
-    length = render.sample_at(cues.duration_ms, 48_000)
-    return [s.start for s in segments._segments(sounds, length, AudioFormat())]
+    return [s.start for s in segment_list(cues)]
 
 
 def test_a_rebuild_reuses_every_segment_and_writes_the_same_file(tmp_path):
@@ -202,10 +200,10 @@ def test_after_a_change_only_its_part_is_encoded_again_and_timing_stays_exact(tm
     encoded, assembled, whole = build_both(tmp_path, changed, audio, cache, "new")
     change = render.sample_at(changed.events[shift_after].start_ms, 48_000)
     part_end = next(render.sample_at(e.end_ms, 48_000) for e in changed.events[shift_after:] if e.role == END)
-    bounds = list(pairwise((0, *encoded.joins, render.sample_at(changed.duration_ms, 48_000))))
-    before = sum(1 for _, end in bounds if end <= change)
-    after = sum(1 for start, _ in bounds if start > part_end)
-    assert encoded.segments == old.segments and before and after
+    sounding = [s for s in segment_list(changed) if not s.silent]
+    before = sum(1 for s in sounding if s.end <= change)
+    after = sum(1 for s in sounding if s.start > part_end)
+    assert encoded.segments == old.segments == len(sounding) and before and after
     assert encoded.reused == before + after, "all but the segments from the change to its part's end"
     assert_same_timing(changed, 48_000, assembled, whole, encoded.joins)
 
@@ -221,7 +219,7 @@ def test_at_44_1_khz_what_precedes_a_change_is_reused(tmp_path):
     changed = script(8, SHIFT_MS, rate=44_100)
     encoded, assembled, whole = build_both(tmp_path, changed, audio, cache, "new")
     change = render.sample_at(changed.events[8].start_ms, 44_100)
-    before = sum(1 for j in (0, *encoded.joins) if j < change) - 1
+    before = sum(1 for s in segment_list(changed, 44_100) if not s.silent and s.end <= change)
     assert 0 < before <= encoded.reused < encoded.segments
     assert_same_timing(changed, 44_100, assembled, whole, encoded.joins)
 

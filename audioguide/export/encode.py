@@ -1,25 +1,26 @@
-"""PCM -> MP3 frames through imageio-ffmpeg's ffmpeg (LAME), and one Info/LAME header for the file.
+"""PCM -> MP3 frames through LAME (the lameenc library, in this process), and one Info/LAME header.
 
-ffmpeg writes bare frames (no ID3 tag, no Info frame of its own): audioguide writes the
+LAME writes bare frames (no ID3 tag, no Info frame of its own): audioguide writes the
 Info/LAME header itself (mp3frames.py), the same one for a whole-track encode and for a
 file assembled from segments (segments.py), so that every decoder skips exactly LAME's
-priming and end padding.
+priming and end padding. LAME releases the interpreter while it encodes, so segments
+encode in parallel on threads, with no process to start and no pipe to feed.
 """
 
 from __future__ import annotations
 
 import re
-import signal
-import subprocess
-import threading
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
+from fractions import Fraction
+from functools import cache
 from pathlib import Path
 
-from audioguide import ffmpeg
+import lameenc
+import numpy as np
+
 from audioguide.errors import ExportError
-from audioguide.export.mp3frames import DECODER_DELAY, ENCODER_DELAY, Assembler, Gapless, parse_header
+from audioguide.export.mp3frames import ENCODER_DELAY, Assembler, Gapless, main_data_begin, parse_header
 
 # Mono speech at 64 kb/s: clean on phone speakers and earbuds, and 7.2 MB for a 15-minute
 # track. At 48 kHz an MP3 frame lasts exactly 24 ms, so each part of the routine can start
@@ -28,12 +29,11 @@ DEFAULT_BITRATE = "64k"
 DEFAULT_RATE = 48_000
 MP3_RATES = (8000, 11_025, 12_000, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000)
 MIN_KBPS, MAX_KBPS = 8, 320
+LAME_QUALITY = 3  # LAME's algorithm quality (2 best, 7 fastest); 3 is also ffmpeg's default
 _BITRATE = re.compile(r"^(\d+)k$")
 BYTES_PER_SAMPLE = 2  # the PCM fed in: mono 16-bit
-# What a decoder that ignores the Info header plays before the first sample: LAME's
-# 576-sample encoder delay plus the 529-sample decoder delay.
-PRIMING_SAMPLES = ENCODER_DELAY + DECODER_DELAY
-READ_BYTES = 1 << 16
+SILENT_FRAME_INPUT = 4608  # samples of zeros encoded to take a silent frame from
+PADDING_BIT = 1 << 9  # in a frame header: one byte more in this frame
 
 
 @dataclass(frozen=True)
@@ -60,95 +60,102 @@ class AudioFormat:
         return self
 
 
-def priming_ms(rate: int) -> int:
-    return round(PRIMING_SAMPLES * 1000 / rate)
-
-
-def encoder_command(audio: AudioFormat) -> list[str]:
-    """ffmpeg reading mono 16-bit PCM on stdin and writing bare MP3 frames to stdout."""
-    return [
-        ffmpeg.executable(), "-hide_banner", "-loglevel", "error",
-        "-f", "s16le", "-ar", str(audio.rate), "-ac", "1", "-i", "pipe:0",
-        "-ac", str(audio.channels), "-c:a", "libmp3lame", "-b:a", audio.bitrate.strip().lower(),
-        "-write_xing", "0", "-id3v2_version", "0", "-f", "mp3", "pipe:1",
-    ]  # fmt: skip
-
-
 def encode(pcm: Iterable[bytes], path: Path, audio: AudioFormat, target: Path | None = None) -> Gapless:
-    """Stream mono 16-bit PCM through ffmpeg's LAME encoder into an MP3 file, in one pass.
+    """Encode mono 16-bit PCM into an MP3 file, in one pass, as it comes.
 
     `target` is the file the user asked for, named in errors instead of a temporary file.
     """
-    with _encoder(pcm, audio) as (process, fed), path.open("w+b") as file:
+    encoder = _encoder(audio, target or path)
+    samples = 0
+    with path.open("w+b") as file:
         assembler = Assembler(file)
         pending = b""
-        while chunk := process.stdout.read(READ_BYTES):  # type: ignore[union-attr]
-            pending += chunk
+        for chunk in pcm:
+            samples += len(chunk) // BYTES_PER_SAMPLE
+            pending += _encoded(encoder, chunk, audio, target or path)
             whole = _whole_frames(pending)
             assembler.add(pending[:whole])
             pending = pending[whole:]
-        fed.join()
-        _check(process, target or path)
-        if pending:
+        pending += _flushed(encoder, target or path)
+        if _whole_frames(pending) != len(pending):
             raise ExportError(f"cannot write {target or path}: the encoder's output ends mid-frame")
-        return assembler.finish(ENCODER_DELAY, fed.samples)
+        assembler.add(pending)
+        return assembler.finish(ENCODER_DELAY, samples)
 
 
 def encode_frames(pcm: Iterable[bytes | bytearray], audio: AudioFormat, target: Path) -> bytes:
     """The bare frames LAME makes of `pcm` (a segment), as one separately encoded stream."""
-    with _encoder(pcm, audio) as (process, fed):
-        frames = process.stdout.read()  # type: ignore[union-attr]
-        fed.join()
-        _check(process, target)
-        return frames
+    encoder = _encoder(audio, target)
+    frames = bytearray()
+    for chunk in pcm:
+        frames += _encoded(encoder, chunk, audio, target)
+    frames += _flushed(encoder, target)
+    return bytes(frames)
 
 
-@contextmanager
-def _encoder(
-    pcm: Iterable[bytes | bytearray], audio: AudioFormat
-) -> Iterator[tuple[subprocess.Popen[bytes], _Feeder]]:
-    """An ffmpeg encoder being fed `pcm` from a thread; killed if the caller fails or is interrupted."""
-    process = subprocess.Popen(
-        encoder_command(audio), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
-    fed = _Feeder(pcm, process)
-    fed.start()
+def silence(audio: AudioFormat, count: int, frames_before: int, bytes_before: int) -> bytes:
+    """`count` frames of digital silence to follow `frames_before` frames of `bytes_before` bytes.
+
+    A stream's first frame never draws on the bit reservoir, and LAME's first frame of zeros
+    decodes to zeros: copies of it are silence with no encoding at all (docs/segments.md).
+    Where a frame is not a whole number of bytes (44.1 kHz and its halves), a copy takes a
+    padding byte whenever the file would otherwise fall behind its constant bitrate.
+    """
+    frame, padded, exact = _silent_frames(audio)
+    if frame == padded:
+        return frame * count
+    pieces = []
+    for index in range(frames_before, frames_before + count):
+        behind = exact * (index + 1) - bytes_before - len(frame) >= Fraction(1, 2)
+        piece = padded if behind else frame
+        pieces.append(piece)
+        bytes_before += len(piece)
+    return b"".join(pieces)
+
+
+@cache
+def _silent_frames(audio: AudioFormat) -> tuple[bytes, bytes, Fraction]:
+    """LAME's first frame of zeros, the same with its padding byte, and a frame's exact bytes."""
+    frames = encode_frames([bytes(BYTES_PER_SAMPLE * SILENT_FRAME_INPUT)], audio, Path("silence"))
+    header = parse_header(frames)
+    if header is None or header.padding or main_data_begin(frames) != 0:
+        raise ExportError("the MP3 encoder made no frame of silence")
+    frame = frames[: header.length]
+    exact = Fraction(header.samples * header.bitrate_kbps * 1000, 8 * header.rate)
+    if exact.denominator == 1:
+        return frame, frame, exact
+    raw = int.from_bytes(frame[:4], "big") | PADDING_BIT
+    return frame, raw.to_bytes(4, "big") + frame[4:] + b"\0", exact
+
+
+def _encoder(audio: AudioFormat, target: Path) -> lameenc.Encoder:
+    encoder = lameenc.Encoder()
     try:
-        yield process, fed
-    except BaseException:
-        process.kill()
-        process.wait()
-        fed.join()
-        raise
-    finally:
-        fed.reraise()
+        encoder.set_in_sample_rate(audio.rate)
+        encoder.set_out_sample_rate(audio.rate)  # LAME would otherwise pick a rate for the bitrate
+        encoder.set_channels(audio.channels)
+        encoder.set_bit_rate(int(audio.bitrate.strip().lower().removesuffix("k")))
+        encoder.set_quality(LAME_QUALITY)
+        encoder.silence()
+    except (RuntimeError, ValueError) as exc:
+        raise _failed(exc, target) from None
+    return encoder
 
 
-class _Feeder(threading.Thread):
-    """Writes the PCM into ffmpeg's stdin while the caller reads its output."""
+def _encoded(encoder: lameenc.Encoder, chunk: bytes | bytearray, audio: AudioFormat, target: Path) -> bytes:
+    if audio.channels == 2:  # the mono voice on both channels, interleaved
+        chunk = np.repeat(np.frombuffer(chunk, dtype="<i2"), 2).tobytes()
+    try:
+        return bytes(encoder.encode(bytes(chunk)))
+    except (RuntimeError, ValueError) as exc:
+        raise _failed(exc, target) from None
 
-    def __init__(self, pcm: Iterable[bytes], process: subprocess.Popen):
-        super().__init__(daemon=True)
-        self.pcm, self.process = pcm, process
-        self.samples = 0
-        self.error: BaseException | None = None
 
-    def run(self) -> None:
-        stdin = self.process.stdin
-        try:
-            with stdin:  # type: ignore[union-attr]
-                for chunk in self.pcm:
-                    self.samples += len(chunk) // BYTES_PER_SAMPLE
-                    stdin.write(chunk)  # type: ignore[union-attr]
-        except BrokenPipeError:
-            pass  # ffmpeg stopped early; its exit status and message say why
-        except BaseException as exc:  # handed to the caller's thread
-            self.error = exc
-            self.process.kill()
-
-    def reraise(self) -> None:
-        if self.error is not None:
-            raise self.error
+def _flushed(encoder: lameenc.Encoder, target: Path) -> bytes:
+    try:
+        return bytes(encoder.flush())
+    except (RuntimeError, ValueError) as exc:
+        raise _failed(exc, target) from None
 
 
 def _whole_frames(data: bytes) -> int:
@@ -159,19 +166,8 @@ def _whole_frames(data: bytes) -> int:
     return position
 
 
-def _check(process: subprocess.Popen, target: Path) -> None:
-    error = process.stderr.read().decode("utf-8", "replace") if process.stderr else ""
-    status = process.wait()
-    if status != 0:
-        raise _failed(status, error, target)
-
-
-def _failed(status: int, error: str, target: Path) -> ExportError:
-    lines = error.strip().splitlines()
-    why = lines[-1] if lines else f"exit status {status}"
-    if status < 0:  # e.g. SIGXFSZ when a file-size limit is hit
-        why = f"stopped by {signal.Signals(-status).name}"
+def _failed(exc: Exception, target: Path) -> ExportError:
     return ExportError(
-        f"cannot write {target}: the MP3 encoder failed ({why}). Check that the folder is "
-        "writable and the disk has space, and that --bitrate is valid (like 64k)"
+        f"cannot write {target}: the MP3 encoder refused ({exc}). Check that --bitrate suits "
+        "--sample-rate (below 32 kHz, MP3 goes up to 160k)"
     )

@@ -19,7 +19,7 @@ from audioguide.errors import ExportError
 
 ENCODER_DELAY = 576  # samples LAME puts before the first input sample
 DECODER_DELAY = 529  # samples a decoder's synthesis filterbank adds
-LAME_VERSION = b"LAME4.1a"  # the libmp3lame in imageio-ffmpeg's ffmpeg (4.1 alpha)
+LAME_VERSION = b"LAME3.100"  # the LAME in lameenc
 TOC_ENTRIES = 100
 XING_FLAGS = 0x0F  # frames, bytes, seek table and quality fields present
 LAME_EXTENSION_BYTES = 36
@@ -206,7 +206,7 @@ _SHIFT_LOW, _SHIFT_HIGH = _shift_tables(_CRC_LANE)
 class Gapless:
     """Where the track's samples are in the decoded stream of an assembled file."""
 
-    delay: int  # encoder delay written in the header (576 plus any lead-in)
+    delay: int  # encoder delay written in the header
     padding: int  # samples after the track in the last frames, as the header says
     samples: int  # the track's own samples (per channel)
     frames: int  # audio frames, the Info frame not counted

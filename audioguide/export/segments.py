@@ -19,21 +19,22 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cache
+from importlib import metadata
 from itertools import pairwise
 from pathlib import Path
 
-from audioguide import ffmpeg, grid, render
+from audioguide import grid, render
 from audioguide.cues import CueScript
 from audioguide.errors import ExportError
-from audioguide.export.encode import AudioFormat, encode_frames
+from audioguide.export.encode import LAME_QUALITY, AudioFormat, encode_frames, silence
 from audioguide.export.mp3frames import ENCODER_DELAY, Assembler, Gapless, frame_offsets, main_data_begin
 from audioguide.export.segment_cache import SegmentCache
 
 SEGMENT_FORMAT = 2  # bump when what a cached segment holds changes
-SPLIT_GAP_MS = 400  # a part longer than MAX_SEGMENT_MS is also cut at its longest such silences
-MAX_SEGMENT_MS = 60_000
+SILENT_MS = 250  # a silence holding this much between its cuts is copied, not encoded
 PIECE_SECONDS = 2  # a segment's PCM is made this much at a time, as the encoder reads it
-ENCODES_AHEAD_PER_CORE = 2  # segments encoding or encoded but not yet written, per core
+ENCODES_AHEAD_PER_CORE = 8
 
 Progress = Callable[[int, int], None]  # (segments done, of)
 
@@ -54,13 +55,15 @@ class Segment:
     start: int  # first sample fed to the encoder, on a frame boundary
     end: int  # sample after the last fed
     keep: int | None  # frames to keep; None (the last segment): all
+    silent: bool = False  # nothing but silence: copies of one silent frame, never encoded
 
 
 @dataclass(frozen=True)
 class Encoded:
     gapless: Gapless
-    segments: int
-    reused: int  # segments taken from the cache
+    segments: int  # segments with sound, encoded or taken from the cache
+    reused: int  # of them, taken from the cache
+    silent: int  # segments of silence, made of copies of one silent frame
     joins: tuple[int, ...]  # the track samples where one segment's frames give way to the next's
 
 
@@ -77,7 +80,7 @@ def encode_reusing(reuse: Reuse, path: Path, audio: AudioFormat, script: CueScri
         if first <= s.start < last
     ]
     segments = _segments(sounds, last - first, audio)
-    todo = [index for index, s in enumerate(segments) if not cache.path(s.content).is_file()]
+    todo = [index for index, s in enumerate(segments) if not s.silent and not cache.path(s.content).is_file()]
     encoded_here = len(todo)
     workers = max(1, min(len(todo), cores()))
     waiting = deque(todo)  # encoded in track order, a few ahead of the writer: memory stays flat
@@ -94,7 +97,11 @@ def encode_reusing(reuse: Reuse, path: Path, audio: AudioFormat, script: CueScri
                 assembler = Assembler(file)
                 for index, segment in enumerate(segments):
                     top_up()
-                    if index in futures:
+                    if segment.silent:
+                        frames = silence(
+                            audio, segment.keep or 0, len(assembler.offsets), assembler.audio_bytes
+                        )
+                    elif index in futures:
                         frames = futures.pop(index).result()
                     else:  # read only now, so that memory holds one segment at a time
                         frames = cache.get(segment.content)
@@ -110,7 +117,9 @@ def encode_reusing(reuse: Reuse, path: Path, audio: AudioFormat, script: CueScri
             for future in futures.values():
                 future.cancel()
     joins = tuple(segment.start for segment in segments[1:])
-    return Encoded(gapless, len(segments), len(segments) - encoded_here, joins)
+    silent = sum(segment.silent for segment in segments)
+    sounding = len(segments) - silent
+    return Encoded(gapless, sounding, sounding - encoded_here, silent, joins)
 
 
 def cores() -> int:
@@ -123,14 +132,14 @@ def cores() -> int:
 
 def _segments(sounds: list[render.Placed], length: int, audio: AudioFormat) -> list[Segment]:
     frame = grid.frame_samples(audio.rate)
-    starts = [0, *_cuts(sounds, length, frame, audio.rate)]
-    ends = [*starts[1:], length]
+    cuts = [(0, False), *_cuts(sounds, frame, audio.rate)]
+    ends = [start for start, _ in cuts[1:]] + [length]
     digests: dict[tuple[str, str], str] = {}
     segments = []
     inside = iter(sounds)
     sound = next(inside, None)
-    for index, (start, end) in enumerate(zip(starts, ends, strict=True)):
-        last = index == len(starts) - 1
+    for index, ((start, silent), end) in enumerate(zip(cuts, ends, strict=True)):
+        last = index == len(cuts) - 1
         placed = []
         while sound is not None and sound.start < end:
             placed.append([sound.start - start, _digest(sound, digests)])
@@ -146,7 +155,7 @@ def _segments(sounds: list[render.Placed], length: int, audio: AudioFormat) -> l
             placed,
         ]
         content = hashlib.sha256(json.dumps(material).encode("utf-8")).hexdigest()
-        segments.append(Segment(content, start, end, None if last else (end - start) // frame))
+        segments.append(Segment(content, start, end, None if last else (end - start) // frame, silent))
     return segments
 
 
@@ -157,40 +166,23 @@ def _digest(sound: render.Placed, memo: dict[tuple[str, str], str]) -> str:
     return memo[key]
 
 
-def _cuts(sounds: list[render.Placed], length: int, frame: int, rate: int) -> list[int]:
-    """Where segments start: after each part (grid.STRETCHED_AFTER), and inside long parts in
-    their silences. Every cut is a frame boundary in a silence that can hold one."""
-    fits: list[int] = []  # a cut in each silence of SPLIT_GAP_MS or more that can hold one
-    parts: list[int] = []
-    silence = SPLIT_GAP_MS * rate // 1000
+def _cuts(sounds: list[render.Placed], frame: int, rate: int) -> list[tuple[int, bool]]:
+    """Where segments start, and whether each is silence.
+
+    Every silence of `SILENT_MS` or more becomes a silent segment, from the first frame
+    boundary it can hold a cut at to the last; after each part (grid.STRETCHED_AFTER) a
+    segment starts even in a shorter silence. Each cut depends only on the sounds either
+    side of its silence, so a change moves only the cuts after it.
+    """
+    cuts: list[tuple[int, bool]] = []
+    shortest = SILENT_MS * rate // 1000
     for sound, following in pairwise(sounds):
-        cut = _cut_after(sound.end, frame)
-        if cut + grid.SILENCE_AFTER_CUT <= following.start:
-            if sound.role in grid.STRETCHED_AFTER:
-                parts.append(cut)
-            elif following.start - sound.end >= silence:
-                fits.append(cut)
-    cuts: list[int] = []
-    for low, high in pairwise([0, *parts, length]):
-        cuts += _split_long(fits, low, high, MAX_SEGMENT_MS * rate // 1000)
-        cuts.append(high)
-    return cuts[:-1]
-
-
-def _split_long(fits: list[int], low: int, high: int, limit: int) -> list[int]:
-    """Cuts inside (low, high), from its start, each as late as keeps a piece within `limit`.
-
-    Each cut depends only on what precedes it, so a change late in a part leaves the
-    segments before it as they were."""
-    cuts = []
-    start = low
-    while high - start > limit:
-        inside = [cut for cut in fits if start < cut < high]
-        if not inside:
-            break
-        within = [cut for cut in inside if cut - start <= limit]
-        start = max(within) if within else min(inside)
-        cuts.append(start)
+        first = _cut_after(sound.end, frame)
+        last = (following.start - grid.SILENCE_AFTER_CUT) // frame * frame
+        if last - first >= shortest:
+            cuts += [(first, True), (last, False)]
+        elif first <= last and sound.role in grid.STRETCHED_AFTER:
+            cuts.append((first, False))
     return cuts
 
 
@@ -218,10 +210,7 @@ def _encode(
     return frames
 
 
+@cache
 def _encoder_id() -> str:
-    """Names the encoder: a different ffmpeg may encode differently."""
-    path = Path(ffmpeg.executable())
-    try:
-        return f"{path.name}:{path.stat().st_size}"
-    except OSError:
-        return path.name
+    """Names the encoder: another version of it may encode differently."""
+    return f"lameenc {metadata.version('lameenc')} q{LAME_QUALITY}"
