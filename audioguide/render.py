@@ -63,50 +63,64 @@ def pcm_chunks(script: CueScript, clip_for: ClipFor, rate: int) -> Iterator[byte
 
 @dataclass(frozen=True)
 class Placed:
-    """A sound at its place on the track: its first sample, its audio and what it is."""
+    """A sound at its place on the track: its first sample, its length and what it is.
+
+    It holds no audio: a track's sounds are planned without holding its clips in memory,
+    and each clip is fetched again where its samples are needed.
+    """
 
     start: int
-    audio: AudioSegment
+    length: int
     kind: str
     text: str
     role: str = ""
 
     @property
     def end(self) -> int:
-        return self.start + int(self.audio.frame_count())
+        return self.start + self.length
 
 
 def placements(script: CueScript, clip_for: ClipFor, rate: int) -> list[Placed]:
     """Every sound of the track where `pcm_chunks` puts it; silence is everything else."""
+    lengths: dict[tuple[str, str], int] = {}
     placed = []
     for event in script.events:
-        audio = _audio(event, clip_for, rate)
-        sound = Placed(sample_at(event.start_ms, rate), audio, event.kind, event.text, event.role)
+        key = (event.kind, event.text)
+        if key not in lengths:
+            lengths[key] = int(_audio(event, clip_for, rate).frame_count())
+        sound = Placed(sample_at(event.start_ms, rate), lengths[key], event.kind, event.text, event.role)
         if sound.end > sample_at(event.end_ms, rate):
             raise ValueError(f"the clip for {event.text!r} is longer than its slot")
         placed.append(sound)
     return placed
 
 
-def pcm_span(sounds: list[Placed], start: int, end: int) -> bytearray:
+def sound(placed: Placed, clip_for: ClipFor, rate: int) -> AudioSegment:
+    """The audio of a placed sound."""
+    return clip_for(placed.text) if placed.kind == SPEECH else tone(placed.text, rate)
+
+
+def pcm_span(sounds: list[Placed], start: int, end: int, clip_for: ClipFor, rate: int) -> bytearray:
     """Samples `start` to `end` of the track (before 0 and after the sounds: silence)."""
     pcm = bytearray(2 * (end - start))
-    for sound in sounds:
-        if sound.end <= start or sound.start >= end:
+    for placed in sounds:
+        if placed.end <= start or placed.start >= end:
             continue
-        data = sound.audio.raw_data
-        first, last = max(sound.start, start), min(sound.end, end)
+        data = sound(placed, clip_for, rate).raw_data
+        first, last = max(placed.start, start), min(placed.end, end)
         pcm[2 * (first - start) : 2 * (last - start)] = data[
-            2 * (first - sound.start) : 2 * (last - sound.start)
+            2 * (first - placed.start) : 2 * (last - placed.start)
         ]
     return pcm
 
 
-def pcm_pieces(sounds: list[Placed], start: int, end: int, piece: int) -> Iterator[bytearray]:
+def pcm_pieces(
+    sounds: list[Placed], start: int, end: int, piece: int, clip_for: ClipFor, rate: int
+) -> Iterator[bytearray]:
     """Samples `start` to `end` of the track in pieces of `piece` samples, made as they are read."""
-    inside = [sound for sound in sounds if sound.end > start and sound.start < end]
+    inside = [placed for placed in sounds if placed.end > start and placed.start < end]
     for first in range(start, end, piece):
-        yield pcm_span(inside, first, min(first + piece, end))
+        yield pcm_span(inside, first, min(first + piece, end), clip_for, rate)
 
 
 def _audio(event: Event, clip_for: ClipFor, rate: int) -> AudioSegment:

@@ -40,7 +40,7 @@ def instruction(rng: random.Random, number: int, chars: int) -> str:
 
 def routine(phrases: int, chars: int) -> str:
     rng = random.Random(phrases * 1000 + chars)
-    lines = ["title: Memory check", "rest_between: 2s", "exercises:"]
+    lines = ["title: Memory check", "rest_between: 10s", "exercises:"]
     for start in range(0, phrases, PER_EXERCISE):
         lines += [f"  - name: Part {start // PER_EXERCISE + 1}", "    steps:"]
         for number in range(start, min(start + PER_EXERCISE, phrases)):

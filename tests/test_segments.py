@@ -11,6 +11,7 @@ mono and stereo.
 from __future__ import annotations
 
 import subprocess
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -92,7 +93,7 @@ def decoded(path: Path, channels: int = 1) -> np.ndarray:
 
 def source(cues: CueScript, rate: int) -> np.ndarray:
     sounds = render.placements(cues, clip_for(rate), rate)
-    pcm = render.pcm_span(sounds, 0, render.sample_at(cues.duration_ms, rate))
+    pcm = render.pcm_span(sounds, 0, render.sample_at(cues.duration_ms, rate), clip_for(rate), rate)
     return np.frombuffer(pcm, dtype="<i2").astype(np.int64)
 
 
@@ -107,7 +108,7 @@ def build_both(tmp_path: Path, cues: CueScript, audio: AudioFormat, cache: Segme
     encoded = encode_reusing(Reuse(clip_for(rate), cache), assembled, audio, cues, assembled)
     sounds = render.placements(cues, clip_for(rate), rate)
     length = render.sample_at(cues.duration_ms, rate)
-    encode([render.pcm_span(sounds, 0, length)], whole, audio)
+    encode([render.pcm_span(sounds, 0, length, clip_for(rate), rate)], whole, audio)
     return encoded, assembled, whole
 
 
@@ -171,7 +172,8 @@ def test_the_timeline_meets_the_frame_grid_after_each_part():
 
 def segment_list(cues: CueScript, rate: int = 48_000) -> list[segments.Segment]:
     sounds = render.placements(cues, clip_for(rate), rate)
-    return segments._segments(sounds, render.sample_at(cues.duration_ms, rate), AudioFormat(rate))
+    length = render.sample_at(cues.duration_ms, rate)
+    return segments._segments(sounds, length, AudioFormat(rate), clip_for(rate))
 
 
 def encoded_joins(cues: CueScript) -> list[int]:
@@ -235,3 +237,29 @@ def test_a_damaged_segment_is_encoded_again(tmp_path):
     again = encode_reusing(reuse, tmp_path / "b.mp3", AudioFormat(), script(), tmp_path / "b.mp3")
     assert again.reused == again.segments - 1
     assert (tmp_path / "a.mp3").read_bytes() == (tmp_path / "b.mp3").read_bytes()
+
+
+def test_encoding_holds_few_clips_at_once_however_many_distinct_phrases(tmp_path):
+    """Memory stays flat in distinct phrases: the sounds are planned by their lengths, and a
+    clip is fetched only where its samples are encoded, then let go."""
+    made = clip_for(48_000)
+    alive: list[weakref.ref] = []
+    most = 0
+
+    def clip(text: str) -> AudioSegment:
+        nonlocal most
+        audio = made(text)
+        alive.append(weakref.ref(audio))
+        most = max(most, sum(ref() is not None for ref in alive))
+        return audio
+
+    events = tuple(
+        Event(SPEECH, f"clip-1500-{n}", 3000 * n + 500, 3000 * n + 2000, 0, "instruction") for n in range(40)
+    )
+    cues = CueScript("Many", "medium", events, (Chapter("All", 0, 121_000),), 121_000)
+    path = tmp_path / "many.mp3"
+    encoded = encode_reusing(
+        Reuse(clip, SegmentCache(tmp_path / "segments")), path, AudioFormat(), cues, path
+    )
+    assert encoded.segments == 40 and len(alive) >= 40
+    assert most <= segments.cores() + 1, "one clip at a time per encoding thread, and the planner's"

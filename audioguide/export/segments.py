@@ -75,11 +75,11 @@ def encode_reusing(reuse: Reuse, path: Path, audio: AudioFormat, script: CueScri
     else:
         first, last = 0, render.sample_at(script.duration_ms, audio.rate)
     sounds = [
-        render.Placed(s.start - first, s.audio, s.kind, s.text, s.role)
+        render.Placed(s.start - first, s.length, s.kind, s.text, s.role)
         for s in render.placements(script, reuse.clip_for, audio.rate)
         if first <= s.start < last
     ]
-    segments = _segments(sounds, last - first, audio)
+    segments = _segments(sounds, last - first, audio, reuse.clip_for)
     todo = [index for index, s in enumerate(segments) if not s.silent and not cache.path(s.content).is_file()]
     encoded_here = len(todo)
     workers = max(1, min(len(todo), cores()))
@@ -89,7 +89,9 @@ def encode_reusing(reuse: Reuse, path: Path, audio: AudioFormat, script: CueScri
     def top_up() -> None:
         while waiting and len(futures) < workers * ENCODES_AHEAD_PER_CORE:
             index = waiting.popleft()
-            futures[index] = pool.submit(_encode, segments[index], sounds, audio, cache, target)
+            futures[index] = pool.submit(
+                _encode, segments[index], sounds, audio, reuse.clip_for, cache, target
+            )
 
     with ThreadPoolExecutor(workers) as pool:
         try:
@@ -106,7 +108,7 @@ def encode_reusing(reuse: Reuse, path: Path, audio: AudioFormat, script: CueScri
                     else:  # read only now, so that memory holds one segment at a time
                         frames = cache.get(segment.content)
                         if frames is None:  # damaged, or removed meanwhile: encode it here
-                            frames = _encode(segment, sounds, audio, cache, target)
+                            frames = _encode(segment, sounds, audio, reuse.clip_for, cache, target)
                             encoded_here += 1
                     assembler.add(frames)
                     if progress:
@@ -130,7 +132,9 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def _segments(sounds: list[render.Placed], length: int, audio: AudioFormat) -> list[Segment]:
+def _segments(
+    sounds: list[render.Placed], length: int, audio: AudioFormat, clip_for: render.ClipFor
+) -> list[Segment]:
     frame = grid.frame_samples(audio.rate)
     cuts = [(0, False), *_cuts(sounds, frame, audio.rate)]
     ends = [start for start, _ in cuts[1:]] + [length]
@@ -142,7 +146,7 @@ def _segments(sounds: list[render.Placed], length: int, audio: AudioFormat) -> l
         last = index == len(cuts) - 1
         placed = []
         while sound is not None and sound.start < end:
-            placed.append([sound.start - start, _digest(sound, digests)])
+            placed.append([sound.start - start, _digest(sound, digests, clip_for, audio.rate)])
             sound = next(inside, None)
         material = [
             SEGMENT_FORMAT,
@@ -159,10 +163,12 @@ def _segments(sounds: list[render.Placed], length: int, audio: AudioFormat) -> l
     return segments
 
 
-def _digest(sound: render.Placed, memo: dict[tuple[str, str], str]) -> str:
+def _digest(
+    sound: render.Placed, memo: dict[tuple[str, str], str], clip_for: render.ClipFor, rate: int
+) -> str:
     key = (sound.kind, sound.text)
     if key not in memo:
-        memo[key] = hashlib.sha256(sound.audio.raw_data).hexdigest()
+        memo[key] = hashlib.sha256(render.sound(sound, clip_for, rate).raw_data).hexdigest()
     return memo[key]
 
 
@@ -193,9 +199,15 @@ def _cut_after(sound_end: int, frame: int) -> int:
 
 
 def _encode(
-    segment: Segment, sounds: list[render.Placed], audio: AudioFormat, cache: SegmentCache, target: Path
+    segment: Segment,
+    sounds: list[render.Placed],
+    audio: AudioFormat,
+    clip_for: render.ClipFor,
+    cache: SegmentCache,
+    target: Path,
 ) -> bytes:
-    pieces = render.pcm_pieces(sounds, segment.start, segment.end, audio.rate * PIECE_SECONDS)
+    piece = audio.rate * PIECE_SECONDS
+    pieces = render.pcm_pieces(sounds, segment.start, segment.end, piece, clip_for, audio.rate)
     frames = encode_frames(pieces, audio, target)
     offsets = frame_offsets(frames)
     if segment.keep is not None:
