@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from audioguide import ffmpeg, files, grid, phrases, render, speech
+from audioguide import files, grid, phrases, render, speech
 from audioguide.compiler import compile_routine, estimate_ms
 from audioguide.cues import LENGTH_ROLE, SPEECH, CueScript
 from audioguide.errors import SpeechError
@@ -171,9 +169,6 @@ def build(
 ) -> BuildResult:
     """Build the routine's MP3 and sidecars. Under `auto`, one voice for the whole track."""
     audio = AudioFormat(options.rate, options.bitrate, options.channels).check()
-    # Finding ffmpeg runs it once to check it: let that happen while the speech is laid out.
-    finding_ffmpeg = threading.Thread(target=_find_ffmpeg, daemon=True)
-    finding_ffmpeg.start()
     cache = speech.PhraseCache(options.cache_dir)
     lang = speech_lang(routine, options)
     target = output_path(routine, options.level, options.output, options.custom, lang)
@@ -205,7 +200,6 @@ def build(
         custom=options.custom,
     )
     pcm = _counted(render.pcm_chunks(script, voice.clip, options.rate), script, options.rate, progress)
-    finding_ffmpeg.join()
     existing = target.with_suffix("") / f"{target.stem}.m3u8" if options.split else target
     if replaced := replaced_voice(existing, voice.engine.name, voice.engine.voice_id):
         warnings.append(replaced)
@@ -231,12 +225,6 @@ def _reuse(voice: speech.Voice, cache: speech.PhraseCache, progress: Progress | 
             progress("render", done, total)
 
     return Reuse(voice.clip, SegmentCache.beside(cache.root), report)
-
-
-def _find_ffmpeg() -> None:
-    """Warm ffmpeg.executable()'s cache; if ffmpeg is missing, the encoder says so later."""
-    with contextlib.suppress(RuntimeError, OSError):
-        ffmpeg.executable()
 
 
 def _title(routine: Routine, level: str, custom: str = "") -> str:

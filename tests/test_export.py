@@ -24,7 +24,7 @@ from audioguide.export import AudioFormat
 from audioguide.render import sample_at
 
 TARGET_LUFS, LUFS_TOLERANCE, MAX_TRUE_PEAK_DBTP = -16.0, 1.0, -1.0
-PRIMING_MS = 25  # 1105 samples at 44.1 kHz
+PRIMING_MS = 23  # 1105 samples at 48 kHz
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +43,7 @@ def test_ffmpeg_lists_the_chapters_in_time_order_at_their_timeline_times(track):
     assert [c.title for c in planned] == ["Introduction", "Wall sit", "Calf raise", "Finish"]
     assert [start for start, _, _ in read] == sorted(start for start, _, _ in read)
     # CHAP frames hold the timeline's times, as ffmpeg's own MP3 writer stores them; ffmpeg's
-    # reader then subtracts the decoder's priming (1105 samples, 25 ms), as it does for its own files.
+    # reader then subtracts the decoder's priming (1105 samples, 23 ms), as it does for its own files.
     for (start, end, _), chapter in zip(read, planned, strict=True):
         assert abs(start - max(0, chapter.start_ms - PRIMING_MS)) <= 10
         assert abs(end - (chapter.end_ms - PRIMING_MS)) <= 10

@@ -128,4 +128,4 @@ def test_gstreamer_plays_exactly_the_tracks_samples_at_their_times(track, decode
     ffmpeg_pcm = decode(track.written.mp3, RATE) * 32768
     assert len(gst) == len(ffmpeg_pcm) == sample_at(track.script.duration_ms, RATE)
     first = int(np.argmax(np.abs(ffmpeg_pcm) > 300))
-    assert first > 0 and abs(int(np.argmax(np.abs(gst) > 300)) - first) <= 1, "the first cue, not 25 ms late"
+    assert first > 0 and abs(int(np.argmax(np.abs(gst) > 300)) - first) <= 1, "the first cue, not 23 ms late"
