@@ -1,12 +1,13 @@
 """A track encoded as segments cut in its silences, cached and reused, assembled into one MP3.
 
-The arithmetic is in docs/segments.md. In short: cuts are made inside silences at frame
-boundaries, after each part of the routine (where the timeline meets the frame grid, see
-grid.py) and inside long parts; each segment is encoded on its own (LAME's first frame
-never borrows from the bit reservoir) with its last frame, which stands for silence after
-the cut, dropped; the frames of all segments follow one Info/LAME header written for the
+The arithmetic is in docs/segments.md. In short: cuts are made at frame boundaries inside
+silences, after each part of the routine (where the timeline meets the frame grid, see
+grid.py) and at both ends of each long silence; each segment is encoded on its own (LAME's
+first frame never borrows from the bit reservoir) with its last frame, which stands for
+silence after the cut, dropped; a long silence is a segment of copies of one silent frame,
+never encoded; the frames of all segments follow one Info/LAME header written for the
 file. A segment is cached by exactly what its encoder is fed, so it is reused wherever the
-same audio starts on a frame boundary; the segments not cached are encoded in parallel, as
+same audio starts on a frame boundary; the segments not cached are encoded on threads, as
 many at once as there are cores.
 """
 
