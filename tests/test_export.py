@@ -192,6 +192,11 @@ def test_sample_rate_bitrate_and_stereo_options(fake_engine, tmp_path):
         (AudioFormat(rate=12_345), "sample rate 12345 Hz: MP3 does not support it. Use one of 8000"),
         (AudioFormat(bitrate="loud"), "bitrate 'loud': not an MP3 bitrate. Give kilobits per second"),
         (AudioFormat(bitrate="999k"), "bitrate '999k': not an MP3 bitrate."),
+        (
+            AudioFormat(bitrate="100k"),
+            "bitrate 100k at 48000 Hz: MP3 has no such bitrate there. Use one of 32k,",
+        ),
+        (AudioFormat(8000, "128k"), "bitrate 128k at 8000 Hz: MP3 has no such bitrate there. Use one of 8k,"),
     ],
 )
 def test_formats_mp3_cannot_carry_are_refused(audio, message):

@@ -75,7 +75,12 @@ LEVEL_OPTION = click.option(
     type=click.Path(path_type=Path),
     help="Output .mp3 file or folder. Default: output/<routine>.mp3",
 )
-@click.option("--bitrate", default=DEFAULT_BITRATE, show_default=True, help="MP3 bitrate, 8k to 320k.")
+@click.option(
+    "--bitrate",
+    default=DEFAULT_BITRATE,
+    show_default=True,
+    help="MP3 bitrate: 32k to 320k at 32 kHz and up, 8k to 160k below (to 64k under 16 kHz).",
+)
 @click.option(
     "--sample-rate", type=int, default=DEFAULT_RATE, show_default=True, help="MP3 sample rate in Hz."
 )

@@ -29,6 +29,11 @@ DEFAULT_BITRATE = "64k"
 DEFAULT_RATE = 48_000
 MP3_RATES = (8000, 11_025, 12_000, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000)
 MIN_KBPS, MAX_KBPS = 8, 320
+# The constant bitrates (kb/s) LAME encodes at each sample rate; it would quietly move any
+# other to one of these, so another is refused instead (measured for each rate and bitrate).
+MPEG1_KBPS = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)  # 32 to 48 kHz
+MPEG2_KBPS = (8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160)  # 16 to 24 kHz
+MPEG25_KBPS = MPEG2_KBPS[:8]  # 8 to 12 kHz: up to 64
 LAME_QUALITY = 3  # LAME's algorithm quality (2 best, 7 fastest); 3 is also ffmpeg's default
 _BITRATE = re.compile(r"^(\d+)k$")
 BYTES_PER_SAMPLE = 2  # the PCM fed in: mono 16-bit
@@ -55,9 +60,22 @@ class AudioFormat:
                 f"bitrate {self.bitrate!r}: not an MP3 bitrate. "
                 f"Give kilobits per second from {MIN_KBPS}k to {MAX_KBPS}k, such as {DEFAULT_BITRATE}"
             )
+        kbps, allowed = int(match.group(1)), bitrates(self.rate)
+        if kbps not in allowed:
+            raise ExportError(
+                f"bitrate {kbps}k at {self.rate} Hz: MP3 has no such bitrate there. "
+                f"Use one of {', '.join(f'{k}k' for k in allowed)}, or another --sample-rate"
+            )
         if self.channels not in (1, 2):
             raise ExportError(f"{self.channels} channels: a track is mono or stereo. Use 1 or 2")
         return self
+
+
+def bitrates(rate: int) -> tuple[int, ...]:
+    """The constant bitrates (kb/s) an MP3 at `rate` can have."""
+    if rate >= 32_000:
+        return MPEG1_KBPS
+    return MPEG2_KBPS if rate >= 16_000 else MPEG25_KBPS
 
 
 def encode(pcm: Iterable[bytes], path: Path, audio: AudioFormat, target: Path | None = None) -> Gapless:
