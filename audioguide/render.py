@@ -97,7 +97,7 @@ def placements(script: CueScript, clip_for: ClipFor, rate: int) -> list[Placed]:
 
 def sound(placed: Placed, clip_for: ClipFor, rate: int) -> AudioSegment:
     """The audio of a placed sound."""
-    return clip_for(placed.text) if placed.kind == SPEECH else tone(placed.text, rate)
+    return _fetched(placed.kind, placed.text, clip_for, rate)
 
 
 def pcm_span(sounds: list[Placed], start: int, end: int, clip_for: ClipFor, rate: int) -> bytearray:
@@ -124,9 +124,13 @@ def pcm_pieces(
 
 
 def _audio(event: Event, clip_for: ClipFor, rate: int) -> AudioSegment:
-    audio = clip_for(event.text) if event.kind == SPEECH else tone(event.text, rate)
+    return _fetched(event.kind, event.text, clip_for, rate)
+
+
+def _fetched(kind: str, text: str, clip_for: ClipFor, rate: int) -> AudioSegment:
+    audio = clip_for(text) if kind == SPEECH else tone(text, rate)
     if audio.frame_rate != rate or audio.channels != 1 or audio.sample_width != 2:
-        raise ValueError(f"the clip for {event.text!r} is not mono 16-bit at {rate} Hz")
+        raise ValueError(f"the clip for {text!r} is not mono 16-bit at {rate} Hz")
     return audio
 
 
