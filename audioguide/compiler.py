@@ -205,7 +205,8 @@ def _compile(
     t = _Timeline(routine, level, duration_of, book)
     t.chapter(book.words("introduction"), 0)
     count = len(routine.exercises)
-    t.say(book.say("title", title=routine.title), routine.intro)
+    t.cursor = routine.cues.pre_roll_ms
+    t.say(book.say("title", title=routine.title), routine.safety, routine.intro)
     t.say(
         book.say(
             "length", exercises=book.words("exercises", n=count), minutes=book.words("minutes", n=minutes)

@@ -294,8 +294,9 @@ def _countdown(value: Any) -> int:
     return value
 
 
-CUE_KEYS = ("countdown", "halfway", "get_ready", "switch_pause")
-ROUTINE_KEYS = ("lang", "intro", "outro", "rest_between", "cues", "cover", "phrases", "exercises")
+CUE_KEYS = ("countdown", "halfway", "get_ready", "switch_pause", "pre_roll")
+ROUTINE_ONLY_CUES = ("pre_roll",)  # about the track as a whole, not one exercise
+ROUTINE_KEYS = ("lang", "intro", "safety", "outro", "rest_between", "cues", "cover", "phrases", "exercises")
 EXERCISE_KEYS = (
     "purpose",
     "equipment",
@@ -530,6 +531,7 @@ def _routine(r: _Reader, root: yaml.Node) -> Routine | None:
     optional = {
         "intro": r.text(keys["intro"], "intro") if "intro" in keys else "",
         "outro": r.text(keys["outro"], "outro") if "outro" in keys else "",
+        "safety": r.text(keys["safety"], "safety") if "safety" in keys else "",
         "cover": r.text(keys["cover"], "cover") if "cover" in keys else "",
         "lang": r.scalar(keys["lang"], "lang", _lang) if "lang" in keys else "",
         "phrases": _phrases(r, keys["phrases"], "phrases") if "phrases" in keys else (),
@@ -546,6 +548,7 @@ def _routine(r: _Reader, root: yaml.Node) -> Routine | None:
         exercises=tuple(exercises),
         intro=optional["intro"],
         outro=optional["outro"],
+        safety=optional["safety"],
         rest_between_ms=optional["rest_between"],
         cues=cues,
         cover=optional["cover"],
@@ -620,7 +623,8 @@ def _circuit(
 
 
 def _cues(r: _Reader, node: yaml.Node, path: str, base: CueSettings) -> CueSettings:
-    keys = r.mapping(node, path, (), CUE_KEYS)
+    allowed = CUE_KEYS if path == "cues" else tuple(k for k in CUE_KEYS if k not in ROUTINE_ONLY_CUES)
+    keys = r.mapping(node, path, (), allowed)
     if keys is None:
         return base
     values = {
@@ -628,6 +632,7 @@ def _cues(r: _Reader, node: yaml.Node, path: str, base: CueSettings) -> CueSetti
         "halfway_ms": ("halfway", _halfway),
         "get_ready_ms": ("get_ready", parse_duration),
         "switch_pause_ms": ("switch_pause", parse_rest),
+        "pre_roll_ms": ("pre_roll", parse_rest),
     }
     changes = {}
     for attr, (key, convert) in values.items():
