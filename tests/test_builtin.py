@@ -86,3 +86,21 @@ def test_validates_for_each_offline_voice_without_dropping_anything(feet, engine
 def test_levels_lengthen_the_track(feet):
     lengths = [compile_routine(feet, level).duration_ms for level in routine.LEVELS]
     assert lengths == sorted(lengths) and 14 * 60_000 < lengths[0] and lengths[-1] < 20 * 60_000
+
+
+PHYSIOTHERAPY = ("feet-and-back", "achilles-heel-drops", "pelvic-floor")
+
+
+@pytest.mark.parametrize(
+    "name", [v for name in PHYSIOTHERAPY for v in routine.builtin_languages(name).values()]
+)
+def test_each_physiotherapy_routine_says_its_safety_line_after_its_title_in_its_language(name):
+    loaded = routine.load_builtin(name)
+    assert loaded.safety, f"{name} has no safety line"
+    said = [e.text for e in compile_routine(loaded).events if e.kind == "speech"]
+    assert said[1] == loaded.safety and said.count(loaded.safety) == 1
+
+
+def test_the_heel_drops_safety_line_is_alfredsons():
+    safety = routine.load_builtin("achilles-heel-drops").safety
+    assert "pain" in safety and "expected" in safety and "disabling" in safety
