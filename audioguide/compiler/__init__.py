@@ -124,6 +124,8 @@ def _compile(
     t.place = "outro"
     t.say(routine.outro or book.say("outro"))
     events, warnings = check_overlaps(t, t.cues)
+    if t.problems:  # every place that cannot be laid out, each named once
+        raise TimingError("\n".join(dict.fromkeys(t.problems)))
     duration = max(t.cursor, events[-1].end_ms if events else 0) + TAIL_MS
     events, stretches = grid.stretch(events, frames)
     duration = grid.moved(duration, stretches)
