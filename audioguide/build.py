@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,16 +18,12 @@ from audioguide.export import (
     Reuse,
     TrackInfo,
     Written,
-    sidecar_paths,
     write_split,
     write_track,
 )
 from audioguide.export.segment_cache import SegmentCache
-from audioguide.routine import DEFAULT_LEVEL, Routine, slugify
-
-DEFAULT_OUTPUT_DIR = Path("output")
-MAX_SUFFIX_CHARS = 40  # longer customizations are named by a digest, to keep file names short
-SUFFIX_DIGEST_CHARS = 6
+from audioguide.routine import DEFAULT_LEVEL, Routine
+from audioguide.tracks import output_path, replaced_voice
 
 # (stage, done, total): stage is "speech" or "render"
 Progress = Callable[[str, int, int], None]
@@ -64,24 +58,6 @@ class BuildResult:
     warnings: tuple[str, ...]
 
 
-def output_path(
-    routine: Routine, level: str, output: Path | None, custom: str = "", lang: str | None = None
-) -> Path:
-    """Where the MP3 goes: `-o` as a file, as a folder, or output/<routine>[-level][-custom][-lang].mp3.
-
-    The name tells the language only when it is not the routine's own (`--lang pt` on an
-    English routine), so a track in another language never takes the original's place.
-    """
-    if output is not None and output.suffix.lower() == ".mp3":
-        return output
-    name = routine.slug if level == DEFAULT_LEVEL else f"{routine.slug}-{level}"
-    if custom:
-        name += f"-{custom_suffix(custom)}"
-    if lang and phrases.base_language(lang) != phrases.base_language(routine.language):
-        name += f"-{slugify(lang)}"
-    return (output or DEFAULT_OUTPUT_DIR) / f"{name}.mp3"
-
-
 def speech_lang(routine: Routine, options: BuildOptions) -> str | None:
     """The language a build speaks: `--lang`, else the routine's own; None: the voice's default."""
     return options.lang or routine.lang or None
@@ -102,34 +78,6 @@ def language_warnings(routine: Routine, lang: str | None) -> list[str]:
             f"the routine is written in '{routine.language}': its own text is read by a '{lang}' voice"
         )
     return warnings
-
-
-def replaced_voice(target: Path, engine: str, voice: str) -> str | None:
-    """A warning if `target` holds a track made with another engine or voice, which this build replaces.
-
-    The rule: a build may replace its own track, but says so when the old one was spoken by
-    a different voice or in a different language (the voice names the language).
-    """
-    timeline, _ = sidecar_paths(target)
-    try:
-        before = json.loads(timeline.read_text(encoding="utf-8"))
-        old_engine, old_voice = str(before["engine"]), str(before["voice"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None  # no earlier track, or one whose voice is unknown
-    if (old_engine, old_voice) == (engine, voice):
-        return None
-    return (
-        f"replaced {target}, which was spoken by {old_engine} ({old_voice}), with a track spoken by "
-        f"{engine} ({voice}). Use -o to keep both"
-    )
-
-
-def custom_suffix(custom: str) -> str:
-    """A customized track's name says what changed, or, if that is too long, a short digest of it."""
-    words = slugify(custom)
-    if len(words) <= MAX_SUFFIX_CHARS:
-        return words
-    return "custom-" + hashlib.sha256(custom.encode("utf-8")).hexdigest()[:SUFFIX_DIGEST_CHARS]
 
 
 def lay_out(

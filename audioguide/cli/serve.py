@@ -14,10 +14,10 @@ from pathlib import Path
 import click
 
 from audioguide import speech
-from audioguide.build import DEFAULT_OUTPUT_DIR
 from audioguide.cli.speech import CACHE_DIR_OPTION
 from audioguide.errors import ServeError
 from audioguide.export.files import make_dir
+from audioguide.tracks import DEFAULT_OUTPUT_DIR
 
 LOCAL_HOST = "127.0.0.1"
 LAN_HOST = "0.0.0.0"  # every interface: the phone reaches the computer on its network address
