@@ -12,7 +12,7 @@ from pathlib import Path
 
 from audioguide import phrases
 from audioguide.export import sidecar_paths
-from audioguide.routine import DEFAULT_LEVEL, Routine, slugify
+from audioguide.routine import DEFAULT_LEVEL, TRANSLATION_MARK, Routine, builtin_of, slugify
 
 DEFAULT_OUTPUT_DIR = Path("output")
 MAX_SUFFIX_CHARS = 40  # longer customizations are named by a digest, to keep file names short
@@ -29,12 +29,19 @@ def output_path(
     """
     if output is not None and output.suffix.lower() == ".mp3":
         return output
-    name = routine.slug if level == DEFAULT_LEVEL else f"{routine.slug}-{level}"
+    base = track_name(routine)
+    name = base if level == DEFAULT_LEVEL else f"{base}-{level}"
     if custom:
         name += f"-{custom_suffix(custom)}"
     if lang and phrases.base_language(lang) != phrases.base_language(routine.language):
         name += f"-{slugify(lang)}"
     return (output or DEFAULT_OUTPUT_DIR) / f"{name}.mp3"
+
+
+def track_name(routine: Routine) -> str:
+    """A built-in's own name (a translation's with its language: `feet-and-back-de`); else the title's."""
+    builtin = builtin_of(routine)
+    return slugify(builtin.replace(TRANSLATION_MARK, "-")) if builtin else routine.slug
 
 
 def replaced_voice(target: Path, engine: str, voice: str) -> str | None:

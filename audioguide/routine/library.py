@@ -96,5 +96,16 @@ def resolve_text(spec: str | None) -> tuple[str, str]:
     return builtin_text(name), builtin_source(name)
 
 
+BUILTIN_SOURCE_SUFFIX = ".yaml (built-in)"
+
+
 def builtin_source(name: str) -> str:
-    return f"{name}.yaml (built-in)"
+    return f"{name}{BUILTIN_SOURCE_SUFFIX}"
+
+
+def builtin_of(loaded: Routine) -> str | None:
+    """The built-in's name (`feet-and-back.de`) when `loaded` is a built-in routine; else None."""
+    if not loaded.source.endswith(BUILTIN_SOURCE_SUFFIX):
+        return None
+    name = loaded.source[: -len(BUILTIN_SOURCE_SUFFIX)]
+    return name if name in _builtin_files() else None
