@@ -7,6 +7,7 @@ from audio import decode, nearest, onsets
 from click.testing import CliRunner
 
 from audioguide import routine
+from audioguide.authoring import overrides
 from audioguide.build import BuildOptions, build
 from audioguide.cli import cli
 from audioguide.compiler import compile_routine
@@ -91,3 +92,19 @@ def test_each_builtin_built_lands_every_tone_and_interval_within_10ms(name, cach
     spoken = onsets(audio, quiet_ms=30, floor_db=-55)
     late = [abs(nearest(spoken, e.start_ms) - e.start_ms) for e in beats]
     assert max(late, default=0) <= 10, (name, max(late, default=0))
+
+
+def test_the_seven_minute_workout_lasts_about_seven_minutes_at_the_default_level():
+    loaded = routine.load_builtin("seven-minute-workout")
+    script = compile_routine(loaded, routine.DEFAULT_LEVEL)
+    marks = [e for e in script.events if e.kind == TONE]
+    assert marks[-1].start_ms - marks[0].start_ms == 12 * 30_000 + 11 * 10_000, "one round"
+    assert script.duration_ms < 9 * 60_000
+    said = " ".join(e.text for e in script.events)
+    assert "Seven minutes:" not in said and "two rounds" not in said
+    three = compile_routine(
+        overrides.resolve(
+            "seven-minute-workout", overrides.from_options({"set": ("exercises[0].rounds=3",)})
+        ).routine
+    )
+    assert "The circuit: three rounds of twelve exercises." in [e.text for e in three.events]
