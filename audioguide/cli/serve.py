@@ -97,19 +97,31 @@ def serve_command(
     config = ServeConfig(output, routines, engine, cache_dir, token=token, allowed_hosts=hosts)
     app = create_app(config)
     click.echo(f"Serving {output} (tracks) with builds by the {engine} voice.")
-    click.echo(_terminal_qr(address), nl=False)
-    click.echo(f"Page: {address}")
-    click.echo(f"Feed: {address}feed.xml")
-    if token is None:
-        click.echo("Only this computer can open it; to reach it from a phone, run: audioguide serve --lan")
-    else:
-        click.echo(
-            "Scan the code with the phone's camera (same network). Anyone with the address can use it."
-        )
+    click.echo(_banner(address, shown_host, token), nl=False)
     click.echo("Ctrl-C stops the server.")
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on"))
     with listening:
         server.run(sockets=[listening])
+
+
+def _banner(address: str, shown_host: str, token: str | None) -> str:
+    """The address and feed, with a QR code only for an address a phone can open."""
+    lines = f"Page: {address}\nFeed: {address}feed.xml\n"
+    if _is_loopback(shown_host.strip("[]")):
+        if token is None:
+            return (
+                lines
+                + "Only this computer can open it; to reach it from a phone, run: audioguide serve --lan\n"
+            )
+        return lines + (
+            f"{shown_host} is this computer's own address, which no phone can open: no QR code. "
+            "For a phone, leave out --host (--lan listens on your network)\n"
+        )
+    return (
+        _terminal_qr(address)
+        + lines
+        + "Scan the code with the phone's camera (same network). Anyone with the address can use it.\n"
+    )
 
 
 def _terminal_qr(text: str) -> str:
