@@ -10,7 +10,7 @@ import click
 
 from audioguide import routine, speech
 from audioguide.build import BuildOptions, build
-from audioguide.cli.custom import customized, override_options
+from audioguide.cli.custom import chosen, customized, override_options
 from audioguide.cli.speech import CACHE_DIR_OPTION, show_plan
 from audioguide.compiler import compile_routine
 from audioguide.cues import clock
@@ -119,11 +119,12 @@ def build_command(
 ) -> None:
     """Build ROUTINE (a YAML file or a built-in name) into an MP3 with sidecars.
 
-    Without ROUTINE, the built-in feet-and-back (`audioguide list` shows them all).
+    Without ROUTINE, the built-in feet-and-back (`audioguide list` shows them all). A name is
+    your NAME.yaml in this folder when there is one, else the built-in (builtin:NAME always is).
     Overrides change the routine for this build without editing it; the track's name
     and title then say what changed.
     """
-    custom = customized(routine.localized(routine_spec, lang), changes)
+    custom = customized(routine.localized(chosen(routine_spec), lang), changes)
     loaded = custom.routine
     engine_options = {"tld": tld, "slow": slow} if engine in ("gtts", speech.AUTO) else {}
     engine_options.update({"voice": voice} if voice else {}, **({"speed": speed} if speed != 1.0 else {}))
@@ -160,9 +161,11 @@ def build_command(
 def script_command(routine_spec, level, as_json, lang, **changes) -> None:
     """Print ROUTINE's cue script and each exercise's estimated length; synthesizes nothing.
 
-    ROUTINE is a YAML file or a built-in name; without it, the built-in feet-and-back.
+    ROUTINE is a YAML file or a built-in name (your NAME.yaml in this folder first); without it,
+    the built-in feet-and-back.
     """
-    planned = estimate(customized(routine.localized(routine_spec, lang), changes).routine, level, lang=lang)
+    spec = routine.localized(chosen(routine_spec), lang)
+    planned = estimate(customized(spec, changes).routine, level, lang=lang)
     if as_json:
         click.echo(json.dumps(planned.to_json(), indent=1))
         return
