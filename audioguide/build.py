@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from audioguide import files, grid, phrases, render, speech
+from audioguide import files, grid, phrases, render, speech, tracks
 from audioguide.compiler import compile_routine, estimate_ms
 from audioguide.cues import LENGTH_ROLE, SPEECH, CueScript
 from audioguide.errors import SpeechError
@@ -23,7 +23,7 @@ from audioguide.export import (
 )
 from audioguide.export.segment_cache import SegmentCache
 from audioguide.routine import DEFAULT_LEVEL, Routine
-from audioguide.tracks import output_path, replaced_voice
+from audioguide.tracks import output_path
 
 # (stage, done, total): stage is "speech" or "render"
 Progress = Callable[[str, int, int], None]
@@ -119,14 +119,14 @@ def build(
     audio = AudioFormat(options.rate, options.bitrate, options.channels).check()
     cache = speech.PhraseCache(options.cache_dir)
     lang = speech_lang(routine, options)
-    target = output_path(routine, options.level, options.output, options.custom, lang)
+    target, moved = _place(routine, options, lang)
     # Builds killed outright (SIGKILL, power loss) cannot clean up after themselves.
     files.sweep_leftovers(target.parent)
     files.sweep_leftovers(target.with_suffix(""))  # split mode's folder of parts
     cache.sweep_leftovers()
     engine = speech.make_engine(options.engine, lang, **options.engine_options)
     voice = speech.Voice(engine, cache, options.rate, options.jobs)
-    warnings: list[str] = language_warnings(routine, lang)
+    warnings: list[str] = [*([moved] if moved else []), *language_warnings(routine, lang)]
     try:
         script = lay_out(routine, options.level, voice, progress, lang)
     except SpeechError as exc:
@@ -146,10 +146,12 @@ def build(
         year=str(date.today().year),
         cover=options.cover or (Path(routine.cover) if routine.cover else None),
         custom=options.custom,
+        source=tracks.source_of(routine),
     )
     pcm = _counted(render.pcm_chunks(script, voice.clip, options.rate), script, options.rate, progress)
-    existing = target.with_suffix("") / f"{target.stem}.m3u8" if options.split else target
-    if replaced := replaced_voice(existing, voice.engine.name, voice.engine.voice_id):
+    if replaced := tracks.replaced_voice(
+        tracks.anchor(target, options.split), voice.engine.name, voice.engine.voice_id
+    ):
         warnings.append(replaced)
     reuse = _reuse(voice, cache, progress) if options.reuse else None
     if options.split:
@@ -165,6 +167,18 @@ def build(
         phrases=len(script.phrases()),
         warnings=tuple(warnings),
     )
+
+
+def _place(routine: Routine, options: BuildOptions, lang: str | None) -> tuple[Path, str]:
+    """The track's path, and a note when another routine's track holds its usual name (see tracks)."""
+    target = output_path(routine, options.level, options.output, options.custom, lang)
+    if options.output is not None and options.output.suffix.lower() == ".mp3":
+        return target, ""  # a file named on the command line is written, whatever it held
+
+    def rename(base: str) -> Path:
+        return output_path(routine, options.level, options.output, options.custom, lang, base)
+
+    return tracks.own_place(routine, target, options.split, rename)
 
 
 def _reuse(voice: speech.Voice, cache: speech.PhraseCache, progress: Progress | None) -> Reuse:
