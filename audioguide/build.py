@@ -102,7 +102,7 @@ def lay_out(
     def duration_ms(text: str) -> int:
         return voice.duration_ms(text) if voice.has(text) else estimate_ms(text)
 
-    script = compile_routine(routine, level, estimate_ms, lang, frames)
+    script = compile_routine(routine, level, duration_ms, lang, frames)  # a loaded phrase: its real length
     while missing := [e for e in script.events if e.kind == SPEECH and not voice.has(e.text)]:
         # The phrase stating the track's length is settled last, once every other phrase
         # has its real length; otherwise a guess at it would be synthesized for nothing.
@@ -112,6 +112,45 @@ def lay_out(
     return script
 
 
+def kept_voice(
+    routine: Routine, options: BuildOptions, lang: str | None, target: Path, cache: speech.PhraseCache
+) -> speech.Voice | None:
+    """Under `auto`, the voice of the track this build replaces: an offline voice always, an
+    online one when the cache holds every phrase (which are then loaded).
+
+    So a rebuild (a rep count changed, a new cover) keeps its track's voice whatever the
+    network does that day, and sends nothing anywhere. None when the track is new, its voice
+    cannot speak here, or Google's voice would be asked for a phrase.
+    """
+    if options.engine != speech.AUTO:
+        return None
+    before = tracks.previous(tracks.anchor(target, options.split))
+    if before is None or before.engine not in speech.ENGINES:
+        return None
+    try:
+        engine = speech.make_engine(before.engine, lang, **options.engine_options)
+    except SpeechError:
+        return None
+    if engine.voice_id != before.voice:
+        return None
+    voice = speech.Voice(engine, cache, options.rate, options.jobs)
+    if not engine.online:
+        return voice  # it speaks here, without sending anything anywhere
+    frames = grid.of(voice.rate)
+
+    def duration_ms(text: str) -> int:
+        return voice.duration_ms(text) if voice.has(text) else estimate_ms(text)
+
+    script = compile_routine(routine, options.level, estimate_ms, lang, frames)
+    while missing := [e for e in script.events if e.kind == SPEECH and not voice.has(e.text)]:
+        content = [e.text for e in missing if e.role != LENGTH_ROLE] or [e.text for e in missing]
+        if voice.uncached(content):
+            return None
+        voice.load(content)
+        script = compile_routine(routine, options.level, duration_ms, lang, frames)
+    return voice
+
+
 def build(
     routine: Routine, options: BuildOptions = BuildOptions(), progress: Progress | None = None
 ) -> BuildResult:
@@ -119,18 +158,20 @@ def build(
     audio = AudioFormat(options.rate, options.bitrate, options.channels).check()
     cache = speech.PhraseCache(options.cache_dir)
     lang = speech_lang(routine, options)
-    target, moved = _place(routine, options, lang)
+    target, moved = place(routine, options, lang)
     # Builds killed outright (SIGKILL, power loss) cannot clean up after themselves.
     files.sweep_leftovers(target.parent)
     files.sweep_leftovers(target.with_suffix(""))  # split mode's folder of parts
     cache.sweep_leftovers()
-    engine = speech.make_engine(options.engine, lang, **options.engine_options)
-    voice = speech.Voice(engine, cache, options.rate, options.jobs)
+    voice = kept_voice(routine, options, lang, target, cache)
+    if voice is None:
+        engine = speech.make_engine(options.engine, lang, **options.engine_options)
+        voice = speech.Voice(engine, cache, options.rate, options.jobs)
     warnings: list[str] = [*([moved] if moved else []), *language_warnings(routine, lang)]
     try:
         script = lay_out(routine, options.level, voice, progress, lang)
     except SpeechError as exc:
-        if options.engine != speech.AUTO or not engine.online:
+        if options.engine != speech.AUTO or not voice.engine.online:
             raise
         # Google failed part-way: start again offline, so the track never mixes two voices.
         warnings.append(f"{exc}; building the whole track with the offline voice instead")
@@ -169,7 +210,7 @@ def build(
     )
 
 
-def _place(routine: Routine, options: BuildOptions, lang: str | None) -> tuple[Path, str]:
+def place(routine: Routine, options: BuildOptions, lang: str | None) -> tuple[Path, str]:
     """The track's path, and a note when another routine's track holds its usual name (see tracks)."""
     target = output_path(routine, options.level, options.output, options.custom, lang)
     if options.output is not None and options.output.suffix.lower() == ".mp3":

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from audioguide import speech
+from audioguide import settings, speech
 from audioguide.cli.speech import CACHE_DIR_OPTION
 from audioguide.errors import ServeError
 from audioguide.export.files import make_dir
@@ -35,9 +35,8 @@ ROUTE_PROBE = ("10.255.255.255", 1)
     "-o",
     "--output",
     type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_OUTPUT_DIR,
-    show_default=True,
-    help="The folder of tracks to serve; builds from the page are written here too.",
+    help="The folder of tracks to serve; builds from the page are written here too. "
+    f"Default: your config's output folder, else {DEFAULT_OUTPUT_DIR}.",
 )
 @click.option(
     "--routines",
@@ -56,19 +55,18 @@ ROUTE_PROBE = ("10.255.255.255", 1)
 )
 @click.option(
     "--engine",
-    default=speech.AUTO,
-    show_default=True,
-    help="Speech engine for builds from the page: auto, gtts, pico, espeak, piper.",
+    help="Speech engine for builds from the page: auto, gtts, pico, espeak, piper. "
+    "Default: your config's engine, else auto.",
 )
 @CACHE_DIR_OPTION
 def serve_command(
-    output: Path,
+    output: Path | None,
     routines: Path | None,
     lan: bool,
     host: str | None,
     port: int,
     new_key: bool,
-    engine: str,
+    engine: str | None,
     cache_dir: Path | None,
 ) -> None:
     """Serve the tracks to your phone: a page to play, download and customize them, and a podcast feed.
@@ -83,6 +81,9 @@ def serve_command(
 
     from audioguide.web import ServeConfig, create_app
 
+    chosen = settings.effective({"engine": engine, "output": output}, {"engine": speech.AUTO})
+    engine = str(chosen["engine"].value)
+    output = Path(chosen["output"].value or DEFAULT_OUTPUT_DIR)
     host = host or (LAN_HOST if lan else LOCAL_HOST)
     make_dir(output)
     token = _key(output, new_key) if lan or not _is_loopback(host) else None
