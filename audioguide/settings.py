@@ -84,7 +84,7 @@ def _output(value: str) -> str:
 # Each key, its check (raises ValueError, returns the value as kept) and what it means.
 KEYS: Mapping[str, tuple[Callable[[str], str], str]] = {
     "engine": (_engine, "speech engine: auto, pico, espeak, gtts or piper (pico or espeak: always offline)"),
-    "voice": (_voice, "espeak voice (en-us+f3) or Piper voice (a name or NAME.onnx)"),
+    "voice": (_voice, "espeak voice (en-us+f3) or Piper voice (a name or NAME.onnx), for those engines"),
     "lang": (_lang, "language of the voice and phrases, e.g. en-GB, de, pt"),
     "level": (_level, f"level where a routine gives a range: {', '.join(LEVELS)}"),
     "output": (_output, "folder the tracks are written to"),
@@ -113,15 +113,27 @@ def check(key: str, value: str) -> str:
 
 def load() -> dict[str, str]:
     """The settings in the config file ({} when there is none), each checked."""
+    found = {}
+    for key, value in _read().items():
+        try:
+            found[key] = check(key, value)
+        except ConfigError as exc:
+            raise ConfigError(
+                f"{config_path()}: {exc}. Fix it with `audioguide config set {key} VALUE`, "
+                f"or `audioguide config unset {key}`"
+            ) from None
+    return found
+
+
+def _read() -> dict[str, str]:
+    """The config file's keys and values as written, unchecked; {} when there is no file."""
     path = config_path()
     try:
         raw = files.read_regular(path, MAX_CONFIG_BYTES)
     except FileNotFoundError:
         return {}
     except OSError as exc:
-        raise ConfigError(
-            f"{path}: cannot be read: {exc.strerror or exc}. Fix it or remove the file"
-        ) from None
+        raise ConfigError(f"{path}: cannot be read: {exc.strerror or exc}. Fix or remove it") from None
     try:
         data = yaml.safe_load(raw.decode("utf-8")) or {}
     except (yaml.YAMLError, UnicodeDecodeError):
@@ -130,27 +142,21 @@ def load() -> dict[str, str]:
         raise ConfigError(
             f"{path}: is not a list of settings (key: value lines). Fix it, or remove it to start afresh"
         )
-    found = {}
-    for key, value in data.items():
-        try:
-            found[str(key)] = check(str(key), str(value))
-        except ConfigError as exc:
-            raise ConfigError(f"{path}: {exc}. Fix it with `audioguide config set` or `unset`") from None
-    return found
+    return {str(key): str(value) for key, value in data.items()}
 
 
 def set_value(key: str, value: str) -> str:
-    """Keep `key: value`; return the value as kept."""
+    """Keep `key: value`; return the value as kept. Other settings stay as they are written."""
     kept = check(key, value)
-    _save({**load(), key: kept})
+    _save({**_read(), key: kept})
     return kept
 
 
 def unset(key: str) -> bool:
-    """Forget `key`; False if it was not set."""
-    check_key(key)
-    settings = load()
+    """Forget `key` (a misspelt key in the file too); False if it was not set."""
+    settings = _read()
     if key not in settings:
+        check_key(key)
         return False
     del settings[key]
     _save(settings)
@@ -159,7 +165,7 @@ def unset(key: str) -> bool:
 
 def _save(settings: dict[str, str]) -> None:
     path = config_path()
-    ordered = {key: settings[key] for key in KEYS if key in settings}
+    ordered = {key: settings[key] for key in (*KEYS, *settings) if key in settings}
     text = "# audioguide's settings, written by `audioguide config set`.\n"
     text += yaml.safe_dump(ordered, allow_unicode=True, sort_keys=False) if ordered else ""
     try:

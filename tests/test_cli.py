@@ -126,6 +126,14 @@ def test_settings_are_a_builds_defaults_and_the_command_line_wins(run, fake_engi
     assert json.loads(run("script", SMALL_ROUTINE, "--json", "--level", "easy").output)["level"] == "easy"
 
 
+def test_a_voice_in_the_config_is_for_the_engines_that_have_voices(run, tmp_path):
+    run("config", "set", "voice", "en-us+f3")
+    offline = run("build", SMALL_ROUTINE, "--dry-run", "--engine", "pico")
+    assert offline.exit_code == 0 and "Voice: pico (en-US)" in offline.output, offline.output
+    espeak = run("build", SMALL_ROUTINE, "--dry-run", "--engine", "espeak")
+    assert "Voice: espeak (en-us/en-us+f3/x1)" in espeak.output, espeak.output
+
+
 def test_the_dry_run_shows_each_setting_and_where_it_came_from(run, fake_engine, tmp_path):
     run("config", "set", "engine", "fake")
     lines = run("build", SMALL_ROUTINE, "--dry-run", "--level", "easy").output.splitlines()

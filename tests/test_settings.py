@@ -51,8 +51,16 @@ def test_a_broken_config_file_is_a_located_error(tmp_path):
     path = settings.config_path()
     path.parent.mkdir(parents=True)
     path.write_text("level: extreme\n")
-    with pytest.raises(ConfigError, match=f"{path}: level: no level 'extreme'.*config set"):
+    with pytest.raises(ConfigError, match=f"{path}: level: no level 'extreme'.*config set level"):
         settings.load()
+    settings.set_value("level", "easy")  # the way out the message gives
+    assert settings.load() == {"level": "easy"}
+    path.write_text("levle: hard\nengine: pico\n")
+    with pytest.raises(
+        ConfigError, match="no setting named 'levle'; did you mean level?.*config unset levle"
+    ):
+        settings.load()
+    assert settings.unset("levle") and settings.load() == {"engine": "pico"}
     path.write_text("- just\n- a list\n")
     with pytest.raises(ConfigError, match="is not a list of settings"):
         settings.load()

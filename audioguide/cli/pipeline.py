@@ -130,6 +130,8 @@ def build_command(
     given = {"engine": engine, "voice": voice, "lang": lang, "level": level, "output": output}
     chosen_settings = settings.effective(given, DEFAULTS)
     engine, voice, lang, level, output_dir = (chosen_settings[key].value for key in given)
+    if chosen_settings["voice"].origin == settings.YOUR_CONFIG and not _takes_voice(engine):
+        voice = None  # your config's voice is for the engines that have voices (espeak, piper)
     output = Path(output_dir) if output_dir else None
     custom = customized(routine.localized(chosen(routine_spec), lang), changes)
     loaded = custom.routine
@@ -229,6 +231,11 @@ def list_command() -> None:
                 f"  languages: {', '.join(versions)} (build --lang {other.rsplit('.', 1)[1]}, "
                 f"or by name: {other})"
             )
+
+
+def _takes_voice(engine: str) -> bool:
+    cls = speech.ENGINES.get(engine)
+    return cls is not None and cls.supports_voice
 
 
 def _engine_name(name: str) -> str:
