@@ -134,6 +134,24 @@ def test_a_voice_in_the_config_is_for_the_engines_that_have_voices(run, tmp_path
     assert "Voice: espeak (en-us/en-us+f3/x1)" in espeak.output, espeak.output
 
 
+def test_a_language_in_the_config_leaves_a_routine_that_names_its_own(run, tmp_path):
+    run("config", "set", "lang", "en-GB")
+    german = tmp_path / "kurz.yaml"
+    german.write_text(
+        "title: Kurz\nlang: de\nexercises:\n  - name: A\n    steps: [{hold: 5s, say: Halten.}]\n"
+    )
+    kept = run("build", german, "--dry-run", "--engine", "pico").output
+    assert "Voice: pico (de-DE)" in kept and "the routine's own, not your config's en-GB" in kept, kept
+    assert "Voice: pico (en-GB)" in run("build", SMALL_ROUTINE, "--dry-run", "--engine", "pico").output
+    assert (
+        "Voice: pico (en-GB)"
+        in run("build", german, "--dry-run", "--engine", "pico", "--lang", "en-GB").output
+    )
+    assert json.loads(run("script", "--json").output)["title"] == "Feet and back"
+    run("config", "set", "lang", "de")
+    assert json.loads(run("script", "--json").output)["title"] == "Füße und Rücken"
+
+
 def test_the_dry_run_shows_each_setting_and_where_it_came_from(run, fake_engine, tmp_path):
     run("config", "set", "engine", "fake")
     lines = run("build", SMALL_ROUTINE, "--dry-run", "--level", "easy").output.splitlines()

@@ -17,6 +17,7 @@ from audioguide.cues import clock
 from audioguide.dryrun import plan
 from audioguide.estimates import counted, estimate
 from audioguide.export import DEFAULT_BITRATE, DEFAULT_RATE
+from audioguide.phrases import base_language
 from audioguide.routine import DEFAULT_LEVEL, LEVELS
 
 ROUTINE_ARG = click.argument("routine_spec", metavar="[ROUTINE]", required=False)
@@ -135,6 +136,7 @@ def build_command(
     output = Path(output_dir) if output_dir else None
     custom = customized(routine.localized(chosen(routine_spec), lang), changes)
     loaded = custom.routine
+    lang = _lang_for(loaded, chosen_settings)
     engine_options = {"tld": tld, "slow": slow} if engine in ("gtts", speech.AUTO) else {}
     engine_options.update({"voice": voice} if voice else {}, **({"speed": speed} if speed != 1.0 else {}))
     options = BuildOptions(
@@ -203,8 +205,8 @@ def script_command(routine_spec, level, as_json, lang, **changes) -> None:
     """
     chosen_settings = settings.effective({"level": level, "lang": lang}, DEFAULTS)
     level, lang = chosen_settings["level"].value, chosen_settings["lang"].value
-    spec = routine.localized(chosen(routine_spec), lang)
-    planned = estimate(customized(spec, changes).routine, level, lang=lang)
+    loaded = customized(routine.localized(chosen(routine_spec), lang), changes).routine
+    planned = estimate(loaded, level, lang=_lang_for(loaded, chosen_settings))
     if as_json:
         click.echo(json.dumps(planned.to_json(), indent=1))
         return
@@ -231,6 +233,21 @@ def list_command() -> None:
                 f"  languages: {', '.join(versions)} (build --lang {other.rsplit('.', 1)[1]}, "
                 f"or by name: {other})"
             )
+
+
+def _lang_for(loaded: routine.Routine, chosen: dict[str, settings.Setting]) -> str | None:
+    """The language to speak: your config's is for routines that do not say theirs in another.
+
+    A routine whose `lang:` names another language keeps it (a German routine stays German
+    under `lang: en-GB` in your config); the command line's --lang always applies.
+    """
+    lang = chosen["lang"]
+    if lang.origin != settings.YOUR_CONFIG or not loaded.lang or lang.value is None:
+        return lang.value
+    if base_language(loaded.lang) == base_language(lang.value):
+        return lang.value
+    chosen["lang"] = settings.Setting(loaded.lang, f"the routine's own, not your config's {lang.value}")
+    return None
 
 
 def _takes_voice(engine: str) -> bool:
