@@ -21,6 +21,7 @@ SMALL_ROUTINE = HERE / "routines" / "small.yaml"
 def isolated(tmp_path, monkeypatch):
     """Each test gets its own phrase cache, and Google is never reachable unless a test fakes it."""
     monkeypatch.setenv("AUDIOGUIDE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("AUDIOGUIDE_CONFIG_DIR", str(tmp_path / "config"))  # never the user's settings
     # A closed local port: `auto` sees Google as unreachable at once, and nothing leaves the machine.
     monkeypatch.setenv("AUDIOGUIDE_GTTS_URL", "http://127.0.0.1:9/batchexecute")
 

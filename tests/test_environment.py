@@ -118,7 +118,9 @@ def test_no_free_disk_for_the_track_keeps_the_previous_one(tmp_path):
     run_build(ROUTINES / "interrupt.yaml", out, cache)
     previous = outputs(out)
     command = [sys.executable, "-m", "audioguide", "build", str(ROUTINES / "interrupt-b.yaml")]
-    command += ["--engine", "pico", "-o", str(out), "--cache-dir", str(cache)]
+    # Named on the command line: version b replaces version a's track (a folder as -o would
+    # give the track of another routine file a name of its own).
+    command += ["--engine", "pico", "-o", str(out / "interrupt-test.mp3"), "--cache-dir", str(cache)]
     done = subprocess.run(command, capture_output=True, text=True, preexec_fn=limit_file_size, timeout=120)
     assert done.returncode == 1 and len(done.stderr.splitlines()) == 1, done.stderr
     # audioguide writes the frames itself (behind its Info header), so the write fails there
