@@ -118,6 +118,8 @@ def _compile(
             first_exercise(t, exercise, level, slot, count)
         else:
             rest_into(t, previous, slot)
+        t.set_offset = max(0, slot.round - 1) * exercise.sets.at(level)
+        t.rounds = slot.circuit.rounds.at(level) if slot.circuit else 1
         lay_out_exercise(t, exercise, level)
         previous = slot
     t.chapter(book.words("finish"), t.cursor)

@@ -26,6 +26,7 @@ from audioguide.compiler.transitions import (
 from audioguide.routine import (
     Exercise,
     Hold,
+    Reps,
     Say,
     Step,
     fill,
@@ -37,6 +38,7 @@ from audioguide.routine import (
 def lay_out_exercise(t: Timeline, exercise: Exercise, level: str) -> None:
     """Every side, every round; the cursor starts at the first start tone."""
     sets = exercise.sets.at(level)
+    _check_lists(t, exercise, level)
     sides = exercise.sides or (None,)
     if exercise.alternate:  # each set on every side in turn
         order = [(r, s) for r in range(sets) for s in range(len(sides))]
@@ -96,14 +98,14 @@ def _step(
         if not changed:
             t.tone_at(t.cursor, "start")
         ahead = fill(following.say, side, other) if step.then_continue and following else ""
-        _hold(t, step, exercise, ahead, place, step.length(level, round_index))
+        _hold(t, step, exercise, ahead, place, step.length(level, t.set_offset + round_index))
         if step.then_continue:
             t.work_end = t.cursor
             t.tone_at(t.cursor, CHANGE)
             return True
     else:  # the first rep's number starts it: no start tone
         counted_in = t.counted_to == t.cursor and step.tempo[0].count_seconds
-        count_reps(t, step, step.reps(level, round_index), side, other, place, counted_in)
+        count_reps(t, step, step.reps(level, t.set_offset + round_index), side, other, place, counted_in)
     t.work_end = t.cursor
     t.tone_at(t.work_end, "end")
     t.cursor = t.work_end + TONE_MS + GAP_MS
@@ -143,3 +145,19 @@ def _announce_next_position(t: Timeline, span: HoldSpan, ahead: str, place: str)
         "hold has no room to announce it before",
         f"{place}.hold",
     )
+
+
+def _check_lists(t: Timeline, exercise: Exercise, level: str) -> None:
+    """A value per set that is never reached is a mistake worth a word: [6, 4, 2] over two sets."""
+    done = exercise.sets.at(level) * t.rounds
+    for index, step in enumerate(exercise.steps):
+        values = step.per_set if isinstance(step, (Hold, Reps)) else ()
+        if len(values) > done:
+            key = "hold" if isinstance(step, Hold) else "reps"
+            unused = len(values) - done
+            t.warn(
+                f"lists {len(values)} values, one per set, but {done} set{'s are' if done > 1 else ' is'} "
+                f"done: the last {f'{unused} values are' if unused > 1 else 'value is'} never used",
+                f"{t.place}.steps[{index}].{key}",
+                t.place,
+            )

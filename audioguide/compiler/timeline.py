@@ -106,6 +106,8 @@ class Timeline:
     last_hold: HoldSpan | None = None  # the last step, if it was a hold
     changed: bool = False  # the next step starts on a change tone, not a start tone
     counted_to: int = -1  # where the last countdown ended: its "one" numbers what starts there
+    set_offset: int = 0  # sets done in earlier rounds of the circuit: per-set lists go on counting
+    rounds: int = 1  # how often the current exercise is done over: its circuit's rounds
 
     def chapter(self, title: str, start: int) -> None:
         self.chapters.append((title, start))
