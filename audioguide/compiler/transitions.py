@@ -249,17 +249,16 @@ def _window(
 
     said = f"it does not fit {name}"
     _drop(t, kept, DROP_ORDER[: DROP_ORDER.index(BRIEF) + 1], fits, places, said)
-    span = t.ended_on_hold()
-    moving = [item for item in kept if item.what == NEXT]
-    if not fits() and span and t.before_countdown(span, moving):
-        kept.remove(moving[0])
-        t.warn(f'"{shortened(moving[0].text)}" is said over the end of the hold before: {said}', *places)
+    if not fits():
+        _over_hold_before(t, kept, places, said)
     first = next((item for item in kept if item.what == FIRST), None)
     if not fits() and work and first and _after_start_tone(t, first, end, work):
         kept.remove(first)
         t.warn(f'"{shortened(first.text)}" is said just after the start tone: {said}', *places)
-    _drop(t, kept, DROP_ORDER[DROP_ORDER.index(BRIEF) + 1 :], fits, places, said)
     written = countdown
+    while not fits() and countdown > 1:  # "one" alone still marks the start
+        countdown -= 1
+    _drop(t, kept, DROP_ORDER[DROP_ORDER.index(BRIEF) + 1 :], fits, places, said)
     while not fits() and countdown:
         countdown -= 1
     if countdown < written:
@@ -275,6 +274,25 @@ def _window(
         at = t.speak_at(at, item.text, item.role) + GAP_MS
     t.countdown(end, countdown)
     t.cursor = end
+
+
+def _over_hold_before(t: Timeline, kept: list[Item], places: tuple[str, ...], said: str) -> None:
+    """Say what comes next over the quiet end of the hold that ended the last part: its name with
+    its equipment and setup if they fit there, else its name alone."""
+    span = t.ended_on_hold()
+    if span is None:
+        return
+    announced = [item for item in kept if item.what in (NEXT, "equipment", "setup")]
+    for moving in (announced, announced[:1]):
+        if moving and moving[0].what == NEXT and t.before_countdown(span, moving):
+            for item in moving:
+                kept.remove(item)
+            shown = " ".join(f'"{shortened(item.text)}"' for item in moving)
+            t.warn(
+                f"{shown} {'is' if len(moving) == 1 else 'are'} said over the end of the hold before: {said}",
+                *places,
+            )
+            return
 
 
 def _drop(
