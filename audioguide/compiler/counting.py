@@ -44,7 +44,7 @@ def count_reps(
         elif counting == "numbers":
             t.speak_at(at, t.book.say("rep_number", n=rep + 1), "rep", place=f"{place}.tempo[0].for")
         else:
-            if isinstance(label, str) and not _fits(t, step, cues, where, label):
+            if isinstance(label, str) and where != DROPPED and not _fits(t, step, cues, where, label):
                 label = rep + 1  # "last one" is longer than a number: where it has no room, the number
             _rep_in_words(t, step, _texts(t, cues, label, where), at, place)
     t.cursor = start + count * step.rep_ms

@@ -243,9 +243,11 @@ def _window(
     needed = [item for item in kept if item.what not in NICE_TO_HEAR]
     budget = max(int((end - t.work_end) * TALK_SHARE), t.talk_ms(needed)) if half else end - start
 
+    def roomy() -> bool:
+        return t.talk_ms(kept) <= end - start - (countdown * 1000 if countdown else LEAD_MS - GAP_MS)
+
     def fits() -> bool:
-        room = end - start - (countdown * 1000 if countdown else LEAD_MS - GAP_MS)
-        return t.talk_ms(kept) <= min(room, budget)
+        return roomy() and t.talk_ms(kept) <= budget
 
     said = f"it does not fit {name}"
     _drop(t, kept, DROP_ORDER[: DROP_ORDER.index(BRIEF) + 1], fits, places, said)
@@ -256,10 +258,10 @@ def _window(
         kept.remove(first)
         t.warn(f'"{shortened(first.text)}" is said just after the start tone: {said}', *places)
     written = countdown
-    while not fits() and countdown > 1:  # "one" alone still marks the start
+    while not roomy() and countdown > 1:  # "one" alone still marks the start
         countdown -= 1
     _drop(t, kept, DROP_ORDER[DROP_ORDER.index(BRIEF) + 1 :], fits, places, said)
-    while not fits() and countdown:
+    while not roomy() and countdown:
         countdown -= 1
     if countdown < written:
         t.warn(f"counts down from {countdown} rather than {written}: {said}", *places)
