@@ -15,13 +15,12 @@ import sys
 import tempfile
 
 import pytest
-import ttspico
 from builds import ROUTINES, leftovers, outputs, run_build
 from click.testing import CliRunner
 from conftest import SMALL_ROUTINE
 
 from audioguide.cli import cli
-from audioguide.speech import pico
+from audioguide.speech import pico_nanotts
 
 AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0  # root writes through any permission
 FILE_SIZE_LIMIT = 300_000  # bytes: cache entries fit, the interrupt routine's 600 kB track does not
@@ -129,24 +128,33 @@ def test_no_free_disk_for_the_track_keeps_the_previous_one(tmp_path):
     assert outputs(out) == previous and leftovers(out) == []
 
 
-def test_missing_offline_voice(run, tmp_path, monkeypatch):
-    monkeypatch.setattr(pico, "language_dir", lambda: None)
+def test_missing_offline_voice(run, tmp_path, monkeypatch, pico_binding):
+    monkeypatch.setattr(pico_binding, "language_dir", lambda: None)
     message = one_line(run("build", SMALL_ROUTINE, "--engine", "pico", "-o", tmp_path))
     assert message.startswith(
-        "error: the pico engine cannot run here: ttspico's language files (*_ta.bin) are missing from /"
+        f"error: the pico engine cannot run here: {pico_binding.PACKAGE}'s language files (*_ta.bin) "
+        "are missing from /"
     )
-    assert message.endswith("; reinstall it: pip install --force-reinstall ttspico\n")
+    assert message.endswith(f"; reinstall it: pip install --force-reinstall {pico_binding.PACKAGE}\n")
 
 
-def test_corrupt_offline_voice(run, tmp_path, monkeypatch):
+def test_corrupt_offline_voice(run, tmp_path, monkeypatch, pico_binding):
     junk = tmp_path / "languages"
     junk.mkdir()
     for name in ("en-US_ta.bin", "en-US_lh0_sg.bin"):
         (junk / name).write_bytes(os.urandom(50_000))
-    monkeypatch.setattr(pico, "language_dir", lambda: junk)
-    monkeypatch.setattr(ttspico, "_LANG_DIR", str(junk))  # its own fallback folder, too
+    monkeypatch.setattr(pico_binding, "language_dir", lambda: junk)
+    # Where each library itself reads the files from, too.
+    if pico_binding is pico_nanotts:
+        import py_nanotts
+
+        monkeypatch.setattr(py_nanotts, "_default_lingware_path", lambda: str(junk))
+    else:
+        import ttspico
+
+        monkeypatch.setattr(ttspico, "_LANG_DIR", str(junk))
     message = one_line(run("build", SMALL_ROUTINE, "--engine", "pico", "-o", tmp_path / "out"))
     assert message == (
         f"error: the pico voice for en-US did not load from {junk}. Probable cause: damaged language "
-        "files; reinstall with pip install --force-reinstall ttspico\n"
+        f"files; reinstall with pip install --force-reinstall {pico_binding.PACKAGE}\n"
     )
