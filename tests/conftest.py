@@ -83,3 +83,15 @@ def google(monkeypatch, loopback):
 
 
 FAST_RETRY = RetryPolicy(base_delay_s=0.01, max_delay_s=0.05)
+
+
+@pytest.fixture(params=["pico_nanotts", "pico_ttspico"])
+def pico_binding(request, monkeypatch):
+    """The Pico engine speaking through one binding; skipped where that binding is not installed."""
+    from audioguide.speech import pico
+
+    binding = getattr(pico, request.param)
+    if not binding.installed():
+        pytest.skip(f"{binding.PACKAGE} is not installed here (pyproject.toml's markers chose the other)")
+    monkeypatch.setattr(pico, "BINDINGS", (binding,))
+    return binding
