@@ -101,9 +101,23 @@ def test_each_physiotherapy_routine_says_its_safety_line_after_its_title_in_its_
     assert said[1] == loaded.safety and said.count(loaded.safety) == 1
 
 
-def test_the_heel_drops_safety_line_is_alfredsons():
-    safety = routine.load_builtin("achilles-heel-drops").safety
-    assert "pain" in safety and "expected" in safety and "disabling" in safety
+# Alfredson's caution in each language: some pain is expected; stop if it becomes disabling.
+ALFREDSON = {
+    "en": ("pain", "expected", "disabling"),
+    "de": ("Schmerz", "zu erwarten", "stark behindert"),
+    "es": ("dolor", "normal", "incapacitante"),
+    "fr": ("douleur", "normale", "invalidante"),
+    "it": ("dolore", "previsto", "invalidante"),
+    "pt": ("dor", "normal", "incapacitante"),
+    "nl": ("pijn", "te verwachten", "belemmert"),
+}
+
+
+@pytest.mark.parametrize("lang", sorted(ALFREDSON))
+def test_the_heel_drops_safety_line_is_alfredsons(lang):
+    version = routine.builtin_languages("achilles-heel-drops")[lang]
+    safety = routine.load_builtin(version).safety
+    assert all(word in safety for word in ALFREDSON[lang]), (version, safety)
 
 
 @pytest.mark.parametrize(

