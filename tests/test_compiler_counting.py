@@ -7,7 +7,6 @@ import pytest
 from audioguide import routine
 from audioguide.compiler import compile_routine, estimate_ms
 from audioguide.compiler.timeline import slots_of
-from audioguide.errors import TimingError
 from audioguide.estimates import upper_bound
 from audioguide.phrases import phrasebook
 from audioguide.routine import LEVELS, Hold, Reps
@@ -50,39 +49,34 @@ def counted_runs(script, lang: str) -> list[list[str]]:
     return runs
 
 
-# pico's upper bound gives a six- or seven-letter number word ("cuatro", "sieben", "quattro")
-# more than the second it is said in, though the voice says each in about 0.6 s (a build
-# with it fits: tests/test_languages.py::test_the_real_voice_says_each_count_word_within_its_second).
-# Laid out with that bound, these translations stop with a timing error.
-LONG_COUNT_WORDS = {
-    *(f"box-breathing.{lang}" for lang in ("es", "fr", "it", "pt")),  # "cuatro", "quatre"...
-    *(f"pelvic-floor.{lang}" for lang in ("de", "es", "fr", "it", "pt")),  # "sieben", "cuatro"...
-}
-
-
-def count_case(name: str, voice: str):
-    if voice == "pico" and name in LONG_COUNT_WORDS:
-        reason = "pico's upper bound is longer than a second for this language's longer number words"
-        return pytest.param(
-            name, voice, marks=pytest.mark.xfail(raises=TimingError, strict=True, reason=reason)
-        )
-    return pytest.param(name, voice)
-
-
-@pytest.mark.parametrize(
-    ("name", "voice"), [count_case(name, voice) for name in BUILTINS for voice in VOICES]
-)
+@pytest.mark.parametrize("voice", list(VOICES))
+@pytest.mark.parametrize("name", BUILTINS)
 def test_every_count_of_every_builtin_is_complete(name, voice):
     loaded = routine.load_builtin(name)
     book = phrasebook(loaded.language)
     for level in LEVELS:
         script = compile_routine(loaded, level, VOICES[voice])
         runs = counted_runs(script, loaded.language)
-        for run in runs:
-            assert run == [book.words("count_second", n=n) for n in range(2, len(run) + 2)], run
+        for run in runs:  # every number from two, or (a voice too slow for them) a tick a second
+            numbers = [book.words("count_second", n=n) for n in range(2, len(run) + 2)]
+            assert run == numbers or run == ["tick"] * len(run), run
         assert sum(len(run) for run in runs) == expected_counts(loaded, level), (name, level)
+        ticked = any(run[0] == "tick" for run in runs)
+        assert ticked == any("counted with a tick each" in w for w in script.warnings)
         if voice == "estimate":  # a typical voice: every cue fits; the bounds of the slowest may not
+            assert not ticked
             assert not any("not said" in w or "without it" in w for w in script.warnings), script.warnings
+
+
+def test_a_voice_too_slow_for_a_number_in_its_second_counts_with_ticks_and_says_so():
+    text = "title: T\nexercises:\n  - name: E\n    steps:\n      - {hold: 5s, say: Hold., count: seconds}\n"
+    script = compiled(text, lambda phrase: 1200 if phrase == "four" else estimate_ms(phrase))
+    assert counted_runs(script, "en") == [["tick"] * 4]
+    assert [e.kind for e in script.events if e.role == "count"] == ["tone"] * 4
+    assert script.warnings == (
+        'r.yaml:5: exercises[0].steps[0]: its seconds are counted with a tick each: "four" does not fit in a '
+        "second with this voice",
+    )
 
 
 def SLOW(text: str) -> int:

@@ -14,9 +14,20 @@ DROPPED = -1  # a rep number with no room in any phase
 
 
 def count_seconds(t: Timeline, start: int, length: int, place: str) -> None:
-    """Each whole second after the first spoken as its number, on that second: every one of them."""
-    for second in range(2, length // 1000 + 1):
-        t.speak_at(start + (second - 1) * 1000, t.book.words("count_second", n=second), "count", place=place)
+    """Each whole second after the first spoken as its number, on that second: every one of them.
+    A voice too slow to say a number within its second counts with a tick a second instead."""
+    numbers = [t.book.words("count_second", n=n) for n in range(2, length // 1000 + 1)]
+    if all(t.duration_of(word) <= 1000 for word in numbers):  # numbers may run into each other
+        for second, word in enumerate(numbers, start=1):
+            t.speak_at(start + second * 1000, word, "count", place=place)
+        return
+    for second in range(1, len(numbers) + 1):
+        t.tone_at(start + second * 1000, TICK, place=place, role="count")
+    slowest = max(numbers, key=t.duration_of)
+    t.warn(
+        f'its seconds are counted with a tick each: "{slowest}" does not fit in a second with this voice',
+        place,
+    )
 
 
 def cue_room(phase: Phase) -> int:

@@ -121,8 +121,8 @@ class Timeline:
         self.cues.append(_Cue(event, place or self.place, fix, optional))
         return end
 
-    def tone_at(self, start: int, kind: str, fix: str = "", place: str = "") -> int:
-        event = Event(TONE, kind, start, start + TONE_MS, 0, f"{kind} tone")
+    def tone_at(self, start: int, kind: str, fix: str = "", place: str = "", role: str = "") -> int:
+        event = Event(TONE, kind, start, start + TONE_MS, 0, role or f"{kind} tone")
         self.cues.append(_Cue(event, place or self.place, fix))
         return start + TONE_MS
 
