@@ -5,10 +5,12 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+import yaml
 
 from audioguide import routine
 from audioguide.errors import RoutineError
 from audioguide.routine import Count, Hold, Reps, Say
+from audioguide.routine.loader import keys
 
 
 def problems(text: str) -> list[str]:
@@ -157,3 +159,135 @@ def test_resolve_finds_files_and_builtins(tmp_path):
     assert routine.resolve("feet-and-back").title == "Feet and back"
     with pytest.raises(RoutineError, match="Built-in: .*feet-and-back"):
         routine.resolve("feet-and-bak")
+
+
+# --- a key in the wrong place says where it belongs ----------------------------------
+
+EXERCISE = "title: T\nexercises:\n  - name: A\n    steps:\n      - hold: 20s\n        say: Hold.\n"
+WRITTEN_AT = {  # where: (the line changed, how, the line written, its place)
+    "exercise": ("    steps:", "    {}\n    steps:", 4, "exercises[0]."),
+    "step": ("        say: Hold.", "        say: Hold.\n        {}", 7, "exercises[0].steps[0]."),
+    "top": ("exercises:", "{}\nexercises:", 2, ""),
+}
+
+
+@pytest.mark.parametrize(
+    ("where", "written", "says"),
+    [
+        (
+            "exercise",
+            "reps: 10",
+            "is not a key of an exercise; it belongs in a reps step: "
+            "steps: [{reps: 10, say: ..., tempo: [{say: up, for: 2s}]}]",
+        ),
+        (
+            "exercise",
+            "hold: 20s",
+            "is not a key of an exercise; it belongs in a hold step: steps: [{hold: 20s, say: ...}]",
+        ),
+        (
+            "exercise",
+            "say: Go.",
+            "is not a key of an exercise; it belongs in a say step: steps: [{say: ...}]",
+        ),
+        (
+            "exercise",
+            "tempo: [{say: up, for: 2s}]",
+            "it belongs in a reps step: steps: [{reps: 10, say: ..., tempo: [{say: up, for: 2s}]}]",
+        ),
+        (
+            "exercise",
+            "pause: 2s",
+            "is not a key of an exercise; it belongs in a say step: steps: [{say: ..., pause: 2s}]",
+        ),
+        (
+            "exercise",
+            "rest_between: 20s",
+            "is not a key of an exercise; it belongs at the top of the routine, "
+            "not indented: rest_between: 30s",
+        ),
+        ("exercise", "intro: Hello.", "it belongs at the top of the routine, not indented: intro: ..."),
+        ("exercise", "title: T", "it belongs at the top of the routine, not indented: title: ..."),
+        ("exercise", "countdown: 2", "it belongs under an exercise's cues: cues: {countdown: 3}"),
+        (
+            "step",
+            "sets: 3",
+            "is not a key of a hold step; it belongs on an exercise: "
+            "exercises: [{name: ..., sets: 3, steps: [...]}]",
+        ),
+        ("step", "rest: 15s", "it belongs on an exercise: exercises: [{name: ..., rest: 15s, steps: [...]}]"),
+        (
+            "step",
+            "sides: [right, left]",
+            "it belongs on an exercise: exercises: [{name: ..., sides: [right, left], steps: [...]}]",
+        ),
+        (
+            "step",
+            "setup: Stand.",
+            "it belongs on an exercise: exercises: [{name: ..., setup: ..., steps: [...]}]",
+        ),
+        ("step", "tempo: [{say: up, for: 2s}]", "is not a key of a hold step; it belongs in a reps step"),
+        (
+            "step",
+            "pause: 2s",
+            "is not a key of a hold step; it belongs in a say step: steps: [{say: ..., pause: 2s}]",
+        ),
+        ("top", "sets: 3", "is not a key of the routine; it belongs on an exercise"),
+        (
+            "top",
+            "halfway: false",
+            "is not a key of the routine; it belongs under the routine's cues: cues: {halfway: false}",
+        ),
+    ],
+)
+def test_a_key_written_one_level_off_says_where_it_belongs(where, written, says):
+    old, new, line, place = WRITTEN_AT[where]
+    found = problems(EXERCISE.replace(old, new.format(written), 1))
+    key = written.split(":")[0]
+    assert len(found) == 1, found
+    assert found[0].startswith(f"r.yaml:{line}: {place}{key}: ") and says in found[0], found
+    assert "did you mean" not in found[0]
+
+
+def test_a_near_spelling_of_a_key_of_another_place_says_where_that_key_belongs():
+    found = problems(EXERCISE.replace("say: Hold.", "say: Hold.\n        rset: 3"))
+    assert found == [
+        "r.yaml:7: exercises[0].steps[0].rset: unknown key; did you mean 'sets'? It is not a key of a hold "
+        "step: it belongs on an exercise: exercises: [{name: ..., sets: 3, steps: [...]}]"
+    ]
+
+
+def test_a_near_spelling_of_a_key_of_the_place_comes_first():
+    assert problems(EXERCISE.replace("    steps:", "    stes: 3\n    steps:")) == [
+        "r.yaml:4: exercises[0].stes: unknown key; did you mean 'steps'?"
+    ]
+    found = problems(EXERCISE.replace("say: Hold.", "say: Hold.\n        hafway: false"))
+    assert found == ["r.yaml:7: exercises[0].steps[0].hafway: unknown key; did you mean 'halfway'?"]
+
+
+def test_sets_on_a_circuit_says_a_circuit_calls_them_rounds():
+    text = (
+        "title: T\nexercises:\n  - circuit: C\n    sets: 3\n    exercises: [{name: A, steps: [{say: x}]}]\n"
+    )
+    assert problems(text) == ["r.yaml:4: exercises[0].sets: a circuit calls it rounds: write rounds: 3"]
+
+
+def _at(place: keys.Place, key: str) -> dict:
+    """The mapping that holds `key` in a place's example."""
+    node = yaml.safe_load(place.shown(key))
+    while key not in node:
+        (node,) = node.values()
+        node = node[0] if isinstance(node, list) else node
+    return node
+
+
+def test_every_key_of_every_place_is_placed_from_every_other_place():
+    every = {key for place in keys.PLACES.values() for key in place.keys}
+    for name, here in keys.PLACES.items():
+        for key in sorted(every - set(here.keys) - set(here.synonyms)):  # synonyms: tested above
+            message, suggested = keys.advice(key, name, here.keys)
+            there = next(
+                p for p in keys.PLACES.values() if message.endswith(f"it belongs {p.where}: {p.shown(key)}")
+            )
+            assert message.startswith(f"is not a key of {here.name}; ") and suggested is None
+            assert key in there.keys and set(_at(there, key)) <= set(there.keys), (name, key, message)

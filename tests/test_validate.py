@@ -37,6 +37,18 @@ MISTAKES = [
         "7: exercises[0].purpse",
         "did you mean 'purpose'?",
     ),
+    (
+        "reps beside the exercise's name",
+        ("    rest: 15s", "    rest: 15s\n    reps: 10"),
+        "7: exercises[0].reps",
+        "is not a key of an exercise; it belongs in a reps step: steps: [{reps: 10, say: ...",
+    ),
+    (
+        "sets inside a step",
+        ("        say: Hold.", "        say: Hold.\n        sets: 3"),
+        "10: exercises[0].steps[0].sets",
+        "it belongs on an exercise: exercises: [{name: ..., sets: 3, steps: [...]}]",
+    ),
     ("bad duration", ("hold: 20s", "hold: 20x"), "8: exercises[0].steps[0].hold", "must be a duration"),
     ("zero count", ("sets: 2", "sets: 0"), "5: exercises[0].sets", "must be between 1 and 500"),
     (

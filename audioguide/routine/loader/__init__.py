@@ -19,16 +19,16 @@ import yaml
 
 from audioguide import files
 from audioguide.errors import RoutineError
-from audioguide.routine.loader.document import (
+from audioguide.routine.loader.document import read_routine
+from audioguide.routine.loader.keys import (
     CIRCUIT_KEYS,
     CUE_KEYS,
     EXERCISE_KEYS,
     ROUTINE_KEYS,
-    read_routine,
+    STEP_KINDS,
 )
 from audioguide.routine.loader.limits import MAX_DEPTH, MAX_NODES, check_nodes, check_size
 from audioguide.routine.loader.reader import Reader
-from audioguide.routine.loader.steps import STEP_KINDS
 from audioguide.routine.loader.values import parse_count, parse_duration, parse_rest, parse_span
 from audioguide.routine.model import Routine
 
