@@ -6,6 +6,7 @@ import textwrap
 
 import pytest
 import yaml
+from conftest import SMALL_ROUTINE
 
 from audioguide import routine
 from audioguide.errors import RoutineError
@@ -163,6 +164,7 @@ def test_resolve_finds_files_and_builtins(tmp_path):
 
 # --- a key in the wrong place says where it belongs ----------------------------------
 
+SMALL = SMALL_ROUTINE.read_text()
 EXERCISE = "title: T\nexercises:\n  - name: A\n    steps:\n      - hold: 20s\n        say: Hold.\n"
 WRITTEN_AT = {  # where: (the line changed, how, the line written, its place)
     "exercise": ("    steps:", "    {}\n    steps:", 4, "exercises[0]."),
@@ -291,3 +293,29 @@ def test_every_key_of_every_place_is_placed_from_every_other_place():
             )
             assert message.startswith(f"is not a key of {here.name}; ") and suggested is None
             assert key in there.keys and set(_at(there, key)) <= set(there.keys), (name, key, message)
+
+
+# --- rounds: what the track calls an exercise's sets ----------------------------------
+
+
+def test_rounds_on_an_exercise_is_its_sets(small_routine):
+    written = SMALL.replace("    sets: 2\n", "    rounds: 2\n")
+    assert "rounds: 2" in written
+    assert routine.loads(written) == small_routine
+    assert routine.loads(SMALL.replace("    sets: 2\n", "    rounds: 1-3\n")).exercises[0].sets == Count(
+        1, 2, 3
+    )
+
+
+def test_rounds_and_sets_together_or_a_bad_count_of_rounds_are_located():
+    both = SMALL.replace("    sets: 2\n", "    sets: 2\n    rounds: 3\n")
+    with pytest.raises(RoutineError) as caught:
+        routine.loads(both, source="r.yaml")
+    assert caught.value.problems == [
+        "r.yaml:16: exercises[0].rounds: means sets; write rounds or sets, not both"
+    ]
+    with pytest.raises(RoutineError) as caught:
+        routine.loads(SMALL.replace("    sets: 2\n", "    rounds: three\n"), source="r.yaml")
+    assert caught.value.problems == [
+        'r.yaml:15: exercises[0].rounds: must be a positive whole number or a range like 10-20, got "three"'
+    ]

@@ -24,6 +24,7 @@ from audioguide.routine.loader.keys import (
     CIRCUIT_KEYS,
     CUE_KEYS,
     EXERCISE_KEYS,
+    EXERCISE_SYNONYMS,
     ROUTINE_KEYS,
     STEP_KINDS,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "CIRCUIT_KEYS",
     "CUE_KEYS",
     "EXERCISE_KEYS",
+    "EXERCISE_SYNONYMS",
     "MAX_DEPTH",
     "MAX_FILE_BYTES",
     "MAX_NODES",

@@ -12,6 +12,7 @@ from audioguide.phrases import phrasebook
 from audioguide.routine.loader.keys import (
     CIRCUIT_KEYS,
     EXERCISE_KEYS,
+    EXERCISE_SYNONYMS,
     PLACES,
     ROUTINE_KEYS,
 )
@@ -211,8 +212,12 @@ def _exercise(r: Reader, node: yaml.Node, path: str, routine_cues: CueSettings) 
         if len(sides) < 2 or len(set(sides)) != len(sides):
             r.problem(keys["sides"], f"{path}.sides", "needs two or more different sides, like [right, left]")
         fields["sides"] = sides
-    if "sets" in keys:
-        fields["sets"] = r.scalar(keys["sets"], f"{path}.sets", parse_count)
+    for word, meant in EXERCISE_SYNONYMS.items():
+        if word in keys and meant in keys:
+            r.problem(keys[word], f"{path}.{word}", f"means {meant}; write {word} or {meant}, not both")
+    for key in ("sets", "rounds"):  # rounds: what the track calls sets ("Round two of three")
+        if key in keys:
+            fields["sets"] = r.scalar(keys[key], f"{path}.{key}", parse_count)
     if "rest" in keys and isinstance(keys["rest"], yaml.SequenceNode):
         rests = per_set(r, keys["rest"], f"{path}.rest", parse_rest)
         fields["rests"] = rests

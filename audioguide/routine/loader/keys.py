@@ -23,12 +23,15 @@ EXERCISE_KEYS = (
     "sides",
     "switch",
     "sets",
+    "rounds",
     "rest",
     "rest_after",
     "alternate",
     "cues",
     "steps",
 )
+# Another word a user writes for an exercise's key: the track says "Round two of three" for sets.
+EXERCISE_SYNONYMS = {"rounds": "sets"}
 CIRCUIT_KEYS = ("rounds", "rest", "rest_between", "exercises")
 CIRCUIT_SYNONYMS = {"sets": "rounds"}  # what an exercise calls its rounds
 STEP_KINDS = {
