@@ -85,7 +85,13 @@ MISTAKES = [
     ),
     ("a list where a mapping goes", ("cues: {countdown: 3}", "cues: [3]"), "2: cues", "must be a mapping"),
     ("a key twice", ("    sets: 2\n", "    sets: 2\n    sets: 3\n"), "6: exercises[0].sets", "appears twice"),
-    ("broken YAML", ("title: T", "title: [T"), "", "not valid YAML"),
+    ("broken YAML", ("title: T", "title: [T"), "1", "the list or mapping opened on this line is not closed"),
+    (
+        "a key indented out of line",
+        ("    rest: 15s", "   rest: 15s"),
+        "6",
+        "this line is indented differently from the lines around it",
+    ),
     (
         "a layout that cannot exist",
         ("cues: {countdown: 3}", "cues: {countdown: 3, switch_pause: 0}"),

@@ -39,7 +39,9 @@ class Reader:
         """The keys of a mapping at `place` (a name in keys.PLACES), each unknown one reported
         as belonging elsewhere or with its near spelling."""
         if not isinstance(node, yaml.MappingNode):
-            self.problem(node, path, f"must be a mapping of keys to values, got {kind_of(node)}")
+            self.problem(
+                node, path, f"must be a mapping of keys to values, got {kind_of(node)}{dashes(node, path)}"
+            )
             return None
         known = tuple(dict.fromkeys(required + optional))
         out: dict[str, yaml.Node] = {}
@@ -83,6 +85,13 @@ class Reader:
         for index, item in enumerate(node.value):
             self.lines[f"{path}[{index}]"] = item.start_mark.line + 1
         return node.value
+
+
+def dashes(node: yaml.Node, path: str) -> str:
+    """A hint for a list where an item of a list was expected: `- - name: A` has a '-' too many."""
+    if isinstance(node, yaml.SequenceNode) and path.endswith("]"):
+        return "; is there one '-' too many at the start of the line (- - ...)? Keep one"
+    return ""
 
 
 def kind_of(node: yaml.Node) -> str:

@@ -10,6 +10,7 @@ import yaml
 from audioguide.routine.loader.keys import PHASE_KEYS, STEP_KINDS
 from audioguide.routine.loader.reader import (
     Reader,
+    dashes,
     kind_of,
 )
 from audioguide.routine.loader.values import (
@@ -35,7 +36,11 @@ HOLD_COUNTING = ("seconds", "none")
 
 def read_step(r: Reader, node: yaml.Node, path: str) -> Step | None:
     if not isinstance(node, yaml.MappingNode):
-        r.problem(node, path, f"must be a step like {{hold: 20s, say: ...}}, got {kind_of(node)}")
+        r.problem(
+            node,
+            path,
+            f"must be a step like {{hold: 20s, say: ...}}, got {kind_of(node)}{dashes(node, path)}",
+        )
         return None
     present = [k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)]
     kinds = [k for k in ("hold", "reps") if k in present] or (["say"] if "say" in present else [])
