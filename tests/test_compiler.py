@@ -470,7 +470,8 @@ def test_the_first_word_comes_after_a_pre_roll_bluetooth_does_not_swallow():
 
 
 def test_pre_roll_belongs_to_the_routine_not_an_exercise():
-    with pytest.raises(RoutineError, match=r"exercises\[0\].cues.pre_roll: unknown key"):
+    belongs = r"exercises\[0\].cues.pre_roll: is not a key of an exercise's cues; it belongs under"
+    with pytest.raises(RoutineError, match=belongs):
         compiled(SAFETY.replace("    steps:", "    cues: {pre_roll: 2s}\n    steps:"))
 
 

@@ -75,6 +75,19 @@ def test_sets_hold_and_rest(small_routine):
     assert result.description == "wall-sit sets 3, wall-sit hold 25s, wall-sit rest 20s"
 
 
+def test_sets_replace_an_exercises_rounds_and_rounds_its_sets(small_routine):
+    rounds = TEXT.replace("    sets: 2\n", "    rounds: 2\n")
+    for text in (TEXT, rounds):
+        for kind, asked in (("sets", "wall-sit=3"), ("set", "wall-sit.sets=3"), ("set", "wall-sit.rounds=3")):
+            result = overrides.customize(text, "small.yaml", [overrides.parse(kind, asked)])
+            assert result.routine.exercises[0].sets == Count.fixed(3), (text, kind, asked)
+    with pytest.raises(OverrideError) as caught:
+        overrides.customize(rounds, "small.yaml", [overrides.parse("sets", "wall-sit=0")])
+    assert caught.value.problems == [
+        "--sets wall-sit=0: exercises[0].rounds: must be between 1 and 500, got 0"
+    ]
+
+
 def test_hold_of_one_step_leaves_the_others(small_routine):
     routine = custom(("hold", "wall-sit.3=8s")).routine
     assert [s.duration_ms for s in routine.exercises[0].steps if hasattr(s, "duration_ms")] == [20_000, 8000]

@@ -37,7 +37,7 @@ def test_tabs_elsewhere_are_not_blamed():
     # A tab inside a quoted value is fine; a different YAML mistake keeps its own message.
     assert routine.loads(HEAD + '      - hold: 20s\n        say: "Hold\tstill."\n').title == "T"
     found = problems(HEAD + "      - hold: [20s\n")
-    assert len(found) == 1 and "tab" not in found[0] and "not valid YAML" in found[0]
+    assert len(found) == 1 and "tab" not in found[0] and "is not closed by a ']'" in found[0]
 
 
 def test_a_tempo_written_as_a_mapping_shows_the_list_it_should_be():

@@ -5,10 +5,18 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+import yaml
+from conftest import SMALL_ROUTINE
 
 from audioguide import routine
 from audioguide.errors import RoutineError
 from audioguide.routine import Count, Hold, Reps, Say
+from audioguide.routine.loader import keys
+
+FURTHER = (
+    "this line is indented further than the line above it: keys of one exercise line up under its "
+    "name, keys of one step under its first key (hold, reps or say)"
+)
 
 
 def problems(text: str) -> list[str]:
@@ -108,7 +116,7 @@ def test_every_problem_is_reported_at_once_with_place_and_line():
             "r.yaml:1: title: must be a single value, got a list",
         ),
         ("title: T\nexercises: 3\n", "r.yaml:2: exercises: must be a list, got 3"),
-        ("title: T\n  bad: indent\n", "r.yaml:2: not valid YAML: mapping values are not allowed here"),
+        ("title: T\n  bad: indent\n", f"r.yaml:2: {FURTHER}"),
         ("- just\n- a list\n", "r.yaml:1: must be a mapping of keys to values, got a list"),
         (
             "title: T\nexercises:\n  - name: A\n    steps:\n      - {hold: 5s, reps: 3, say: x}\n",
@@ -157,3 +165,330 @@ def test_resolve_finds_files_and_builtins(tmp_path):
     assert routine.resolve("feet-and-back").title == "Feet and back"
     with pytest.raises(RoutineError, match="Built-in: .*feet-and-back"):
         routine.resolve("feet-and-bak")
+
+
+# --- a key in the wrong place says where it belongs ----------------------------------
+
+SMALL = SMALL_ROUTINE.read_text()
+EXERCISE = "title: T\nexercises:\n  - name: A\n    steps:\n      - hold: 20s\n        say: Hold.\n"
+WRITTEN_AT = {  # where: (the line changed, how, the line written, its place)
+    "exercise": ("    steps:", "    {}\n    steps:", 4, "exercises[0]."),
+    "step": ("        say: Hold.", "        say: Hold.\n        {}", 7, "exercises[0].steps[0]."),
+    "top": ("exercises:", "{}\nexercises:", 2, ""),
+}
+
+
+@pytest.mark.parametrize(
+    ("where", "written", "says"),
+    [
+        (
+            "exercise",
+            "reps: 10",
+            "is not a key of an exercise; it belongs in a reps step: "
+            "steps: [{reps: 10, say: ..., tempo: [{say: up, for: 2s}]}]",
+        ),
+        (
+            "exercise",
+            "hold: 20s",
+            "is not a key of an exercise; it belongs in a hold step: steps: [{hold: 20s, say: ...}]",
+        ),
+        (
+            "exercise",
+            "say: Go.",
+            "is not a key of an exercise; it belongs in a say step: steps: [{say: ...}]",
+        ),
+        (
+            "exercise",
+            "tempo: [{say: up, for: 2s}]",
+            "it belongs in a reps step: steps: [{reps: 10, say: ..., tempo: [{say: up, for: 2s}]}]",
+        ),
+        (
+            "exercise",
+            "pause: 2s",
+            "is not a key of an exercise; it belongs in a say step: steps: [{say: ..., pause: 2s}]",
+        ),
+        (
+            "exercise",
+            "rest_between: 20s",
+            "is not a key of an exercise; it belongs at the top of the routine, "
+            "not indented: rest_between: 30s",
+        ),
+        ("exercise", "intro: Hello.", "it belongs at the top of the routine, not indented: intro: ..."),
+        ("exercise", "title: T", "it belongs at the top of the routine, not indented: title: ..."),
+        ("exercise", "countdown: 2", "it belongs under an exercise's cues: cues: {countdown: 3}"),
+        (
+            "step",
+            "sets: 3",
+            "is not a key of a hold step; it belongs on an exercise: "
+            "exercises: [{name: ..., sets: 3, steps: [...]}]",
+        ),
+        ("step", "rest: 15s", "it belongs on an exercise: exercises: [{name: ..., rest: 15s, steps: [...]}]"),
+        (
+            "step",
+            "sides: [right, left]",
+            "it belongs on an exercise: exercises: [{name: ..., sides: [right, left], steps: [...]}]",
+        ),
+        (
+            "step",
+            "setup: Stand.",
+            "it belongs on an exercise: exercises: [{name: ..., setup: ..., steps: [...]}]",
+        ),
+        ("step", "tempo: [{say: up, for: 2s}]", "is not a key of a hold step; it belongs in a reps step"),
+        (
+            "step",
+            "pause: 2s",
+            "is not a key of a hold step; it belongs in a say step: steps: [{say: ..., pause: 2s}]",
+        ),
+        ("top", "sets: 3", "is not a key of the routine; it belongs on an exercise"),
+        (
+            "top",
+            "halfway: false",
+            "is not a key of the routine; it belongs under the routine's cues: cues: {halfway: false}",
+        ),
+    ],
+)
+def test_a_key_written_one_level_off_says_where_it_belongs(where, written, says):
+    old, new, line, place = WRITTEN_AT[where]
+    found = problems(EXERCISE.replace(old, new.format(written), 1))
+    key = written.split(":")[0]
+    assert len(found) == 1, found
+    assert found[0].startswith(f"r.yaml:{line}: {place}{key}: ") and says in found[0], found
+    assert "did you mean" not in found[0]
+
+
+def test_a_near_spelling_of_a_key_of_another_place_says_where_that_key_belongs():
+    found = problems(EXERCISE.replace("say: Hold.", "say: Hold.\n        rset: 3"))
+    assert found == [
+        "r.yaml:7: exercises[0].steps[0].rset: unknown key; did you mean 'sets'? It is not a key of a hold "
+        "step: it belongs on an exercise: exercises: [{name: ..., sets: 3, steps: [...]}]"
+    ]
+
+
+def test_a_near_spelling_of_a_key_of_the_place_comes_first():
+    assert problems(EXERCISE.replace("    steps:", "    stes: 3\n    steps:")) == [
+        "r.yaml:4: exercises[0].stes: unknown key; did you mean 'steps'?"
+    ]
+    found = problems(EXERCISE.replace("say: Hold.", "say: Hold.\n        hafway: false"))
+    assert found == ["r.yaml:7: exercises[0].steps[0].hafway: unknown key; did you mean 'halfway'?"]
+
+
+def test_sets_on_a_circuit_says_a_circuit_calls_them_rounds():
+    text = (
+        "title: T\nexercises:\n  - circuit: C\n    sets: 3\n    exercises: [{name: A, steps: [{say: x}]}]\n"
+    )
+    assert problems(text) == ["r.yaml:4: exercises[0].sets: a circuit calls it rounds: write rounds: 3"]
+
+
+def _at(place: keys.Place, key: str) -> dict:
+    """The mapping that holds `key` in a place's example."""
+    node = yaml.safe_load(place.shown(key))
+    while key not in node:
+        (node,) = node.values()
+        node = node[0] if isinstance(node, list) else node
+    return node
+
+
+def test_every_key_of_every_place_is_placed_from_every_other_place():
+    every = {key for place in keys.PLACES.values() for key in place.keys}
+    for name, here in keys.PLACES.items():
+        for key in sorted(every - set(here.keys) - set(here.synonyms)):  # synonyms: tested above
+            message, suggested = keys.advice(key, name, here.keys)
+            there = next(
+                p for p in keys.PLACES.values() if message.endswith(f"it belongs {p.where}: {p.shown(key)}")
+            )
+            assert message.startswith(f"is not a key of {here.name}; ") and suggested is None
+            assert key in there.keys and set(_at(there, key)) <= set(there.keys), (name, key, message)
+
+
+# --- rounds: what the track calls an exercise's sets ----------------------------------
+
+
+def test_rounds_on_an_exercise_is_its_sets(small_routine):
+    written = SMALL.replace("    sets: 2\n", "    rounds: 2\n")
+    assert "rounds: 2" in written
+    assert routine.loads(written) == small_routine
+    assert routine.loads(SMALL.replace("    sets: 2\n", "    rounds: 1-3\n")).exercises[0].sets == Count(
+        1, 2, 3
+    )
+
+
+def test_rounds_and_sets_together_or_a_bad_count_of_rounds_are_located():
+    both = SMALL.replace("    sets: 2\n", "    sets: 2\n    rounds: 3\n")
+    with pytest.raises(RoutineError) as caught:
+        routine.loads(both, source="r.yaml")
+    assert caught.value.problems == [
+        "r.yaml:16: exercises[0].rounds: means sets; write rounds or sets, not both"
+    ]
+    with pytest.raises(RoutineError) as caught:
+        routine.loads(SMALL.replace("    sets: 2\n", "    rounds: three\n"), source="r.yaml")
+    assert caught.value.problems == [
+        'r.yaml:15: exercises[0].rounds: must be a positive whole number or a range like 10-20, got "three"'
+    ]
+
+
+# --- YAML syntax errors in the user's words ------------------------------------------
+
+HEAD = "title: T\nexercises:\n  - name: Squat\n"
+STEPS = HEAD + "    steps:\n"
+YAML_MISTAKES = [
+    (
+        "a key indented less than its neighbours",
+        HEAD + "    sets: 3\n   rest: 5s\n    steps: [{say: x}]\n",
+        "r.yaml:5: this line is indented differently from the lines around it: keys of one exercise "
+        "line up under its name, keys of one step under its first key (hold, reps or say)",
+    ),
+    ("a key indented further", HEAD + "     sets: 3\n    steps: [{say: x}]\n", f"r.yaml:4: {FURTHER}"),
+    (
+        "an exercise's dash out of line",
+        HEAD + "    steps: [{say: x}]\n - name: Lunge\n    steps: [{say: x}]\n",
+        "r.yaml:5: this '- ' is not lined up with the '- ' of the items above it: the items of one "
+        "list (exercises, or the steps of one exercise) start at the same column",
+    ),
+    (
+        "a step's dash under a key",
+        STEPS + "      - hold: 20s\n        say: Hold.\n        - say: Rest.\n",
+        "r.yaml:7: this line starts a list item ('- ') where a key was expected: line its '- ' up "
+        "with the other items of its list, under the key that holds them (steps:)",
+    ),
+    (
+        "a colon in a text",
+        STEPS + "      - say: Note: keep your back straight\n",
+        'r.yaml:5: the text after "say:" holds ": ", which YAML reads as another key; put the text '
+        'in quotes: say: "Note: keep your back straight"',
+    ),
+    (
+        "a key without its colon",
+        HEAD + "    sets 3\n    steps: [{say: x}]\n",
+        "r.yaml:4: this line has no ':' after its key: write key: value, like sets: 3. If it goes on "
+        "with the text of the line above, indent it further than that line's key",
+    ),
+    (
+        "a text going on at the start of a line",
+        "title: T\nintro: A long sentence\nthat wraps\nexercises: [{name: A, steps: [{say: x}]}]\n",
+        "r.yaml:3: this line has no ':' after its key",
+    ),
+    (
+        "a tab",
+        STEPS + "\t- say: Go.\n",
+        "r.yaml:5: this line is indented with a tab; YAML indents with spaces only. Replace the tab "
+        "with spaces, lined up with the lines above",
+    ),
+    (
+        "an unclosed quote",
+        STEPS + "      - say: 'Breathe in\n      - say: Out.\n",
+        "r.yaml:5: a quote opened on this line is never closed: end the text with the same quote mark",
+    ),
+    (
+        "an unclosed list",
+        HEAD + "    steps: [{say: x}\n  - name: Lunge\n    steps: [{say: x}]\n",
+        "r.yaml:4: the list or mapping opened on this line is not closed by a ']', or two of its "
+        "items have no ',' between them",
+    ),
+    (
+        "an unclosed mapping",
+        HEAD + "    steps: [{say: x]\n",
+        "r.yaml:4: the list or mapping opened on this line is not closed by a '}'",
+    ),
+    (
+        "a colon inside an inline mapping",
+        HEAD + "    steps: [{say: Note: slowly}]\n",
+        'r.yaml:4: a text inside {...} on this line holds ": "; put it in quotes, like {say: "Note: slowly"}',
+    ),
+    (
+        "two dashes",
+        "title: T\nexercises:\n  - - name: A\n    steps: [{say: x}]\n",
+        "r.yaml:3: this line has two '-' in a row, which starts a list inside a list item; keep one '- '",
+    ),
+    (
+        "no space after a dash",
+        "title: T\nexercises:\n  -name: A\n    steps: [{say: x}]\n",
+        "r.yaml:3: this list item needs a space after its '-', like - name: Squat",
+    ),
+    (
+        "a list on the line of its key",
+        "title: T\nexercises: - name: A\n",
+        "r.yaml:2: a list cannot start on the line of its key: put each '- ' on a line of its own, "
+        "indented under the key",
+    ),
+    (
+        "a text starting with a brace",
+        STEPS + "      - say: {side} leg up\n",
+        'r.yaml:5: the value of "say:" goes on after a list or mapping written inline ([...] or {...}): '
+        'if it is a text, put the text in quotes: say: "{side} leg up"; if it is a list or mapping, '
+        "end the line after it",
+    ),
+    (
+        "a text going on after its quote",
+        'title: "Knees" for beginners\nexercises: []\n',
+        'r.yaml:1: the text after "title:" goes on after its closing quote; put all of it inside the quotes',
+    ),
+    (
+        "a text starting with @",
+        "title: @home\nexercises: []\n",
+        'r.yaml:1: a value cannot start with @; put the text in quotes: title: "@home"',
+    ),
+    (
+        "a text starting with *",
+        STEPS + "      - say: *slowly* now\n",
+        'r.yaml:5: a value starting with "*" or "&" is read as a YAML alias; put the text in quotes: '
+        'say: "*slowly* now"',
+    ),
+    (
+        "a text starting with a closing bracket",
+        HEAD + "    equipment: ]a wall\n    steps: [{say: x}]\n",
+        "r.yaml:4: a value cannot start with ']'; put the text in quotes: equipment: \"]a wall\"",
+    ),
+    (
+        "a text starting with >",
+        "title: T\nexercises:\n  - name: >Wall sit\n    steps: [{say: x}]\n",
+        "r.yaml:3: a value starting with '>' or '|' begins a text of several lines",
+    ),
+    (
+        "a backslash in double quotes",
+        'title: "C:\\d"\nexercises: []\n',
+        'r.yaml:1: a "\\" inside double quotes starts an escape such as \\n',
+    ),
+    (
+        "an anchor twice",
+        "title: &t Knees\nintro: &t Hello\nexercises: []\n",
+        'r.yaml:2: two values are marked "&t"; a YAML anchor names one value',
+    ),
+    (
+        "two documents",
+        "title: T\n---\ntitle: U\n",
+        "r.yaml:2: a second routine starts here, after '---'; a routine file holds one routine",
+    ),
+    (
+        "a first line indented",
+        "  title: T\nexercises: []\n",
+        "r.yaml:2: this line is indented differently from the first line: the routine's own keys "
+        "(title, exercises...) start at the very beginning of their lines",
+    ),
+]
+
+
+@pytest.mark.parametrize(("what", "text", "says"), YAML_MISTAKES, ids=[m[0] for m in YAML_MISTAKES])
+def test_a_yaml_mistake_is_said_in_words_with_its_line(what, text, says):
+    found = problems(text)
+    assert len(found) == 1 and found[0].startswith(says), found
+    assert "<block" not in found[0] and "not valid YAML" not in found[0]
+
+
+def test_a_yaml_problem_not_in_the_table_keeps_its_own_words_and_line():
+    found = problems("title: T\nexercises: []\n%x\n")
+    assert found == ["r.yaml:3: not valid YAML: expected '<document start>', but found '<stream end>'"]
+
+
+def test_a_control_character_is_located_on_its_line():
+    found = problems("title: T\nintro: a\x00b\nexercises: []\n")
+    assert found == [
+        "r.yaml:2: this line holds a control character (#x0000), which a routine cannot hold; remove it"
+    ]
+
+
+def test_a_list_in_place_of_an_item_asks_about_a_dash_too_many():
+    found = problems(STEPS + "      - - hold: 20s\n          say: Hold.\n")
+    assert found == [
+        "r.yaml:5: exercises[0].steps[0]: must be a step like {hold: 20s, say: ...}, got a list; "
+        "is there one '-' too many at the start of the line (- - ...)? Keep one"
+    ]

@@ -85,3 +85,15 @@ def test_keys_are_in_step_with_the_loader():
 def test_schema_command_prints_it():
     result = CliRunner().invoke(cli, ["schema"])
     assert result.exit_code == 0 and json.loads(result.output) == routine_schema()
+
+
+def test_rounds_on_an_exercise_is_accepted_as_sets_but_never_beside_them(validator):
+    document = yaml.safe_load(SMALL_ROUTINE.read_text())
+    wall = document["exercises"][0]
+    wall["rounds"] = wall.pop("sets")
+    assert list(validator.iter_errors(document)) == []
+    routine.loads(yaml.safe_dump(document))
+    wall["sets"] = 2
+    assert list(validator.iter_errors(document))
+    with pytest.raises(RoutineError, match="means sets; write rounds or sets, not both"):
+        routine.loads(yaml.safe_dump(document))

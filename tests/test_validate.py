@@ -37,6 +37,18 @@ MISTAKES = [
         "7: exercises[0].purpse",
         "did you mean 'purpose'?",
     ),
+    (
+        "reps beside the exercise's name",
+        ("    rest: 15s", "    rest: 15s\n    reps: 10"),
+        "7: exercises[0].reps",
+        "is not a key of an exercise; it belongs in a reps step: steps: [{reps: 10, say: ...",
+    ),
+    (
+        "sets inside a step",
+        ("        say: Hold.", "        say: Hold.\n        sets: 3"),
+        "10: exercises[0].steps[0].sets",
+        "it belongs on an exercise: exercises: [{name: ..., sets: 3, steps: [...]}]",
+    ),
     ("bad duration", ("hold: 20s", "hold: 20x"), "8: exercises[0].steps[0].hold", "must be a duration"),
     ("zero count", ("sets: 2", "sets: 0"), "5: exercises[0].sets", "must be between 1 and 500"),
     (
@@ -73,7 +85,13 @@ MISTAKES = [
     ),
     ("a list where a mapping goes", ("cues: {countdown: 3}", "cues: [3]"), "2: cues", "must be a mapping"),
     ("a key twice", ("    sets: 2\n", "    sets: 2\n    sets: 3\n"), "6: exercises[0].sets", "appears twice"),
-    ("broken YAML", ("title: T", "title: [T"), "", "not valid YAML"),
+    ("broken YAML", ("title: T", "title: [T"), "1", "the list or mapping opened on this line is not closed"),
+    (
+        "a key indented out of line",
+        ("    rest: 15s", "   rest: 15s"),
+        "6",
+        "this line is indented differently from the lines around it",
+    ),
     (
         "a layout that cannot exist",
         ("cues: {countdown: 3}", "cues: {countdown: 3, switch_pause: 0}"),

@@ -161,9 +161,11 @@ def _apply(document: Any, base: Routine, override: Override) -> _Edit:
         where = exercise.slug if step is None else f"{exercise.slug}.{step}"
         return _Edit(override, places, f"{where} {override.kind} {override.value}", index)
     index = find_exercise(base, override.target, override)
-    _exercise_node(document, base, index)[override.kind] = value
+    node = _exercise_node(document, base, index)
+    key = _as_written(node, override.kind)
+    node[key] = value
     slug = base.exercises[index].slug
-    place = f"{base.place_of(index)}.{override.kind}"
+    place = f"{base.place_of(index)}.{key}"
     return _Edit(override, (place,), f"{slug} {override.kind} {override.value}", index)
 
 
@@ -234,7 +236,7 @@ def _set_path(document: Any, base: Routine, override: Override) -> _Edit:
             )
         keys.append(match[1])
         keys.extend(_index(i) for i in re.findall(r"\[(\d+)\]", match[2]))
-    _put(document, keys, _yaml_value(override.value, override), override)
+    keys[-1] = _put(document, keys, _yaml_value(override.value, override), override)
     return _Edit(override, (_place(keys),), f"{change}={override.value}")
 
 
@@ -261,7 +263,8 @@ def _find_for_set(base: Routine, first: str, override: Override) -> int:
         raise OverrideError([f"{exc.problems[0]}; or start the path with one of: {keys}"]) from None
 
 
-def _put(document: Any, keys: list[str | int], value: Any, override: Override) -> None:
+def _put(document: Any, keys: list[str | int], value: Any, override: Override) -> str | int:
+    """Write the value at the place; the last key as written (`rounds` where the exercise says so)."""
     node = document
     for depth, key in enumerate(keys):
         last = depth == len(keys) - 1
@@ -276,10 +279,22 @@ def _put(document: Any, keys: list[str | int], value: Any, override: Override) -
             raise OverrideError([f"{override}: {_place(keys[:depth])} is not a mapping, so has no '{key}'"])
         elif not last and key not in node:
             node[key] = {}  # e.g. `cues` when the exercise had none; the loader checks the key
-        if last:
-            node[key] = value
-        else:
+        if not last:
             node = node[key]
+    written = _as_written(node, keys[-1]) if isinstance(keys[-1], str) else keys[-1]
+    node[written] = value
+    return written
+
+
+def _as_written(node: dict[str, Any], key: str) -> str:
+    """The word an exercise already uses for `key`: `rounds` for sets where it writes rounds, so an
+    override replaces the count rather than adding a second one; a circuit's rounds stay its own."""
+    if "circuit" in node:
+        return key
+    for word, meant in routine.EXERCISE_SYNONYMS.items():
+        if key in (word, meant):
+            return next((k for k in (meant, word) if k in node), key)
+    return key
 
 
 def _place(keys: list[str | int]) -> str:

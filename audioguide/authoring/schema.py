@@ -11,6 +11,7 @@ from typing import Any
 
 from audioguide.routine import (
     EXERCISE_KEYS,
+    EXERCISE_SYNONYMS,
     MAX_COUNT,
     MAX_TEXT_CHARS,
     ROUTINE_KEYS,
@@ -158,6 +159,10 @@ _EXERCISE_PROPERTIES = {
     },
     "switch": _text("The cue to change sides; {side} is the new side."),
     "sets": {**_COUNT, "description": "Rounds of the steps."},
+    "rounds": {
+        **_COUNT,
+        "description": "Another word for sets, as the track says: round two of three.",
+    },
     "rest": {
         "description": "Rest between rounds (default 15s), 0 for none, or one per round in turn.",
         "oneOf": [_REST, {"type": "array", "minItems": 1, "items": _REST}],
@@ -167,9 +172,15 @@ _EXERCISE_PROPERTIES = {
     "cues": CUES,
     "steps": {"type": "array", "minItems": 1, "items": STEP, "description": "What to do, in order."},
 }
-_EXERCISE_DEF = _strict(
-    {key: _EXERCISE_PROPERTIES[key] for key in ("name", *EXERCISE_KEYS)}, ("name", "steps"), "An exercise."
-)
+_EXERCISE_DEF = {
+    **_strict(
+        {key: _EXERCISE_PROPERTIES[key] for key in ("name", *EXERCISE_KEYS)},
+        ("name", "steps"),
+        "An exercise.",
+    ),
+    # a key and its other word (rounds and sets) are never both written
+    "not": {"anyOf": [{"required": [word, meant]} for word, meant in EXERCISE_SYNONYMS.items()]},
+}
 EXERCISE = {"$ref": "#/definitions/exercise"}
 _ROUTINE_PROPERTIES = {
     "title": _text("The routine's name: spoken first, and the MP3's title."),

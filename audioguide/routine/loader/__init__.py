@@ -1,8 +1,9 @@
 """The strict routine loader: YAML text -> the routine model.
 
-It reads in layers: `values` (durations, counts, texts), `reader` (problems located by line
-and place), `document` (the routine, its circuits and exercises), `steps` (holds, reps and
-their phases) and `limits` (what is too big to be a routine).
+It reads in layers: `syntax` (YAML syntax errors in the user's words), `values` (durations,
+counts, texts), `reader` (problems located by line and place), `keys` (the keys of each
+place, and where a stray key belongs), `document` (the routine, its circuits and exercises),
+`steps` (holds, reps and their phases) and `limits` (what is too big to be a routine).
 
 Every problem is reported with the file, the line and the place in the document
 (`exercises[2].sets`), and all problems are collected before raising, so a user
@@ -13,22 +14,23 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import yaml
 
 from audioguide import files
 from audioguide.errors import RoutineError
-from audioguide.routine.loader.document import (
+from audioguide.routine.loader.document import read_routine
+from audioguide.routine.loader.keys import (
     CIRCUIT_KEYS,
     CUE_KEYS,
     EXERCISE_KEYS,
+    EXERCISE_SYNONYMS,
     ROUTINE_KEYS,
-    read_routine,
+    STEP_KINDS,
 )
 from audioguide.routine.loader.limits import MAX_DEPTH, MAX_NODES, check_nodes, check_size
 from audioguide.routine.loader.reader import Reader
-from audioguide.routine.loader.steps import STEP_KINDS
+from audioguide.routine.loader.syntax import explained
 from audioguide.routine.loader.values import parse_count, parse_duration, parse_rest, parse_span
 from audioguide.routine.model import Routine
 
@@ -36,6 +38,7 @@ __all__ = [
     "CIRCUIT_KEYS",
     "CUE_KEYS",
     "EXERCISE_KEYS",
+    "EXERCISE_SYNONYMS",
     "MAX_DEPTH",
     "MAX_FILE_BYTES",
     "MAX_NODES",
@@ -59,12 +62,7 @@ def loads(text: str, source: str = "<routine>") -> Routine:
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        why = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        if tabbed := _tab_indented(text, mark, why):
-            raise RoutineError([f"{source}:{tabbed}: this line {TAB_MESSAGE}"]) from None
-        raise RoutineError([f"{source}{line}: not valid YAML: {why}"]) from None
+        raise RoutineError([explained(exc, text, source)]) from None
     except (ValueError, RecursionError):
         raise RoutineError([f"{source}: not valid YAML text"]) from None
     if root is None:
@@ -78,22 +76,6 @@ def loads(text: str, source: str = "<routine>") -> Routine:
     if too_long := check_size(routine):
         raise RoutineError([f"{source}: {too_long}"])
     return replace(routine, source=source, lines=reader.lines)
-
-
-TAB_MESSAGE = (
-    "is indented with a tab; YAML indents with spaces only. Replace the tab with spaces, "
-    "lined up with the lines above"
-)
-
-
-def _tab_indented(text: str, mark: Any, why: str) -> int | None:
-    """The line (from 1) of a YAML error caused by a tab in the indentation, if it was one."""
-    if mark is None:
-        return None
-    lines = text.splitlines()
-    at = mark.line if mark.line < len(lines) else len(lines) - 1
-    indent = lines[at][: len(lines[at]) - len(lines[at].lstrip(" \t"))] if lines else ""
-    return at + 1 if "\t" in indent or (lines and "'\\t'" in why) else None
 
 
 def load(path: str | Path) -> Routine:

@@ -9,6 +9,13 @@ from typing import Any
 import yaml
 
 from audioguide.phrases import phrasebook
+from audioguide.routine.loader.keys import (
+    CIRCUIT_KEYS,
+    EXERCISE_KEYS,
+    EXERCISE_SYNONYMS,
+    PLACES,
+    ROUTINE_KEYS,
+)
 from audioguide.routine.loader.reader import (
     Reader,
 )
@@ -38,27 +45,9 @@ from audioguide.routine.model import (
     Step,
 )
 
-CUE_KEYS = ("countdown", "halfway", "get_ready", "switch_pause", "pre_roll")
-ROUTINE_ONLY_CUES = ("pre_roll",)  # about the track as a whole, not one exercise
-ROUTINE_KEYS = ("lang", "intro", "safety", "outro", "rest_between", "cues", "cover", "phrases", "exercises")
-EXERCISE_KEYS = (
-    "purpose",
-    "equipment",
-    "setup",
-    "sides",
-    "switch",
-    "sets",
-    "rest",
-    "rest_after",
-    "alternate",
-    "cues",
-    "steps",
-)
-CIRCUIT_KEYS = ("rounds", "rest", "rest_between", "exercises")
-
 
 def read_routine(r: Reader, root: yaml.Node) -> Routine | None:
-    keys = r.mapping(root, "", ("title", "exercises"), ROUTINE_KEYS)
+    keys = r.mapping(root, "", ("title", "exercises"), ROUTINE_KEYS, "routine")
     if keys is None:
         return None
     title = r.text(keys["title"], "title") if "title" in keys else None
@@ -155,7 +144,7 @@ def _circuit(
 ) -> Circuit | None:
     """A circuit: its exercises join the routine's list; the circuit says which and how often."""
     first = len(exercises)
-    keys = r.mapping(node, path, ("circuit", "exercises"), CIRCUIT_KEYS)
+    keys = r.mapping(node, path, ("circuit", "exercises"), CIRCUIT_KEYS, "circuit")
     if keys is None or "circuit" not in keys or "exercises" not in keys:
         return None
     name = r.text(keys["circuit"], f"{path}.circuit")
@@ -179,8 +168,8 @@ def _circuit(
 
 
 def _cues(r: Reader, node: yaml.Node, path: str, base: CueSettings) -> CueSettings:
-    allowed = CUE_KEYS if path == "cues" else tuple(k for k in CUE_KEYS if k not in ROUTINE_ONLY_CUES)
-    keys = r.mapping(node, path, (), allowed)
+    place = "routine cues" if path == "cues" else "exercise cues"
+    keys = r.mapping(node, path, (), PLACES[place].keys, place)
     if keys is None:
         return base
     values = {
@@ -201,7 +190,7 @@ def _cues(r: Reader, node: yaml.Node, path: str, base: CueSettings) -> CueSettin
 
 def _exercise(r: Reader, node: yaml.Node, path: str, routine_cues: CueSettings) -> Exercise | None:
     before = len(r.problems)
-    keys = r.mapping(node, path, ("name", "steps"), EXERCISE_KEYS)
+    keys = r.mapping(node, path, ("name", "steps"), EXERCISE_KEYS, "exercise")
     if keys is None:
         return None
     name = r.text(keys["name"], f"{path}.name") if "name" in keys else None
@@ -223,8 +212,12 @@ def _exercise(r: Reader, node: yaml.Node, path: str, routine_cues: CueSettings) 
         if len(sides) < 2 or len(set(sides)) != len(sides):
             r.problem(keys["sides"], f"{path}.sides", "needs two or more different sides, like [right, left]")
         fields["sides"] = sides
-    if "sets" in keys:
-        fields["sets"] = r.scalar(keys["sets"], f"{path}.sets", parse_count)
+    for word, meant in EXERCISE_SYNONYMS.items():
+        if word in keys and meant in keys:
+            r.problem(keys[word], f"{path}.{word}", f"means {meant}; write {word} or {meant}, not both")
+    for key in ("sets", "rounds"):  # rounds: what the track calls sets ("Round two of three")
+        if key in keys:
+            fields["sets"] = r.scalar(keys[key], f"{path}.{key}", parse_count)
     if "rest" in keys and isinstance(keys["rest"], yaml.SequenceNode):
         rests = per_set(r, keys["rest"], f"{path}.rest", parse_rest)
         fields["rests"] = rests

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from typing import Any
 
 import yaml
 
+from audioguide.routine.loader.keys import advice
 from audioguide.routine.loader.values import (
     Invalid,
     as_text,
@@ -29,10 +29,19 @@ class Reader:
         self.problems.append(f"{self.source}{line}:{where} {message}")
 
     def mapping(
-        self, node: yaml.Node, path: str, required: tuple[str, ...], optional: tuple[str, ...]
+        self,
+        node: yaml.Node,
+        path: str,
+        required: tuple[str, ...],
+        optional: tuple[str, ...],
+        place: str = "",
     ) -> dict[str, yaml.Node] | None:
+        """The keys of a mapping at `place` (a name in keys.PLACES), each unknown one reported
+        as belonging elsewhere or with its near spelling."""
         if not isinstance(node, yaml.MappingNode):
-            self.problem(node, path, f"must be a mapping of keys to values, got {kind_of(node)}")
+            self.problem(
+                node, path, f"must be a mapping of keys to values, got {kind_of(node)}{dashes(node, path)}"
+            )
             return None
         known = tuple(dict.fromkeys(required + optional))
         out: dict[str, yaml.Node] = {}
@@ -45,10 +54,9 @@ class Reader:
             elif key in out:
                 self.problem(key_node, here, "appears twice; keep one")
             elif key not in known:
-                close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-                hint = f"did you mean '{close[0]}'?" if close else f"expected one of: {', '.join(known)}"
-                self.problem(key_node, here, f"unknown key; {hint}")
-                suggested.update(close)
+                message, close = advice(key, place, known)
+                self.problem(key_node, here, message)
+                suggested.update([close] if close else [])
             else:
                 out[key] = value_node
                 self.lines[here] = key_node.start_mark.line + 1
@@ -77,6 +85,13 @@ class Reader:
         for index, item in enumerate(node.value):
             self.lines[f"{path}[{index}]"] = item.start_mark.line + 1
         return node.value
+
+
+def dashes(node: yaml.Node, path: str) -> str:
+    """A hint for a list where an item of a list was expected: `- - name: A` has a '-' too many."""
+    if isinstance(node, yaml.SequenceNode) and path.endswith("]"):
+        return "; is there one '-' too many at the start of the line (- - ...)? Keep one"
+    return ""
 
 
 def kind_of(node: yaml.Node) -> str:

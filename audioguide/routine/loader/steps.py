@@ -7,8 +7,10 @@ from typing import Any
 
 import yaml
 
+from audioguide.routine.loader.keys import PHASE_KEYS, STEP_KINDS
 from audioguide.routine.loader.reader import (
     Reader,
+    dashes,
     kind_of,
 )
 from audioguide.routine.loader.values import (
@@ -29,17 +31,16 @@ from audioguide.routine.model import (
     Step,
 )
 
-STEP_KINDS = {
-    "hold": ("say", "countdown", "halfway", "then", "count"),
-    "reps": ("say", "tempo", "count"),
-    "say": ("pause",),
-}
 HOLD_COUNTING = ("seconds", "none")
 
 
 def read_step(r: Reader, node: yaml.Node, path: str) -> Step | None:
     if not isinstance(node, yaml.MappingNode):
-        r.problem(node, path, f"must be a step like {{hold: 20s, say: ...}}, got {kind_of(node)}")
+        r.problem(
+            node,
+            path,
+            f"must be a step like {{hold: 20s, say: ...}}, got {kind_of(node)}{dashes(node, path)}",
+        )
         return None
     present = [k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)]
     kinds = [k for k in ("hold", "reps") if k in present] or (["say"] if "say" in present else [])
@@ -48,7 +49,8 @@ def read_step(r: Reader, node: yaml.Node, path: str) -> Step | None:
         r.problem(node, path, f"has {what}; a step is one of hold: 20s, reps: 10 or say: text")
         return None
     kind = kinds[0]
-    keys = r.mapping(node, path, (kind, "say") if kind != "say" else ("say",), STEP_KINDS[kind])
+    required = (kind, "say") if kind != "say" else ("say",)
+    keys = r.mapping(node, path, required, STEP_KINDS[kind], f"{kind} step")
     if keys is None or "say" not in keys:
         return None
     say = r.text(keys["say"], f"{path}.say")
@@ -155,7 +157,7 @@ def _flow(node: yaml.MappingNode) -> str:
 
 
 def _phase(r: Reader, node: yaml.Node, path: str) -> Phase | None:
-    keys = r.mapping(node, path, ("say", "for"), ("count",))
+    keys = r.mapping(node, path, ("say", "for"), PHASE_KEYS, "phase")
     if keys is None or "say" not in keys or "for" not in keys:
         return None
     say = r.text(keys["say"], f"{path}.say")
