@@ -6,6 +6,7 @@ new track; errors appear in the page. Skipped, saying why, where no Chromium is 
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import shutil
@@ -14,8 +15,10 @@ from pathlib import Path
 
 import pytest
 import segno
+from PIL import Image
 from serving import Server, tiny_folders
 
+from audioguide import build, routine
 from audioguide.authoring import overrides
 from audioguide.errors import OverrideError
 
@@ -43,7 +46,10 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def folders(tmp_path_factory):
-    return tiny_folders(tmp_path_factory.mktemp("browser"))
+    routines, out, cache = tiny_folders(tmp_path_factory.mktemp("browser"))
+    options = build.BuildOptions(engine="pico", output=out, cache_dir=cache, split=True)
+    build.build(routine.load(routines / "tiny.yaml"), options)  # out/tiny/01-squeeze.mp3, 02-lift.mp3
+    return routines, out, cache
 
 
 @pytest.fixture(scope="module")
@@ -185,6 +191,69 @@ def test_the_page_works_behind_the_lan_token(page, folders):
         assert page.text_content("#feed") == lan.url + "feed.xml"
     finally:
         lan.stop()
+
+
+def playing(page, name: str) -> None:
+    page.wait_for_function(
+        "name => { const p = document.getElementById('player');"
+        " return p.dataset.track === name && p.readyState >= 3 && !p.paused && p.currentTime > 0; }",
+        arg=name,
+        timeout=WAIT_MS,
+    )
+
+
+def test_a_split_build_is_an_album_played_in_order(page, server, folders):
+    page.goto(server.url)
+    page.wait_for_selector(".album")
+    names = page.eval_on_selector_all(".track.in-album", "items => items.map(item => item.dataset.name)")
+    assert names == ["tiny/01-squeeze.mp3", "tiny/02-lift.mp3"]
+    assert page.text_content(".album .title") == "Tiny"
+    page.click(".track[data-name='tiny/01-squeeze.mp3'] .play")
+    playing(page, "tiny/01-squeeze.mp3")
+    assert page.text_content("#now-title") == "Tiny 1/2: Squeeze"
+    assert page.text_content("#next-exercise") in ("Next: Squeeze", "Next: Lift")
+    # At its end the next track of the album plays.
+    player(page, "(p.currentTime = p.duration - 0.3, p.play())")
+    playing(page, "tiny/02-lift.mp3")
+    assert page.text_content("#now-title") == "Tiny 2/2: Lift"
+
+
+def test_the_lock_screen_gets_the_track_and_the_chapters_are_a_list_to_jump_to(page, server, folders):
+    _, out, _ = folders
+    chapters = json.loads((out / "tiny.timeline.json").read_text())["chapters"]
+    page.goto(server.url)
+    page.click(".track[data-name='tiny.mp3'] .play")
+    playing(page, "tiny.mp3")
+    metadata = page.evaluate(
+        "(() => { const m = navigator.mediaSession.metadata;"
+        " return {title: m.title, artist: m.artist, album: m.album, artwork: m.artwork.map(a => [a.src, a.sizes])}; })()"
+    )
+    assert (
+        metadata["title"] == "Tiny" and metadata["artist"] == "Tiny" and metadata["album"] == "Level medium"
+    )
+    assert [size for _, size in metadata["artwork"]] == ["96x96", "192x192", "256x256", "512x512"]
+    for src, size in metadata["artwork"]:
+        picture = page.request.get(src)
+        assert picture.status == 200 and picture.headers["content-type"] == "image/jpeg", src
+        with Image.open(io.BytesIO(picture.body())) as image:
+            assert f"{image.width}x{image.height}" == size
+    assert page.evaluate("navigator.mediaSession.playbackState") == "playing"
+    # The chapter list, each a button that jumps to its time; the exercise on now is shown large.
+    buttons = page.locator("#chapters button")
+    assert buttons.count() == len(chapters)
+    target = chapters[2]
+    buttons.nth(2).click()
+    assert abs(player(page, "p.currentTime") - target["start_ms"] / 1000) < 0.5
+    page.wait_for_function(
+        "title => document.getElementById('now-exercise').textContent === title", arg=target["title"]
+    )
+    assert page.text_content("#next-exercise") == f"Next: {chapters[3]['title']}"
+    page.click("#next-chapter")
+    assert abs(player(page, "p.currentTime") - chapters[3]["start_ms"] / 1000) < 0.5
+    player(page, "p.pause()")
+    page.click("#prev-chapter")  # at a chapter's start: the one before
+    assert abs(player(page, "p.currentTime") - target["start_ms"] / 1000) < 0.5
+    assert page.evaluate("navigator.mediaSession.playbackState") == "paused"
 
 
 def _timeline_s(path: Path) -> float:
