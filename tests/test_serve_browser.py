@@ -19,8 +19,6 @@ from PIL import Image
 from serving import Server, tiny_folders
 
 from audioguide import build, routine
-from audioguide.authoring import overrides
-from audioguide.errors import OverrideError
 
 CHROMIUM = Path("/usr/bin/chromium")
 BROWSER_ARGS = [
@@ -148,18 +146,30 @@ def test_change_a_rep_count_build_and_the_new_track_plays(page, server, folders)
     assert elapsed < 30, f"from the rep change to the new track playing took {elapsed:.1f} s"
 
 
-def test_a_bad_value_is_shown_in_the_page_with_the_command_lines_words(page, server, folders):
-    routines, _, _ = folders
+def test_a_bad_value_is_shown_in_the_page_in_the_forms_words(page, server, folders):
     page.goto(server.url)
     page.select_option("#routine", "file:tiny.yaml")
     page.fill("input[name='reps:lift']", "zero")
     page.click("#build")
     page.wait_for_selector("#build-error:not([hidden])", timeout=WAIT_MS)
-    with pytest.raises(OverrideError) as cli:
-        overrides.resolve(str(routines / "tiny.yaml"), [overrides.parse("reps", "lift=zero")])
     shown = page.text_content("#build-error")
-    assert shown == str(cli.value)
+    # The command line's rule, under the form's own labels: the exercise's legend and the field.
+    assert shown == '2. Lift, reps: must be a positive whole number or a range like 10-20, got "zero"'
+    assert page.text_content("fieldset:nth-of-type(2) legend") == "2. Lift"
     assert "Traceback" not in page.content()
+
+
+def test_the_form_shows_only_the_fields_that_apply_and_names_your_files(page, server, folders):
+    page.goto(server.url)
+    page.select_option("#routine", "file:tiny.yaml")
+    assert page.text_content("#routine option[value='file:tiny.yaml']") == "Tiny (tiny.yaml)"
+    # Squeeze has two rounds: a rest between them. Lift has one: no rest, until it has more.
+    assert page.is_visible("input[name='rest:squeeze']")
+    assert page.is_hidden("input[name='rest:lift']")
+    page.fill("input[name='sets:lift']", "3")
+    assert page.is_visible("input[name='rest:lift']")
+    page.fill("input[name='sets:lift']", "")
+    assert page.is_hidden("input[name='rest:lift']")
 
 
 def test_download_button_and_the_qr_code_of_the_address(page, server, folders):

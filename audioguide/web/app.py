@@ -40,7 +40,7 @@ from audioguide.errors import AudioguideError
 from audioguide.export import cover as covers
 from audioguide.routine import DEFAULT_LEVEL, LEVELS
 from audioguide.web import feed, library
-from audioguide.web.builds import Builder, BuildRequest, Change, Settings
+from audioguide.web.builds import Builder, BuildRequest, Change, Settings, in_form_words
 
 TOKEN_BYTES = 16  # 128 bits: not guessable on a network, short enough for a QR code
 NO_CACHE = "no-cache"  # tracks keep their name across rebuilds: always ask whether it changed
@@ -217,7 +217,8 @@ def create_app(config: ServeConfig, builder: Builder | None = None) -> Starlette
         try:
             job = await run_in_threadpool(builder.submit, entry.spec, entry.title, asked)
         except AudioguideError as exc:
-            return JSONResponse({"error": str(exc)}, BAD_REQUEST)
+            labels = {e.slug: f"{e.number}. {e.name}" for e in entry.exercises}
+            return JSONResponse({"error": in_form_words(str(exc), labels)}, BAD_REQUEST)
         return JSONResponse({"job": job.to_json()}, ACCEPTED)
 
     async def build_status(request: Request) -> Response:

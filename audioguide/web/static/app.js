@@ -307,6 +307,8 @@ function renderExercises() {
   }
   for (const exercise of entry.exercises) {
     const fields = el("div", { className: "fields" });
+    let rest = null;
+    let sets = null;
     for (const kind of KINDS) {
       if (exercise[kind] === null) continue;
       const input = el("input", {
@@ -317,7 +319,20 @@ function renderExercises() {
       });
       input.dataset.kind = kind;
       input.dataset.exercise = exercise.slug;
-      fields.append(el("label", { textContent: kind }, [input]));
+      const label = el("label", { textContent: kind }, [input]);
+      fields.append(label);
+      if (kind === "rest") rest = label;
+      if (kind === "sets") sets = input;
+    }
+    if (rest && sets) {
+      // A rest is between rounds: with one round there is none to change.
+      const showRest = () => {
+        const rounds = parseInt(sets.value.trim() || exercise.sets, 10);
+        rest.hidden = !(rounds > 1);
+        if (rest.hidden) rest.querySelector("input").value = "";
+      };
+      sets.addEventListener("input", showRest);
+      showRest();
     }
     box.append(el("fieldset", {}, [el("legend", { textContent: `${exercise.number}. ${exercise.name}` }), fields]));
   }
@@ -326,7 +341,9 @@ function renderExercises() {
 async function loadRoutines() {
   const data = await getJSON("/routines.json");
   routines = data.routines;
-  $("routine").replaceChildren(...routines.map((r) => el("option", { value: r.id, textContent: r.title })));
+  // Two routines may share a title: a file of yours is told apart by its name.
+  const label = (r) => (r.id.startsWith("file:") ? `${r.title} (${r.id.slice("file:".length)})` : r.title);
+  $("routine").replaceChildren(...routines.map((r) => el("option", { value: r.id, textContent: label(r) })));
   $("level").replaceChildren(
     ...data.levels.map((level) => el("option", { value: level, textContent: level, selected: level === data.default_level })),
   );
