@@ -543,3 +543,37 @@ def test_an_owner_email_that_is_not_one_is_refused_plainly(tmp_path):
     assert result.exit_code == 2
     assert "'ana at home' is not an email address" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_track_played_through_is_a_session_in_the_log_on_this_computer(server, folders, client):
+    _, out, _ = folders
+    from click.testing import CliRunner
+
+    from audioguide.cli.serve import log_command
+
+    answer = client.post(server.url + "log", json={"file": "tiny/02-lift.mp3"})
+    assert answer.status_code == 201, answer.text
+    written = (out / ".audioguide-log.jsonl").read_text().splitlines()
+    last = json.loads(written[-1])
+    assert {key: last[key] for key in ("routine", "track", "file", "level", "changed")} == {
+        "routine": "Tiny",
+        "track": "Lift",
+        "file": "tiny/02-lift.mp3",
+        "level": "medium",
+        "changed": "",
+    }
+    log = client.get(server.url + "log.json").json()
+    assert log["sessions"][0] == last and log["this_week"] >= 1
+    # The log is never served, and only tracks the folder holds are recorded.
+    assert client.get(server.url + "files/.audioguide-log.jsonl").status_code == 404
+    assert client.post(server.url + "log", json={"file": "../secret.mp3"}).status_code == 400
+    assert (
+        client.post(server.url + "log", content=b"{}", headers={"content-type": "text/plain"}).status_code
+        == 415
+    )
+    assert len((out / ".audioguide-log.jsonl").read_text().splitlines()) == len(written)
+    # `audioguide log` prints the same sessions.
+    printed = CliRunner().invoke(log_command, ["-o", str(out)])
+    assert printed.exit_code == 0, printed.output
+    assert f"This week: {log['this_week']} of {len(written)} sessions in all." in printed.output
+    assert "Tiny: Lift (level medium)" in printed.output.splitlines()[1]

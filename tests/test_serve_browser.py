@@ -266,5 +266,32 @@ def test_the_lock_screen_gets_the_track_and_the_chapters_are_a_list_to_jump_to(p
     assert page.evaluate("navigator.mediaSession.playbackState") == "paused"
 
 
+def test_a_track_played_through_is_logged_and_a_seek_to_the_end_is_not(page, server, folders):
+    _, out, _ = folders
+    log = out / ".audioguide-log.jsonl"
+    before = log.read_text().splitlines() if log.exists() else []
+    page.goto(server.url)
+    page.wait_for_selector("#log-week")
+    page.click(".track[data-name='tiny/02-lift.mp3'] .play")
+    playing(page, "tiny/02-lift.mp3")
+    # Jumping to the end is not training: nothing is logged.
+    player(page, "(p.currentTime = p.duration - 0.5, p.play())")
+    page.wait_for_function("document.getElementById('player').ended", timeout=WAIT_MS)
+    time.sleep(0.5)
+    assert (log.read_text().splitlines() if log.exists() else []) == before
+    # Played through (fast: the count is of the track's own time), it is a session.
+    page.click(".track[data-name='tiny/02-lift.mp3'] .play")
+    playing(page, "tiny/02-lift.mp3")
+    player(page, "p.playbackRate = 8")
+    page.wait_for_function(
+        "document.querySelector('#log li') && document.querySelector('#log li').textContent.includes('Tiny: Lift')",
+        timeout=WAIT_MS,
+    )
+    after = log.read_text().splitlines()
+    assert len(after) == len(before) + 1
+    assert json.loads(after[-1])["file"] == "tiny/02-lift.mp3"
+    assert page.text_content("#log-week").startswith("This week: ")
+
+
 def _timeline_s(path: Path) -> float:
     return json.loads(path.read_text())["duration_ms"] / 1000

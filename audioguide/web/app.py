@@ -39,7 +39,7 @@ from audioguide import __version__, speech
 from audioguide.errors import AudioguideError
 from audioguide.export import cover as covers
 from audioguide.routine import DEFAULT_LEVEL, LEVELS
-from audioguide.web import feed, library
+from audioguide.web import feed, library, sessions
 from audioguide.web.builds import Builder, BuildRequest, Change, Settings, in_form_words
 
 TOKEN_BYTES = 16  # 128 bits: not guessable on a network, short enough for a QR code
@@ -51,7 +51,8 @@ QR_SCALE = 4
 ARTWORK_SIZES = (96, 192, 256, 512, feed.ARTWORK_PX)  # lock screens' sizes, then the feed's
 ARTWORK_SUFFIX = ".jpg"
 ARTWORK_CACHE = 64  # pictures kept made, by track version and size
-BAD_REQUEST, ACCEPTED, FORBIDDEN, NOT_FOUND, UNSUPPORTED = 400, 202, 403, 404, 415
+BAD_REQUEST, CREATED, ACCEPTED, FORBIDDEN, NOT_FOUND, UNSUPPORTED = 400, 201, 202, 403, 404, 415
+SERVER_ERROR = 500
 JSON_TYPE = "application/json"
 ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 FORBIDDEN_TEXT = "Forbidden: open the address shown by `audioguide serve` (its QR code carries the key)."
@@ -197,6 +198,29 @@ def create_app(config: ServeConfig, builder: Builder | None = None) -> Starlette
             raise HTTPException(NOT_FOUND)
         return _no_cache(JSONResponse(feed.chapters_json(track), media_type=CHAPTERS_TYPE))
 
+    async def training_log(request: Request) -> Response:
+        return _no_cache(JSONResponse(await run_in_threadpool(sessions.summary, config.output)))
+
+    async def played(request: Request) -> Response:
+        """The page says a track was played through: a session in the training log."""
+        if request.headers.get("content-type", "").split(";")[0].strip() != JSON_TYPE:
+            return JSONResponse({"error": f"send the session as {JSON_TYPE}"}, UNSUPPORTED)
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        name = body.get("file") if isinstance(body, dict) else None
+        if not isinstance(name, str):
+            return JSONResponse({"error": "the session was not understood: expected {file}"}, BAD_REQUEST)
+        track = await run_in_threadpool(tracks.track, name)
+        if track is None:
+            return JSONResponse({"error": f"no track '{name}'; reload the page"}, BAD_REQUEST)
+        try:
+            session = await run_in_threadpool(sessions.record, config.output, track)
+        except OSError as exc:
+            return JSONResponse({"error": f"cannot write the training log: {exc.strerror}"}, SERVER_ERROR)
+        return JSONResponse({"session": session.to_json()}, CREATED)
+
     async def qr_code(request: Request) -> Response:
         code = segno.make(str(request.url_for("page")), error="m")
         return _no_cache(Response(code.svg_inline(scale=QR_SCALE), media_type="image/svg+xml"))
@@ -238,6 +262,8 @@ def create_app(config: ServeConfig, builder: Builder | None = None) -> Starlette
         Route("/artwork/{px:int}/{version}/{name:path}", artwork, name="artwork"),
         Route("/chapters/{name:path}", chapters, name="chapters"),
         Route("/qr.svg", qr_code, name="qr"),
+        Route("/log.json", training_log, name="log"),
+        Route("/log", played, methods=["POST"], name="played"),
         Route("/builds", start_build, methods=["POST"], name="builds"),
         Route("/builds/{job_id}", build_status, name="build"),
         Mount("/static", app=_Static(packages=[("audioguide.web", "static")]), name="static"),

@@ -12,6 +12,11 @@ const $ = (id) => document.getElementById(id);
 let routines = [];
 let tracks = [];
 let playing = null; // the track in the player
+let heard = 0; // seconds of it heard in this play, seeks not counted
+let lastTime = 0;
+let logged = false;
+const PLAYED_FRACTION = 0.9; // played this far through, a track is a session in the log
+const MAX_STEP_S = 1.5; // a jump in time larger than this (at normal speed) is a seek, not listening
 
 function clock(ms) {
   const s = Math.floor(ms / 1000);
@@ -131,6 +136,9 @@ function playTrack(track) {
   renderChapters(track);
   showChapter();
   setSession(track);
+  heard = 0;
+  lastTime = 0;
+  logged = false;
   player.play().catch(() => {
     // A phone may refuse to start sound without a tap: the controls are there to press.
   });
@@ -272,9 +280,50 @@ function setActions() {
   }
 }
 
+// --- the training log -----------------------------------------------------------------------
+
+function sessionText(session) {
+  const when = new Date(session.date).toLocaleString(undefined, { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+  const what = session.track === session.routine ? session.routine : `${session.routine}: ${session.track}`;
+  return `${when} · ${what} · ${session.level}${session.changed ? ` · changed: ${session.changed}` : ""}`;
+}
+
+async function loadLog() {
+  const log = await getJSON("/log.json");
+  $("log-week").textContent = `This week: ${log.this_week} session${log.this_week === 1 ? "" : "s"}`;
+  $("log").replaceChildren(...log.sessions.map((session) => el("li", { textContent: sessionText(session) })));
+  if (!log.sessions.length) $("log").append(el("li", { className: "empty", textContent: "No sessions yet: play a track through." }));
+}
+
+async function logPlayed(track) {
+  const response = await fetch(`${BASE}/log`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ file: track.name }),
+  });
+  if (response.ok) await loadLog();
+}
+
+function countListening() {
+  const player = $("player");
+  const step = player.currentTime - lastTime;
+  lastTime = player.currentTime;
+  if (step > 0 && step < MAX_STEP_S * player.playbackRate && !player.paused) heard += step;
+  if (!logged && playing && Number.isFinite(player.duration) && heard >= PLAYED_FRACTION * player.duration) {
+    logged = true;
+    logPlayed(playing).catch(() => {
+      logged = false; // try again at the next update
+    });
+  }
+}
+
 function watchPlayer() {
   const player = $("player");
   player.addEventListener("timeupdate", showChapter);
+  player.addEventListener("timeupdate", countListening);
+  player.addEventListener("seeked", () => {
+    lastTime = player.currentTime;
+  });
   player.addEventListener("loadedmetadata", updatePosition);
   player.addEventListener("play", () => {
     if ("mediaSession" in navigator) navigator.mediaSession.playbackState = "playing";
@@ -409,4 +458,4 @@ async function build(event) {
 watchPlayer();
 $("routine").addEventListener("change", renderExercises);
 $("build-form").addEventListener("submit", build);
-Promise.all([loadTracks(), loadRoutines()]).catch((error) => showError(`Cannot load the page: ${error.message}`));
+Promise.all([loadTracks(), loadRoutines(), loadLog()]).catch((error) => showError(`Cannot load the page: ${error.message}`));
