@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.client
 import io
 import json
+import re
 import signal
 import subprocess
 import time
@@ -577,3 +578,53 @@ def test_a_track_played_through_is_a_session_in_the_log_on_this_computer(server,
     assert printed.exit_code == 0, printed.output
     assert f"This week: {log['this_week']} of {len(written)} sessions in all." in printed.output
     assert "Tiny: Lift (level medium)" in printed.output.splitlines()[1]
+
+
+ITUNES_CATEGORIES = {"Health & Fitness", "Sports", "Education"}  # of Apple's list, the ones that fit
+KNOWN_NAMESPACES = {
+    "http://www.itunes.com/dtds/podcast-1.0.dtd",
+    "http://www.w3.org/2005/Atom",
+}  # the W3C validator's notice is for the others (podcast:, psc:), which it does not know
+
+
+def test_the_feed_passes_the_checks_the_w3c_validator_makes(server, client):
+    """The W3C feed validator's RSS 2.0 and iTunes rules, as its source states them."""
+    import xml.etree.ElementTree as ET
+    from email.utils import parsedate_to_datetime
+
+    itunes, atom = "{http://www.itunes.com/dtds/podcast-1.0.dtd}", "{http://www.w3.org/2005/Atom}"
+    text = client.get(server.url + "feed.xml").text
+    assert text.startswith("<?xml version='1.0' encoding='utf-8'?>")  # iTunes tags need UTF-8
+    channel = ET.fromstring(text).find("channel")
+    for required in ("title", "link", "description", "language"):
+        assert channel.findtext(required), required
+    assert channel.find(f"{atom}link").get("href") == server.url + "feed.xml"  # self matches the address
+    assert channel.find(f"{atom}link").get("rel") == "self"
+    assert channel.find(f"{itunes}category").get("text") in ITUNES_CATEGORIES
+    assert channel.findtext(f"{itunes}explicit") in ("true", "false")
+    assert channel.findtext(f"{itunes}type") in ("episodic", "serial")
+    assert channel.find(f"{itunes}owner") is None  # without an email, none: an owner needs one
+    image = channel.find("image")
+    assert image.findtext("title") == channel.findtext("title") and image.findtext(
+        "link"
+    ) == channel.findtext("link")
+    assert image.findtext("url").endswith(".jpg") and image.find("width") is None  # RSS: width <= 144
+    parsedate_to_datetime(channel.findtext("lastBuildDate"))
+    guids = [item.findtext("guid") for item in channel.findall("item")]
+    assert len(set(guids)) == len(guids)
+    for item in channel.findall("item"):
+        assert item.findtext("title") and item.findtext("description")
+        parsedate_to_datetime(item.findtext("pubDate"))  # RFC 822
+        enclosure = item.find("enclosure")
+        assert enclosure.get("url").split(".")[-1] == "mp3"  # the validator's check of the format
+        assert int(enclosure.get("length")) > 0 and enclosure.get("type") == "audio/mpeg"
+        assert re.fullmatch(r"\d\d:[0-5]\d:[0-5]\d", item.findtext(f"{itunes}duration"))
+        assert item.findtext(f"{itunes}episodeType") in ("full", "trailer", "bonus")
+        number = item.findtext(f"{itunes}episode")
+        assert number is None or int(number) > 0
+        assert item.find(f"{itunes}image").get("href").endswith(".jpg")
+    namespaces = set(re.findall(r'xmlns:\w+="([^"]+)"', text))
+    assert namespaces - KNOWN_NAMESPACES == {
+        "https://podcastindex.org/namespace/1.0",
+        "http://podlove.org/simple-chapters",
+    }

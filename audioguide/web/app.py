@@ -121,7 +121,7 @@ def create_app(config: ServeConfig, builder: Builder | None = None) -> Starlette
         links = feed.Links(
             page=str(request.url_for("page")),
             feed=str(request.url_for("feed")),
-            audio=versioned("file"),
+            audio=lambda track: str(request.url_for("episode", version=track.version, name=track.name)),
             artwork=lambda track: str(
                 request.url_for(
                     "artwork", px=feed.ARTWORK_PX, version=track.version, name=track.stem + ARTWORK_SUFFIX
@@ -258,6 +258,8 @@ def create_app(config: ServeConfig, builder: Builder | None = None) -> Starlette
         Route("/feed.xml", podcast, name="feed"),
         Route("/files/{name:path}", served_file, name="file"),
         Route("/download/{name:path}", download, name="download"),
+        # The feed's audio: the version in the path, so the address ends in .mp3 as Apple's checks ask.
+        Route("/episodes/{version}/{name:path}", served_file, name="episode"),
         Route("/covers/{name:path}", cover, name="cover"),
         Route("/artwork/{px:int}/{version}/{name:path}", artwork, name="artwork"),
         Route("/chapters/{name:path}", chapters, name="chapters"),

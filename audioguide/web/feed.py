@@ -71,11 +71,10 @@ def feed_xml(tracks: list[Track], links: Links, owner: Owner | None = None) -> b
         channel, f"{{{ATOM}}}link", {"href": links.feed, "rel": "self", "type": "application/rss+xml"}
     )
     _text(channel, f"{{{ITUNES}}}author", owner.name if owner and owner.name else AUTHOR)
-    if owner:
+    if owner and owner.email:  # an owner without an email is an error to feed validators
         who = ET.SubElement(channel, f"{{{ITUNES}}}owner")
         _text(who, f"{{{ITUNES}}}name", owner.name or AUTHOR)
-        if owner.email:
-            _text(who, f"{{{ITUNES}}}email", owner.email)
+        _text(who, f"{{{ITUNES}}}email", owner.email)
     _text(channel, f"{{{ITUNES}}}explicit", "false")
     _text(channel, f"{{{ITUNES}}}type", "episodic")
     ET.SubElement(channel, f"{{{ITUNES}}}category", {"text": CATEGORY})
