@@ -230,7 +230,8 @@ def test_a_transition_too_short_for_what_is_required_moves_it_and_keeps_its_leng
 
 def test_a_transition_with_no_room_at_all_says_less_but_keeps_the_programme():
     text = "title: T\nrest_between: 1s\nexercises:\n" + "".join(
-        f"  - name: Move {n}\n    steps: [{{reps: 3, say: Lift., tempo: [{{say: up, for: 2s}}]}}]\n" for n in range(2)
+        f"  - name: Move {n}\n    steps: [{{reps: 3, say: Lift., tempo: [{{say: up, for: 2s}}]}}]\n"
+        for n in range(2)
     )
     script = compiled(text)
     ends = [e for e in script.events if e.text == "end"]
@@ -345,7 +346,9 @@ def test_continuous_steps_are_one_walk_with_change_tones():
         assert change[1] - 20_000 < said.start_ms and said.end_ms < change[1] - 3000, (
             "announced over the work, as what happens on the tone"
         )
-        assert not any(e.text == text and e.start_ms < change[1] for e in script.events), "never an action early"
+        assert not any(e.text == text and e.start_ms < change[1] for e in script.events), (
+            "never an action early"
+        )
 
 
 def test_then_continue_needs_a_hold_after_it():

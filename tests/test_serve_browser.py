@@ -6,6 +6,7 @@ new track; errors appear in the page. Skipped, saying why, where no Chromium is 
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import shutil
@@ -14,10 +15,10 @@ from pathlib import Path
 
 import pytest
 import segno
+from PIL import Image
 from serving import Server, tiny_folders
 
-from audioguide.authoring import overrides
-from audioguide.errors import OverrideError
+from audioguide import build, routine
 
 CHROMIUM = Path("/usr/bin/chromium")
 BROWSER_ARGS = [
@@ -43,7 +44,10 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def folders(tmp_path_factory):
-    return tiny_folders(tmp_path_factory.mktemp("browser"))
+    routines, out, cache = tiny_folders(tmp_path_factory.mktemp("browser"))
+    options = build.BuildOptions(engine="pico", output=out, cache_dir=cache, split=True)
+    build.build(routine.load(routines / "tiny.yaml"), options)  # out/tiny/01-squeeze.mp3, 02-lift.mp3
+    return routines, out, cache
 
 
 @pytest.fixture(scope="module")
@@ -142,18 +146,30 @@ def test_change_a_rep_count_build_and_the_new_track_plays(page, server, folders)
     assert elapsed < 30, f"from the rep change to the new track playing took {elapsed:.1f} s"
 
 
-def test_a_bad_value_is_shown_in_the_page_with_the_command_lines_words(page, server, folders):
-    routines, _, _ = folders
+def test_a_bad_value_is_shown_in_the_page_in_the_forms_words(page, server, folders):
     page.goto(server.url)
     page.select_option("#routine", "file:tiny.yaml")
     page.fill("input[name='reps:lift']", "zero")
     page.click("#build")
     page.wait_for_selector("#build-error:not([hidden])", timeout=WAIT_MS)
-    with pytest.raises(OverrideError) as cli:
-        overrides.resolve(str(routines / "tiny.yaml"), [overrides.parse("reps", "lift=zero")])
     shown = page.text_content("#build-error")
-    assert shown == str(cli.value)
+    # The command line's rule, under the form's own labels: the exercise's legend and the field.
+    assert shown == '2. Lift, reps: must be a positive whole number or a range like 10-20, got "zero"'
+    assert page.text_content("fieldset:nth-of-type(2) legend") == "2. Lift"
     assert "Traceback" not in page.content()
+
+
+def test_the_form_shows_only_the_fields_that_apply_and_names_your_files(page, server, folders):
+    page.goto(server.url)
+    page.select_option("#routine", "file:tiny.yaml")
+    assert page.text_content("#routine option[value='file:tiny.yaml']") == "Tiny (tiny.yaml)"
+    # Squeeze has two rounds: a rest between them. Lift has one: no rest, until it has more.
+    assert page.is_visible("input[name='rest:squeeze']")
+    assert page.is_hidden("input[name='rest:lift']")
+    page.fill("input[name='sets:lift']", "3")
+    assert page.is_visible("input[name='rest:lift']")
+    page.fill("input[name='sets:lift']", "")
+    assert page.is_hidden("input[name='rest:lift']")
 
 
 def test_download_button_and_the_qr_code_of_the_address(page, server, folders):
@@ -185,6 +201,96 @@ def test_the_page_works_behind_the_lan_token(page, folders):
         assert page.text_content("#feed") == lan.url + "feed.xml"
     finally:
         lan.stop()
+
+
+def playing(page, name: str) -> None:
+    page.wait_for_function(
+        "name => { const p = document.getElementById('player');"
+        " return p.dataset.track === name && p.readyState >= 3 && !p.paused && p.currentTime > 0; }",
+        arg=name,
+        timeout=WAIT_MS,
+    )
+
+
+def test_a_split_build_is_an_album_played_in_order(page, server, folders):
+    page.goto(server.url)
+    page.wait_for_selector(".album")
+    names = page.eval_on_selector_all(".track.in-album", "items => items.map(item => item.dataset.name)")
+    assert names == ["tiny/01-squeeze.mp3", "tiny/02-lift.mp3"]
+    assert page.text_content(".album .title") == "Tiny"
+    page.click(".track[data-name='tiny/01-squeeze.mp3'] .play")
+    playing(page, "tiny/01-squeeze.mp3")
+    assert page.text_content("#now-title") == "Tiny 1/2: Squeeze"
+    assert page.text_content("#next-exercise") in ("Next: Squeeze", "Next: Lift")
+    # At its end the next track of the album plays.
+    player(page, "(p.currentTime = p.duration - 0.3, p.play())")
+    playing(page, "tiny/02-lift.mp3")
+    assert page.text_content("#now-title") == "Tiny 2/2: Lift"
+
+
+def test_the_lock_screen_gets_the_track_and_the_chapters_are_a_list_to_jump_to(page, server, folders):
+    _, out, _ = folders
+    chapters = json.loads((out / "tiny.timeline.json").read_text())["chapters"]
+    page.goto(server.url)
+    page.click(".track[data-name='tiny.mp3'] .play")
+    playing(page, "tiny.mp3")
+    metadata = page.evaluate(
+        "(() => { const m = navigator.mediaSession.metadata;"
+        " return {title: m.title, artist: m.artist, album: m.album, artwork: m.artwork.map(a => [a.src, a.sizes])}; })()"
+    )
+    assert (
+        metadata["title"] == "Tiny" and metadata["artist"] == "Tiny" and metadata["album"] == "Level medium"
+    )
+    assert [size for _, size in metadata["artwork"]] == ["96x96", "192x192", "256x256", "512x512"]
+    for src, size in metadata["artwork"]:
+        picture = page.request.get(src)
+        assert picture.status == 200 and picture.headers["content-type"] == "image/jpeg", src
+        with Image.open(io.BytesIO(picture.body())) as image:
+            assert f"{image.width}x{image.height}" == size
+    assert page.evaluate("navigator.mediaSession.playbackState") == "playing"
+    # The chapter list, each a button that jumps to its time; the exercise on now is shown large.
+    buttons = page.locator("#chapters button")
+    assert buttons.count() == len(chapters)
+    target = chapters[2]
+    buttons.nth(2).click()
+    assert abs(player(page, "p.currentTime") - target["start_ms"] / 1000) < 0.5
+    page.wait_for_function(
+        "title => document.getElementById('now-exercise').textContent === title", arg=target["title"]
+    )
+    assert page.text_content("#next-exercise") == f"Next: {chapters[3]['title']}"
+    page.click("#next-chapter")
+    assert abs(player(page, "p.currentTime") - chapters[3]["start_ms"] / 1000) < 0.5
+    player(page, "p.pause()")
+    page.click("#prev-chapter")  # at a chapter's start: the one before
+    assert abs(player(page, "p.currentTime") - target["start_ms"] / 1000) < 0.5
+    assert page.evaluate("navigator.mediaSession.playbackState") == "paused"
+
+
+def test_a_track_played_through_is_logged_and_a_seek_to_the_end_is_not(page, server, folders):
+    _, out, _ = folders
+    log = out / ".audioguide-log.jsonl"
+    before = log.read_text().splitlines() if log.exists() else []
+    page.goto(server.url)
+    page.wait_for_selector("#log-week")
+    page.click(".track[data-name='tiny/02-lift.mp3'] .play")
+    playing(page, "tiny/02-lift.mp3")
+    # Jumping to the end is not training: nothing is logged.
+    player(page, "(p.currentTime = p.duration - 0.5, p.play())")
+    page.wait_for_function("document.getElementById('player').ended", timeout=WAIT_MS)
+    time.sleep(0.5)
+    assert (log.read_text().splitlines() if log.exists() else []) == before
+    # Played through (fast: the count is of the track's own time), it is a session.
+    page.click(".track[data-name='tiny/02-lift.mp3'] .play")
+    playing(page, "tiny/02-lift.mp3")
+    player(page, "p.playbackRate = 8")
+    page.wait_for_function(
+        "document.querySelector('#log li') && document.querySelector('#log li').textContent.includes('Tiny: Lift')",
+        timeout=WAIT_MS,
+    )
+    after = log.read_text().splitlines()
+    assert len(after) == len(before) + 1
+    assert json.loads(after[-1])["file"] == "tiny/02-lift.mp3"
+    assert page.text_content("#log-week").startswith("This week: ")
 
 
 def _timeline_s(path: Path) -> float:

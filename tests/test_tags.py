@@ -60,6 +60,10 @@ def test_the_year_is_a_v23_frame(track):
     assert str(ID3(track.written.mp3)["TDRC"]) == str(date.today().year), "mutagen reads TYER as the year"
 
 
+def test_a_whole_routine_track_is_track_one_of_one(track):
+    assert ID3(track.written.mp3)["TRCK"].text == ["1/1"]
+
+
 def test_chapters_are_stored_at_the_timelines_times(track):
     tags = ID3(track.written.mp3)
     stored = sorted((f.start_time, f.end_time) for f in tags.getall("CHAP"))

@@ -28,6 +28,13 @@ PRIVATE = 0o600
 HALF_BLOCKS = "\u2588\u2580\u2584"  # what segno's compact drawing is made of
 # connect() on a UDP socket sends nothing; it only makes the system pick the outgoing address.
 ROUTE_PROBE = ("10.255.255.255", 1)
+EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
+
+
+def _email(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not EMAIL.fullmatch(value):
+        raise click.BadParameter(f"'{value}' is not an email address, such as you@example.org")
+    return value
 
 
 @click.command("serve")
@@ -58,6 +65,12 @@ ROUTE_PROBE = ("10.255.255.255", 1)
     help="Speech engine for builds from the page: auto, gtts, pico, espeak, piper. "
     "Default: your config's engine, else auto.",
 )
+@click.option("--owner-name", help="Optional: the name the podcast feed gives as its owner (itunes:owner).")
+@click.option(
+    "--owner-email",
+    callback=_email,
+    help="Optional: the email the podcast feed gives as its owner's (podcast directories ask for one).",
+)
 @CACHE_DIR_OPTION
 def serve_command(
     output: Path | None,
@@ -67,6 +80,8 @@ def serve_command(
     port: int,
     new_key: bool,
     engine: str | None,
+    owner_name: str | None,
+    owner_email: str | None,
     cache_dir: Path | None,
 ) -> None:
     """Serve the tracks to your phone: a page to play, download and customize them, and a podcast feed.
@@ -80,6 +95,7 @@ def serve_command(
     import uvicorn
 
     from audioguide.web import ServeConfig, create_app
+    from audioguide.web.feed import Owner
 
     chosen = settings.effective({"engine": engine, "output": output}, {"engine": speech.AUTO})
     engine = str(chosen["engine"].value)
@@ -95,7 +111,8 @@ def serve_command(
     address = f"http://{shown_host}:{port}/" + (f"{token}/" if token else "")
     # On this computer only there is no key: the page answers to this computer's names only.
     hosts = None if token else (host, "localhost", LOCAL_HOST, "::1")
-    config = ServeConfig(output, routines, engine, cache_dir, token=token, allowed_hosts=hosts)
+    owner = Owner(owner_name or "", owner_email or "") if owner_name or owner_email else None
+    config = ServeConfig(output, routines, engine, cache_dir, token=token, allowed_hosts=hosts, owner=owner)
     app = create_app(config)
     click.echo(f"Serving {output} (tracks) with builds by the {engine} voice.")
     click.echo(_banner(address, shown_host, token), nl=False)
@@ -194,3 +211,30 @@ def _lan_address() -> str:
 
 
 COMMANDS = (serve_command,)
+
+
+@click.command("log")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The folder of tracks whose log to show. "
+    f"Default: your config's output folder, else {DEFAULT_OUTPUT_DIR}.",
+)
+@click.option("--all", "show_all", is_flag=True, help="Every session, not only the last ones.")
+def log_command(output: Path | None, show_all: bool) -> None:
+    """Show your training log: the tracks played through on the page of `audioguide serve`.
+
+    The log is kept in the output folder (.audioguide-log.jsonl); nothing leaves the computer.
+    """
+    from audioguide.web import sessions
+
+    chosen = settings.effective({"output": output}, {})
+    folder = Path(chosen["output"].value or DEFAULT_OUTPUT_DIR)
+    found = sessions.read(folder)
+    if not found:
+        click.echo(f"No sessions yet in {folder}: play a track through on the page of `audioguide serve`.")
+        return
+    click.echo(f"This week: {sessions.this_week(found)} of {len(found)} sessions in all.")
+    for session in reversed(found if show_all else found[-sessions.SHOWN :]):
+        click.echo(session.line())

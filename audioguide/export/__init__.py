@@ -34,6 +34,7 @@ __all__ = [
 
 LYRICS_SUFFIXES = (".lrc", ".vtt")
 DEFAULT_AUDIO = AudioFormat()
+WHOLE = (1, 1)  # a whole-routine track is track 1 of 1: players that sort by number show it so
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ def write_track(
     picture = _cover(info)
     timeline, cues = sidecar_paths(mp3)
     with staged(mp3) as stage:
-        tags = TrackTags(info.title, info.album, info.settings, info.year)
+        tags = TrackTags(info.title, info.album, info.settings, info.year, WHOLE)
         lyrics = _write_one(stage, script, pcm, mp3, tags, picture, audio, reuse)
         stage.write_text(timeline, _timeline(script, info))
         stage.write_text(cues, script.to_text())

@@ -58,6 +58,24 @@ def generated(title: str) -> Cover:
     return Cover("image/jpeg", out.getvalue())
 
 
+def square(data: bytes, px: int) -> Cover:
+    """A cover's picture as a square JPEG of `px` pixels a side (the middle of a wide one).
+
+    Podcast directories ask for 1400 to 3000 pixels; lock screens for a few sizes below.
+    The picture is one this tool embedded, so it decodes; a damaged one is an ExportError.
+    """
+    try:
+        with Image.open(io.BytesIO(data), formats=READABLE) as image:
+            side = min(image.size)
+            left, top = (image.width - side) // 2, (image.height - side) // 2
+            picture = image.convert("RGB").crop((left, top, left + side, top + side))
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise ExportError(f"cover image: a damaged picture ({exc})") from None
+    out = io.BytesIO()
+    picture.resize((px, px), Image.Resampling.LANCZOS).save(out, "JPEG", quality=JPEG_QUALITY)
+    return Cover("image/jpeg", out.getvalue())
+
+
 def from_file(path: Path) -> Cover:
     """A JPEG or PNG as it is; any other picture Pillow reads, converted to JPEG.
 

@@ -7,6 +7,7 @@ every route sits under a secret token (`/<token>/...`); anything else gets 403.
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 from collections.abc import AsyncIterator
@@ -36,9 +37,10 @@ from starlette.templating import Jinja2Templates
 
 from audioguide import __version__, speech
 from audioguide.errors import AudioguideError
+from audioguide.export import cover as covers
 from audioguide.routine import DEFAULT_LEVEL, LEVELS
-from audioguide.web import feed, library
-from audioguide.web.builds import Builder, BuildRequest, Change, Settings
+from audioguide.web import feed, library, sessions
+from audioguide.web.builds import Builder, BuildRequest, Change, Settings, in_form_words
 
 TOKEN_BYTES = 16  # 128 bits: not guessable on a network, short enough for a QR code
 NO_CACHE = "no-cache"  # tracks keep their name across rebuilds: always ask whether it changed
@@ -46,7 +48,11 @@ STATIC_CACHE = "public, max-age=3600"
 FEED_TYPE = "application/rss+xml; charset=utf-8"
 CHAPTERS_TYPE = "application/json+chapters"
 QR_SCALE = 4
-BAD_REQUEST, ACCEPTED, FORBIDDEN, NOT_FOUND, UNSUPPORTED = 400, 202, 403, 404, 415
+ARTWORK_SIZES = (96, 192, 256, 512, feed.ARTWORK_PX)  # lock screens' sizes, then the feed's
+ARTWORK_SUFFIX = ".jpg"
+ARTWORK_CACHE = 64  # pictures kept made, by track version and size
+BAD_REQUEST, CREATED, ACCEPTED, FORBIDDEN, NOT_FOUND, UNSUPPORTED = 400, 201, 202, 403, 404, 415
+SERVER_ERROR = 500
 JSON_TYPE = "application/json"
 ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 FORBIDDEN_TEXT = "Forbidden: open the address shown by `audioguide serve` (its QR code carries the key)."
@@ -62,6 +68,7 @@ class ServeConfig:
     # Host names the page may be asked for by; None: any. On this computer only, this keeps
     # another web site from reaching the server through a name it controls (DNS rebinding).
     allowed_hosts: tuple[str, ...] | None = None
+    owner: feed.Owner | None = None  # who the feed names as its owner (itunes:owner), if anyone
 
 
 def new_token() -> str:
@@ -108,18 +115,22 @@ def create_app(config: ServeConfig, builder: Builder | None = None) -> Starlette
     async def podcast(request: Request) -> Response:
         found = await run_in_threadpool(tracks.tracks)
 
-        def link(route: str, suffix: str = "") -> Any:
-            return lambda track: str(request.url_for(route, name=track.stem + suffix))
+        def versioned(route: str, name: Any = lambda track: track.name) -> Any:
+            return lambda track: f"{request.url_for(route, name=name(track))}?v={track.version}"
 
         links = feed.Links(
             page=str(request.url_for("page")),
             feed=str(request.url_for("feed")),
-            audio=lambda track: f"{request.url_for('file', name=track.name)}?v={track.version}",
-            cover=lambda track: f"{request.url_for('cover', name=track.name)}?v={track.version}",
-            chapters=lambda track: f"{request.url_for('chapters', name=track.name)}?v={track.version}",
-            captions=link("file", library.VTT_SUFFIX),
+            audio=lambda track: str(request.url_for("episode", version=track.version, name=track.name)),
+            artwork=lambda track: str(
+                request.url_for(
+                    "artwork", px=feed.ARTWORK_PX, version=track.version, name=track.stem + ARTWORK_SUFFIX
+                )
+            ),
+            chapters=versioned("chapters"),
+            captions=versioned("file", lambda track: track.captions),
         )
-        return _no_cache(Response(feed.feed_xml(found, links), media_type=FEED_TYPE))
+        return _no_cache(Response(feed.feed_xml(found, links, config.owner), media_type=FEED_TYPE))
 
     async def served_file(request: Request) -> Response:
         return await _send_file(request, attachment=False)
@@ -141,7 +152,7 @@ def create_app(config: ServeConfig, builder: Builder | None = None) -> Starlette
             path,
             media_type=media_type,
             stat_result=stat,
-            filename=name if attachment else None,
+            filename=Path(name).name if attachment else None,
             headers={"cache-control": NO_CACHE},
         )
         if _not_modified(request, response):
@@ -155,11 +166,60 @@ def create_app(config: ServeConfig, builder: Builder | None = None) -> Starlette
         data, mime = found
         return _no_cache(Response(data, media_type=mime))
 
+    @functools.lru_cache(maxsize=ARTWORK_CACHE)
+    def made_artwork(name: str, version: str, px: int) -> covers.Cover | None:
+        found = tracks.cover(name)
+        return covers.square(found[0], px) if found else None
+
+    def artwork_for(name: str, px: int) -> covers.Cover | None:
+        if px not in ARTWORK_SIZES or not name.endswith(ARTWORK_SUFFIX):
+            return None
+        track = tracks.track(name[: -len(ARTWORK_SUFFIX)] + library.MP3_SUFFIX)
+        return made_artwork(track.name, track.version, px) if track and track.cover_mime else None
+
+    async def artwork(request: Request) -> Response:
+        """The cover as a square JPEG at a size a podcast directory or a lock screen asks for.
+
+        The address ends in .jpg, as directories require, and carries the track's version.
+        """
+        try:
+            found = await run_in_threadpool(
+                artwork_for, request.path_params["name"], request.path_params["px"]
+            )
+        except AudioguideError:
+            found = None
+        if found is None:
+            raise HTTPException(NOT_FOUND)
+        return _no_cache(Response(found.data, media_type=found.mime))
+
     async def chapters(request: Request) -> Response:
         track = await run_in_threadpool(tracks.track, request.path_params["name"])
         if track is None:
             raise HTTPException(NOT_FOUND)
         return _no_cache(JSONResponse(feed.chapters_json(track), media_type=CHAPTERS_TYPE))
+
+    async def training_log(request: Request) -> Response:
+        return _no_cache(JSONResponse(await run_in_threadpool(sessions.summary, config.output)))
+
+    async def played(request: Request) -> Response:
+        """The page says a track was played through: a session in the training log."""
+        if request.headers.get("content-type", "").split(";")[0].strip() != JSON_TYPE:
+            return JSONResponse({"error": f"send the session as {JSON_TYPE}"}, UNSUPPORTED)
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        name = body.get("file") if isinstance(body, dict) else None
+        if not isinstance(name, str):
+            return JSONResponse({"error": "the session was not understood: expected {file}"}, BAD_REQUEST)
+        track = await run_in_threadpool(tracks.track, name)
+        if track is None:
+            return JSONResponse({"error": f"no track '{name}'; reload the page"}, BAD_REQUEST)
+        try:
+            session = await run_in_threadpool(sessions.record, config.output, track)
+        except OSError as exc:
+            return JSONResponse({"error": f"cannot write the training log: {exc.strerror}"}, SERVER_ERROR)
+        return JSONResponse({"session": session.to_json()}, CREATED)
 
     async def qr_code(request: Request) -> Response:
         code = segno.make(str(request.url_for("page")), error="m")
@@ -181,7 +241,8 @@ def create_app(config: ServeConfig, builder: Builder | None = None) -> Starlette
         try:
             job = await run_in_threadpool(builder.submit, entry.spec, entry.title, asked)
         except AudioguideError as exc:
-            return JSONResponse({"error": str(exc)}, BAD_REQUEST)
+            labels = {e.slug: f"{e.number}. {e.name}" for e in entry.exercises}
+            return JSONResponse({"error": in_form_words(str(exc), labels)}, BAD_REQUEST)
         return JSONResponse({"job": job.to_json()}, ACCEPTED)
 
     async def build_status(request: Request) -> Response:
@@ -195,11 +256,16 @@ def create_app(config: ServeConfig, builder: Builder | None = None) -> Starlette
         Route("/tracks.json", track_list, name="tracks"),
         Route("/routines.json", routine_list, name="routines"),
         Route("/feed.xml", podcast, name="feed"),
-        Route("/files/{name}", served_file, name="file"),
-        Route("/download/{name}", download, name="download"),
-        Route("/covers/{name}", cover, name="cover"),
-        Route("/chapters/{name}", chapters, name="chapters"),
+        Route("/files/{name:path}", served_file, name="file"),
+        Route("/download/{name:path}", download, name="download"),
+        # The feed's audio: the version in the path, so the address ends in .mp3 as Apple's checks ask.
+        Route("/episodes/{version}/{name:path}", served_file, name="episode"),
+        Route("/covers/{name:path}", cover, name="cover"),
+        Route("/artwork/{px:int}/{version}/{name:path}", artwork, name="artwork"),
+        Route("/chapters/{name:path}", chapters, name="chapters"),
         Route("/qr.svg", qr_code, name="qr"),
+        Route("/log.json", training_log, name="log"),
+        Route("/log", played, methods=["POST"], name="played"),
         Route("/builds", start_build, methods=["POST"], name="builds"),
         Route("/builds/{job_id}", build_status, name="build"),
         Mount("/static", app=_Static(packages=[("audioguide.web", "static")]), name="static"),

@@ -12,9 +12,10 @@ from __future__ import annotations
 import itertools
 import logging
 import queue
+import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +31,12 @@ KEEP_JOBS = 50  # finished jobs remembered for the page to ask about
 STOP_WAIT_S = 30.0
 
 log = logging.getLogger(__name__)
+
+# The command line's words in an override's message: `--reps lift=zero: `, the place in the
+# routine (`exercises[1].steps[0].reps: `) and hints at other options (`. Use --hold, or ...`).
+_OPTION = re.compile(r"--(?P<kind>[a-z]+) (?P<exercise>[^=\s]+)=(?P<value>.*?): (?P<why>.*)", re.DOTALL)
+_PLACE = re.compile(r"^exercises\[\d+\](?:\.steps\[\d+\])?\.\w+: ")
+_OPTION_HINT = re.compile(r"\. [^.]*--.*$", re.DOTALL)
 
 Runner = Callable[[Routine, pipeline.BuildOptions, pipeline.Progress], pipeline.BuildResult]
 
@@ -114,6 +121,19 @@ def to_overrides(changes: tuple[Change, ...]) -> tuple[overrides.Override, ...]:
         if change.value.strip():
             found.append(overrides.parse(change.kind, f"{change.exercise}={change.value.strip()}"))
     return tuple(found)
+
+
+def in_form_words(message: str, labels: Mapping[str, str]) -> str:
+    """An override's message as the form puts it: the exercise's label and the field, then the rule.
+
+    `labels` maps an exercise's slug to its label in the form ("2. Lift"). Messages that are
+    not about one field come back as they are.
+    """
+    match = _OPTION.match(message)
+    if match is None:
+        return message
+    why = _OPTION_HINT.sub(".", _PLACE.sub("", match["why"], count=1))
+    return f"{labels.get(match['exercise'], match['exercise'])}, {match['kind']}: {why}"
 
 
 class Builder:

@@ -7,6 +7,7 @@ folder can be served, so a request can never reach a file outside it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from dataclasses import dataclass
@@ -24,6 +25,9 @@ from audioguide.routine import Hold, Reps, Routine
 
 MP3_SUFFIX = ".mp3"
 VTT_SUFFIX = ".vtt"
+PLAYLIST_SUFFIX = ".m3u8"  # a split build's folder holds <folder>.m3u8 beside its tracks
+DIGEST_CHARS = 16  # 64 bits of the content hash: a track's identity and its addresses' version
+READ_CHUNK = 1 << 20
 ROUTINE_SUFFIXES = (".yaml", ".yml")
 MS_PER_SECOND = 1000
 # The files beside a track that may be fetched, with the type a browser or podcast app expects.
@@ -48,7 +52,7 @@ class Chapter:
 class Track:
     """One finished track in the output folder, as its build described it."""
 
-    name: str  # the file name, e.g. feet-and-back-heel-raises-reps-16.mp3
+    name: str  # the path in the output folder, e.g. feet-and-back.mp3 or feet-and-back/01-toe-walking.mp3
     title: str
     duration_ms: int
     level: str
@@ -61,15 +65,25 @@ class Track:
     chapters: tuple[Chapter, ...]
     captions: str | None  # the .vtt beside it, if any
     cover_mime: str | None  # the embedded cover's type, if it has one
+    digest: str  # the content's hash: the same bytes are the same episode, wherever they were copied
+    album: str = ""  # a split build's folder name; "" for a whole-routine track
+    album_title: str = ""  # the routine's title, as the tags' album
+    number: int = 1  # the track's place in its album, from 1
+    of: int = 1
 
     @property
     def stem(self) -> str:
         return self.name[: -len(MP3_SUFFIX)]
 
     @property
+    def group(self) -> str:
+        """The tracks listed together: a split build's folder, or the track alone."""
+        return self.album or self.name
+
+    @property
     def version(self) -> str:
-        """Changes whenever the track is rebuilt: a podcast app sees a new episode."""
-        return f"{int(self.modified * MS_PER_SECOND):x}-{self.size:x}"
+        """Changes whenever the audio changes, and only then: a podcast app sees a new episode."""
+        return self.digest
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -86,6 +100,11 @@ class Track:
             "version": self.version,
             "captions": self.captions,
             "cover": self.cover_mime is not None,
+            "album": self.album,
+            "album_title": self.album_title,
+            "number": self.number,
+            "of": self.of,
+            "chapters": [{"title": c.title, "start_ms": c.start_ms} for c in self.chapters],
         }
 
 
@@ -98,33 +117,35 @@ class Library:
         self._seen: dict[str, tuple[tuple[int, int], Track]] = {}
 
     def tracks(self) -> list[Track]:
-        """Every finished track, newest first. A temporary file of a build is never one."""
-        found = []
+        """Every finished track, newest first; a split build's tracks together and in order.
+
+        A temporary file of a build is never one.
+        """
+        found = [self._track(path, path.name) for path in _mp3s(self.folder)]
+        for folder in _albums(self.folder):
+            found += [self._track(path, f"{folder.name}/{path.name}") for path in _mp3s(folder)]
+        ready = [track for track in found if track is not None]
+        latest: dict[str, float] = {}
+        for track in ready:
+            latest[track.group] = max(latest.get(track.group, 0.0), track.modified)
+        return sorted(ready, key=lambda t: (-latest[t.group], t.group, t.number, t.name))
+
+    def _track(self, path: Path, name: str) -> Track | None:
         try:
-            entries = sorted(self.folder.iterdir())
+            stat = path.stat()
         except OSError:
-            return []
-        for path in entries:
-            if path.suffix.lower() != MP3_SUFFIX or is_leftover(path.name) or path.name.startswith("."):
-                continue
+            return None
+        key = (stat.st_mtime_ns, stat.st_size)
+        with self._lock:
+            cached = self._seen.get(name)
+        if cached is None or cached[0] != key:
             try:
-                stat = path.stat()
-            except OSError:
-                continue
-            if not path.is_file():
-                continue
-            key = (stat.st_mtime_ns, stat.st_size)
+                cached = (key, _read_track(path, name, stat.st_mtime, stat.st_size))
+            except (OSError, MutagenError, ValueError):
+                return None  # replaced or half-read while we looked; the next listing has it
             with self._lock:
-                cached = self._seen.get(path.name)
-            if cached is None or cached[0] != key:
-                try:
-                    cached = (key, _read_track(path, stat.st_mtime, stat.st_size))
-                except (OSError, MutagenError, ValueError):
-                    continue  # replaced or half-read while we looked; the next listing has it
-                with self._lock:
-                    self._seen[path.name] = cached
-            found.append(cached[1])
-        return sorted(found, key=lambda track: (-track.modified, track.name))
+                self._seen[name] = cached
+        return cached[1]
 
     def track(self, name: str) -> Track | None:
         return next((track for track in self.tracks() if track.name == name), None)
@@ -150,11 +171,44 @@ class Library:
         return (pictures[0].data, pictures[0].mime) if pictures else None
 
 
-def _read_track(path: Path, modified: float, size: int) -> Track:
-    timeline_path = sidecar_paths(path)[0]
+def _mp3s(folder: Path) -> list[Path]:
     try:
-        timeline = json.loads(timeline_path.read_text("utf-8"))
+        entries = sorted(folder.iterdir())
+    except OSError:
+        return []
+    return [
+        path
+        for path in entries
+        if path.suffix.lower() == MP3_SUFFIX
+        and not is_leftover(path.name)
+        and not path.name.startswith(".")
+        and path.is_file()
+    ]
+
+
+def _albums(folder: Path) -> list[Path]:
+    """The split builds' folders: a subfolder with its own playlist (never one level deeper)."""
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError:
+        return []
+    return [
+        path
+        for path in entries
+        if not path.name.startswith(".")
+        and path.is_dir()
+        and (path / (path.name + PLAYLIST_SUFFIX)).is_file()
+    ]
+
+
+def _read_track(path: Path, name: str, modified: float, size: int) -> Track:
+    split = "/" in name
+    about = path.parent / (path.parent.name + PLAYLIST_SUFFIX) if split else path
+    try:
+        timeline = json.loads(sidecar_paths(about)[0].read_text("utf-8"))
     except (OSError, ValueError):
+        timeline = {}
+    if not isinstance(timeline, dict):
         timeline = {}
     try:
         tags = ID3(path)
@@ -162,14 +216,22 @@ def _read_track(path: Path, modified: float, size: int) -> Track:
         tags = ID3()
     title_frame = tags.get("TIT2")
     title = str(title_frame.text[0]) if title_frame else str(timeline.get("title", path.stem))
+    album_frame = tags.get("TALB")
     covers = tags.getall("APIC")
-    duration_ms = timeline.get("duration_ms")
-    if not isinstance(duration_ms, int):
-        duration_ms = round(MP3(path).info.length * MS_PER_SECOND)
+    number, of = _track_number(tags)
+    if split:
+        duration_ms, chapters = _from_tags(tags, path)
+    else:
+        duration_ms = timeline.get("duration_ms")
+        if not isinstance(duration_ms, int):
+            duration_ms = round(MP3(path).info.length * MS_PER_SECOND)
+        chapters = tuple(
+            Chapter(str(c["title"]), int(c["start_ms"])) for c in timeline.get("chapters", ()) if "title" in c
+        )
     voice = str(timeline.get("voice", ""))
     captions = path.with_suffix(VTT_SUFFIX)
     return Track(
-        name=path.name,
+        name=name,
         title=title,
         duration_ms=duration_ms,
         level=str(timeline.get("level", "")),
@@ -179,12 +241,49 @@ def _read_track(path: Path, modified: float, size: int) -> Track:
         changed=str(timeline.get("changed", "")),
         size=size,
         modified=modified,
-        chapters=tuple(
-            Chapter(str(c["title"]), int(c["start_ms"])) for c in timeline.get("chapters", ()) if "title" in c
-        ),
-        captions=captions.name if captions.is_file() else None,
+        chapters=chapters,
+        captions=name[: -len(path.name)] + captions.name if captions.is_file() else None,
         cover_mime=covers[0].mime if covers else None,
+        digest=_digest(path),
+        album=path.parent.name if split else "",
+        album_title=str(album_frame.text[0]) if album_frame else title,
+        number=number,
+        of=of,
     )
+
+
+def _from_tags(tags: ID3, path: Path) -> tuple[int, tuple[Chapter, ...]]:
+    """A split track's length and chapters, as its own tags give them (TLEN, CHAP)."""
+    length = tags.get("TLEN")
+    try:
+        duration_ms = int(str(length.text[0])) if length else round(MP3(path).info.length * MS_PER_SECOND)
+    except ValueError:
+        duration_ms = round(MP3(path).info.length * MS_PER_SECOND)
+    frames = sorted(tags.getall("CHAP"), key=lambda frame: frame.start_time)
+    chapters = tuple(
+        Chapter(str(frame.sub_frames["TIT2"].text[0]), int(frame.start_time))
+        for frame in frames
+        if "TIT2" in frame.sub_frames
+    )
+    return duration_ms, chapters
+
+
+def _track_number(tags: ID3) -> tuple[int, int]:
+    """TRCK's "n/N" as numbers; (1, 1) where it is missing or not numbers."""
+    frame = tags.get("TRCK")
+    number, _, of = str(frame.text[0]).partition("/") if frame else ("1", "", "1")
+    try:
+        return max(1, int(number)), max(1, int(of or number))
+    except ValueError:
+        return 1, 1
+
+
+def _digest(path: Path) -> str:
+    content = hashlib.sha256()
+    with path.open("rb") as stream:
+        while chunk := stream.read(READ_CHUNK):
+            content.update(chunk)
+    return content.hexdigest()[:DIGEST_CHARS]
 
 
 # --- routines a phone may build ---------------------------------------------------------

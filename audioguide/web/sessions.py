@@ -1,0 +1,111 @@
+"""The training log: one line per track played through on the page, kept in the output folder.
+
+The file (`.audioguide-log.jsonl`, never served) is JSON Lines, one session a line:
+`{"date": "2026-12-03T07:42:10+01:00", "routine": "Feet and back", "track": "Feet and back",
+"file": "feet-and-back.mp3", "level": "medium", "changed": ""}`. The date is this computer's
+local time. Nothing leaves the computer. A line that does not read is skipped, so a
+hand-edited or cut-off file still shows the rest.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from audioguide.web.library import Track
+
+LOG_FILE = ".audioguide-log.jsonl"
+PLAYED_FRACTION = 0.9  # a track played this far through counts as a session
+SHOWN = 10  # the last sessions the page and `audioguide log` show
+MAX_LOG_BYTES = 5_000_000  # years of sessions; a larger file is read from its end
+_WRITE = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Session:
+    date: str  # ISO 8601 with the UTC offset, local time
+    routine: str
+    track: str  # the track's title: the routine's, or a split build's exercise
+    file: str
+    level: str
+    changed: str  # what overrides changed, "" for the routine as written
+
+    @property
+    def when(self) -> datetime:
+        return datetime.fromisoformat(self.date)
+
+    def to_json(self) -> dict[str, str]:
+        return asdict(self)
+
+    def line(self) -> str:
+        """The session as `audioguide log` prints it."""
+        what = self.routine if self.track == self.routine else f"{self.routine}: {self.track}"
+        extra = f", changed: {self.changed}" if self.changed else ""
+        return f"{self.when:%a %d %b %Y %H:%M}  {what} (level {self.level or '?'}{extra})"
+
+
+def path(folder: Path) -> Path:
+    return folder / LOG_FILE
+
+
+def record(folder: Path, track: Track, now: datetime | None = None) -> Session:
+    """Append a session for `track`, played through now."""
+    when = (now or datetime.now()).astimezone().replace(microsecond=0)
+    session = Session(
+        date=when.isoformat(),
+        routine=track.album_title or track.title,
+        track=track.title,
+        file=track.name,
+        level=track.level,
+        changed=track.changed,
+    )
+    line = json.dumps(session.to_json(), ensure_ascii=False) + "\n"
+    with _WRITE, path(folder).open("a+b") as log:
+        end = log.tell()
+        if end:
+            log.seek(end - 1)
+            if log.read(1) != b"\n":
+                line = "\n" + line  # a line cut off before stays its own; this session reads whole
+        log.write(line.encode("utf-8"))  # appended at the end, whatever was read
+    return session
+
+
+def read(folder: Path) -> list[Session]:
+    """Every session the log holds, oldest first; [] when there is no log yet."""
+    try:
+        with path(folder).open("rb") as log:
+            size = log.seek(0, 2)
+            log.seek(max(0, size - MAX_LOG_BYTES))
+            data = log.read()
+    except OSError:
+        return []
+    sessions = []
+    for line in data.decode("utf-8", errors="replace").splitlines():
+        try:
+            fields = json.loads(line)
+            session = Session(**{key: str(fields[key]) for key in Session.__dataclass_fields__})
+            datetime.fromisoformat(session.date)  # a date that does not read skips the line
+        except (ValueError, TypeError, KeyError):
+            continue
+        sessions.append(session)
+    return sessions
+
+
+def this_week(sessions: list[Session], now: datetime | None = None) -> int:
+    """How many sessions since Monday, 00:00 local time."""
+    today = (now or datetime.now()).astimezone()
+    monday = (today - timedelta(days=today.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
+    return sum(1 for session in sessions if session.when.astimezone() >= monday)
+
+
+def summary(folder: Path) -> dict[str, object]:
+    """The last sessions, newest first, and this week's count: what the page shows."""
+    sessions = read(folder)
+    return {
+        "sessions": [session.to_json() for session in reversed(sessions[-SHOWN:])],
+        "this_week": this_week(sessions),
+        "total": len(sessions),
+    }
