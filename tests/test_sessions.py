@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from click.testing import CliRunner
 
-from audioguide.cli.serve import log_command
+from audioguide.cli import cli
 from audioguide.web import sessions
 from audioguide.web.library import Track
 
@@ -72,12 +72,12 @@ def test_a_damaged_line_is_skipped_and_no_log_is_no_sessions(tmp_path):
 
 
 def test_audioguide_log_prints_the_last_sessions_or_says_there_are_none(tmp_path):
-    empty = CliRunner().invoke(log_command, ["-o", str(tmp_path)])
+    empty = CliRunner().invoke(cli, ["log", "-o", str(tmp_path)])
     assert empty.exit_code == 0 and "No sessions yet" in empty.output
     for day in range(12):
         sessions.record(
             tmp_path, track(title=f"Day {day}", album_title=f"Day {day}"), now=THURSDAY + timedelta(days=day)
         )
-    shown = CliRunner().invoke(log_command, ["-o", str(tmp_path)]).output.splitlines()
+    shown = CliRunner().invoke(cli, ["log", "-o", str(tmp_path)]).output.splitlines()
     assert len(shown) == 1 + sessions.SHOWN and "Day 11" in shown[1] and "Day 2" in shown[-1]
-    assert len(CliRunner().invoke(log_command, ["-o", str(tmp_path), "--all"]).output.splitlines()) == 13
+    assert len(CliRunner().invoke(cli, ["log", "-o", str(tmp_path), "--all"]).output.splitlines()) == 13

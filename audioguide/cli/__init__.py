@@ -72,6 +72,7 @@ def cli() -> None:
 
 
 cli.add_command(serve.serve_command)
+cli.add_command(serve.log_command)
 for _command in (
     *pipeline.COMMANDS,
     *speech_commands.COMMANDS,
