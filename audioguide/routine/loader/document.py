@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from audioguide.phrases import phrasebook
+from audioguide.phrases.template import Template, TemplateError, parse, parsed
 from audioguide.routine.loader.reader import (
     Reader,
 )
@@ -113,8 +114,8 @@ def read_routine(r: Reader, root: yaml.Node) -> Routine | None:
     )
 
 
-def _phrases(r: Reader, node: yaml.Node, path: str) -> tuple[tuple[str, str], ...] | None:
-    """The routine's own words for the tool's fixed phrases, by phrasebook key."""
+def _phrases(r: Reader, node: yaml.Node, path: str) -> tuple[tuple[str, Template], ...] | None:
+    """The routine's own words for the tool's fixed phrases, by phrasebook key, parsed once."""
     book = phrasebook()
     keys = r.mapping(node, path, (), tuple(k for k, v in book.entries.items() if isinstance(v, str)))
     if keys is None:
@@ -124,18 +125,17 @@ def _phrases(r: Reader, node: yaml.Node, path: str) -> tuple[tuple[str, str], ..
         text = r.text(value, f"{path}.{key}")
         if text is None:
             return None
-        # A placeholder may ask for a form: {n:feminine} in German, {cue:capital}.
-        wanted = set(re.findall(r"\{(\w+)(?::\w*)?\}", book.entries[key]))
-        used = set(re.findall(r"\{([^{}:]*)(?::\w*)?\}", text))
-        if used - wanted:
-            allowed = ", ".join(f"{{{w}}}" for w in sorted(wanted)) or "none"
-            r.problem(
-                value,
-                f"{path}.{key}",
-                f"'{{{sorted(used - wanted)[0]}}}' is not known here; allowed: {allowed}",
-            )
+        try:
+            template = parse(text)
+        except TemplateError as exc:
+            r.problem(value, f"{path}.{key}", str(exc))
             return None
-        out.append((key, text))
+        wanted = parsed(book.entries[key]).fields
+        if unknown := sorted(template.fields - wanted):
+            allowed = ", ".join(f"{{{w}}}" for w in sorted(wanted)) or "none"
+            r.problem(value, f"{path}.{key}", f"'{{{unknown[0]}}}' is not known here; allowed: {allowed}")
+            return None
+        out.append((key, template))
     return tuple(out)
 
 
