@@ -261,15 +261,19 @@ def kind_of(mode: int) -> str:
 
 
 @contextmanager
-def open_regular(path: Path, max_bytes: int) -> Iterator[int]:
+def open_regular(path: Path, max_bytes: int, follow: bool = True) -> Iterator[int]:
     """A descriptor open on a regular file of at most `max_bytes`; never blocks on a pipe or device.
 
     The file is opened without waiting (a FIFO with no writer would block `open` forever)
     and checked to be a regular file on the open descriptor, so a swap after a check cannot
-    fool it, and its size is checked before anything is read. Raises NotRegularFile,
-    TooLarge or any other OSError.
+    fool it, and its size is checked before anything is read. With `follow` false a
+    symbolic link in the last place of the path is refused (where the system can tell).
+    Raises NotRegularFile, TooLarge or any other OSError.
     """
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    if not follow:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags)
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
@@ -291,9 +295,9 @@ def _chunks(fd: int, path: Path, max_bytes: int) -> Iterator[bytes]:
         yield chunk
 
 
-def read_regular(path: Path, max_bytes: int) -> bytes:
+def read_regular(path: Path, max_bytes: int, follow: bool = True) -> bytes:
     """A regular file's bytes, checked as `open_regular` does, never more than `max_bytes`."""
-    with open_regular(path, max_bytes) as fd:
+    with open_regular(path, max_bytes, follow) as fd:
         return b"".join(_chunks(fd, path, max_bytes))
 
 
