@@ -23,6 +23,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from audioguide import signing
+
 # A temporary file of a build still running is written to continuously and renamed within
 # seconds of its last write; one untouched for an hour belongs to a build that died.
 STALE_AFTER_S = 3600  # the same age as the cache's STALE_TEMP_S
@@ -93,9 +95,13 @@ def signals_deferred() -> Iterator[None]:
 
 # `.<first target>.journal1.tmp`: the renames of one set, written before the first of them
 # and removed after the last. Its name is a temporary file's, so it is never taken for output.
+# It is signed (signing.py): a journal someone else left in the folder is ignored.
 JOURNAL_TAG = "journal1"
-JOURNAL_FORMAT = 1
+JOURNAL_FORMAT = 2
+JOURNAL_PURPOSE = "renames"
 MAX_JOURNAL_BYTES = 1_000_000
+# What a build writes into an output folder: a journal may rename onto nothing else.
+OUTPUT_SUFFIXES = (".mp3", ".timeline.json", ".cues.txt", ".lrc", ".vtt", ".m3u8", ".audioguide.json")
 
 
 def commit_renames(folder: Path, renames: list[tuple[Path, Path]]) -> None:
@@ -112,7 +118,9 @@ def commit_renames(folder: Path, renames: list[tuple[Path, Path]]) -> None:
             if os.path.isdir(target) and not os.path.islink(target):
                 raise IsADirectoryError(errno.EISDIR, "is a folder, so no file can take its name", target)
         journal = folder / f".{renames[0][1].name}.{JOURNAL_TAG}.tmp"
-        body = {"format": JOURNAL_FORMAT, "renames": [[temp.name, target.name] for temp, target in renames]}
+        names = [[temp.name, target.name] for temp, target in renames]
+        signature = signing.mac(JOURNAL_PURPOSE, folder, journal.name, names)
+        body = {"format": JOURNAL_FORMAT, "renames": names, "mac": signature}
         _write_synced(journal, json.dumps(body).encode("utf-8"))
         for temp, target in renames:
             os.replace(temp, target)
@@ -132,19 +140,48 @@ def finish_commits(folder: Path) -> list[Path]:
     with _folder_lock(folder):
         for journal in map(Path, journals):
             try:
-                body = json.loads(read_regular(journal, MAX_JOURNAL_BYTES))
-                renames = body["renames"] if body.get("format") == JOURNAL_FORMAT else []
+                renames = _journal_renames(folder, journal)
+                if renames is None:
+                    continue  # not a journal of this user's audioguide: left alone, trusted in nothing
                 for temp, target in renames:
-                    if _plain_name(temp) and _plain_name(target) and is_leftover(temp):
-                        try:
+                    try:
+                        if stat.S_ISREG(os.lstat(folder / temp).st_mode):  # never a link moved into place
                             os.replace(folder / temp, folder / target)
-                        except FileNotFoundError:
-                            continue  # renamed before the kill
+                    except FileNotFoundError:
+                        continue  # renamed before the kill
                 journal.unlink()
                 finished.append(journal)
-            except (OSError, ValueError, TypeError, KeyError, AttributeError):
-                continue  # not a journal of ours, or another build finished it meanwhile
+            except OSError:
+                continue  # another build finished it meanwhile
     return finished
+
+
+def _journal_renames(folder: Path, journal: Path) -> list[tuple[str, str]] | None:
+    """The renames a journal signed by this user's audioguide lists, each as a build makes
+    them (a temporary file of its target onto a name a build writes); None for any other."""
+    try:
+        body = json.loads(read_regular(journal, MAX_JOURNAL_BYTES, follow=False))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(body, dict) or body.get("format") != JOURNAL_FORMAT:
+        return None
+    names = body.get("renames")
+    if not signing.verify(body.get("mac"), JOURNAL_PURPOSE, folder, journal.name, names):
+        return None
+    if not isinstance(names, list) or not all(isinstance(pair, list) and len(pair) == 2 for pair in names):
+        return None
+    renames = [(temp, target) for temp, target in names]
+    for temp, target in renames:
+        if not (output_name(target) and _plain_name(temp) and temp.startswith(f".{target}.")):
+            return None
+        if not is_leftover(temp):
+            return None
+    return renames
+
+
+def output_name(name: object) -> bool:
+    """Is `name` a file name a build writes in an output folder (a plain name, a known suffix)?"""
+    return _plain_name(name) and str(name).endswith(OUTPUT_SUFFIXES)
 
 
 def _plain_name(name: object) -> bool:

@@ -14,7 +14,7 @@ from pathlib import Path
 from click.testing import CliRunner
 from conftest import SMALL_ROUTINE
 
-from audioguide import files
+from audioguide import files, signing
 from audioguide.cli import cli
 from audioguide.export import files as export_files
 from audioguide.export.files import Staging
@@ -63,9 +63,12 @@ def test_split_removes_its_own_stale_tracks_but_not_edited_ones(tmp_path, fake_e
     assert {"01-wall-sit.mp3", "02-calf-raise.mp3", "02-calf-raise.lrc"} <= set(manifest["files"])
     # The user edits one of audioguide's tracks: from then on it is theirs.
     (folder / "01-wall-sit.lrc").write_text("my own notes")
+    # An older track of this user's build, listed (and signed) as that build would have.
     manifest["files"]["old-track.mp3"] = manifest["files"]["02-calf-raise.mp3"]
+    name = ".small-test-routine.audioguide.json"
+    manifest["mac"] = signing.mac(export_files.MANIFEST_PURPOSE, folder, name, manifest["files"])
     (folder / "old-track.mp3").write_bytes((folder / "02-calf-raise.mp3").read_bytes())
-    (folder / ".small-test-routine.audioguide.json").write_text(json.dumps(manifest))
+    (folder / name).write_text(json.dumps(manifest))
     mine.write_text(SMALL_ROUTINE.read_text().replace("name: Wall sit", "name: Wall squat"))
     assert CliRunner().invoke(cli, args).exit_code == 0
     names = {p.name for p in folder.iterdir()}
@@ -175,3 +178,27 @@ def test_a_folder_without_locks_still_gets_its_set(tmp_path, monkeypatch):
         stage.write_text(tmp_path / name, "new")
     stage.commit()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["n.cues.txt", "n.mp3"]
+
+
+def test_split_never_deletes_through_a_manifest_copied_from_another_folder(tmp_path, fake_engine):
+    """A manifest of this user's, with the true hash of a file, deletes nothing in another folder."""
+    folder = tmp_path / "small-test-routine"
+    assert split_build(tmp_path).exit_code == 0
+    shared = tmp_path / "shared" / "small-test-routine"  # as from a zip or a synced drive
+    shared.mkdir(parents=True)
+    manifest = json.loads((folder / ".small-test-routine.audioguide.json").read_text())
+    manifest["files"] = {"holiday.mp3": manifest["files"]["01-wall-sit.mp3"]}
+    (shared / "holiday.mp3").write_bytes((folder / "01-wall-sit.mp3").read_bytes())
+    (shared / ".small-test-routine.audioguide.json").write_text(json.dumps(manifest))
+    assert split_build(tmp_path / "shared").exit_code == 0
+    assert (shared / "holiday.mp3").exists()
+
+
+def test_a_manifest_owns_only_names_a_build_writes(tmp_path):
+    listed = {"notes.txt": "0" * 64, "a.mp3": "1" * 64, ".a.audioguide.json": "2" * 64}
+    name = ".a.audioguide.json"
+    mac = signing.mac(export_files.MANIFEST_PURPOSE, tmp_path, name, listed)
+    (tmp_path / name).write_text(
+        json.dumps({"format": export_files.MANIFEST_FORMAT, "files": listed, "mac": mac})
+    )
+    assert export_files.owned(tmp_path / "a.m3u8") == {"a.mp3": "1" * 64}
