@@ -96,6 +96,9 @@ def read_routine(r: Reader, root: yaml.Node) -> Routine | None:
             r.scalar(keys["rest_between"], "rest_between", parse_rest) if "rest_between" in keys else 30_000
         ),
     }
+    for key in ("intro", "outro", "safety"):
+        if key in keys:
+            _unfilled(r, keys[key], key, optional[key])
     if r.problems or title is None or None in exercises or None in optional.values() or None in circuits:
         return None
     return Routine(
@@ -209,8 +212,11 @@ def _exercise(r: Reader, node: yaml.Node, path: str, routine_cues: CueSettings) 
     for key in ("purpose", "setup", "switch"):
         if key in keys:
             fields[key] = r.text(keys[key], f"{path}.{key}")
+    if "purpose" in keys:
+        _unfilled(r, keys["purpose"], f"{path}.purpose", fields["purpose"])
     if "equipment" in keys:
         fields["equipment"] = _texts(r, keys["equipment"], f"{path}.equipment")
+        _unfilled(r, keys["equipment"], f"{path}.equipment", " ".join(fields["equipment"]))
         if len(joined := ", ".join(fields["equipment"])) > MAX_TEXT_CHARS:  # said as one phrase
             r.problem(
                 keys["equipment"],
@@ -259,6 +265,15 @@ def _texts(r: Reader, node: yaml.Node, path: str) -> tuple[str, ...]:
         text = r.text(node, path)
         return (text,) if text else ()
     return tuple(t for i, item in enumerate(r.sequence(node, path)) if (t := r.text(item, f"{path}[{i}]")))
+
+
+def _unfilled(r: Reader, node: yaml.Node, path: str, text: str | None) -> None:
+    """`{side}` and `{other}` are filled only where a side is known: elsewhere they would be
+    spoken as they are written."""
+    for name in PLACEHOLDERS:
+        if text and f"{{{name}}}" in text:
+            fix = "name the side in setup, switch or a step's say"
+            r.problem(node, path, f"'{{{name}}}' is not filled in here; {fix}")
 
 
 def _check_placeholders(r: Reader, node: yaml.Node, path: str, exercise: Exercise) -> None:
