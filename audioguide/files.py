@@ -100,6 +100,10 @@ JOURNAL_TAG = "journal1"
 JOURNAL_FORMAT = 2
 JOURNAL_PURPOSE = "renames"
 MAX_JOURNAL_BYTES = 1_000_000
+# A build waits this long for another process's renames in the folder, then says so: renames
+# take moments, so a lock held this long belongs to something stuck, not a build finishing.
+LOCK_WAIT_S = 60.0
+LOCK_POLL_S = 0.05
 # What a build writes into an output folder: a journal may rename onto nothing else.
 OUTPUT_SUFFIXES = (".mp3", ".timeline.json", ".cues.txt", ".lrc", ".vtt", ".m3u8", ".audioguide.json")
 
@@ -137,22 +141,32 @@ def finish_commits(folder: Path) -> list[Path]:
         return finished
     if not journals:
         return finished
-    with _folder_lock(folder):
-        for journal in map(Path, journals):
-            try:
-                renames = _journal_renames(folder, journal)
-                if renames is None:
-                    continue  # not a journal of this user's audioguide: left alone, trusted in nothing
-                for temp, target in renames:
-                    try:
-                        if stat.S_ISREG(os.lstat(folder / temp).st_mode):  # never a link moved into place
-                            os.replace(folder / temp, folder / target)
-                    except FileNotFoundError:
-                        continue  # renamed before the kill
-                journal.unlink()
-                finished.append(journal)
-            except OSError:
-                continue  # another build finished it meanwhile
+    try:
+        with _folder_lock(folder):
+            finished += _finish(folder, journals)
+    except FolderBusy:
+        pass  # another build is committing there: its own journal is not to be finished
+    return finished
+
+
+def _finish(folder: Path, journals: list[str]) -> list[Path]:
+    """Complete the renames of each journal signed for this folder, then remove it."""
+    finished: list[Path] = []
+    for journal in map(Path, journals):
+        try:
+            renames = _journal_renames(folder, journal)
+            if renames is None:
+                continue  # not a journal of this user's audioguide: left alone, trusted in nothing
+            for temp, target in renames:
+                try:
+                    if stat.S_ISREG(os.lstat(folder / temp).st_mode):  # never a link moved into place
+                        os.replace(folder / temp, folder / target)
+                except FileNotFoundError:
+                    continue  # renamed before the kill
+            journal.unlink()
+            finished.append(journal)
+        except OSError:
+            continue  # another build finished it meanwhile
     return finished
 
 
@@ -188,12 +202,17 @@ def _plain_name(name: object) -> bool:
     return isinstance(name, str) and name not in ("", ".", "..") and Path(name).name == name
 
 
+class FolderBusy(OSError):
+    """Another process has held the output folder's lock for longer than renames take."""
+
+
 @contextmanager
 def _folder_lock(folder: Path) -> Iterator[None]:
     """An exclusive lock on the folder itself (no lock file), where the system offers one.
 
     Where it cannot (Windows, a folder that cannot be opened, a network file system without
-    locks) the renames go ahead unlocked: a missing lock must never fail a build.
+    locks) the renames go ahead unlocked: a missing lock must never fail a build. A lock
+    another process holds for `LOCK_WAIT_S` raises FolderBusy instead of waiting for ever.
     """
     try:
         import fcntl
@@ -206,10 +225,19 @@ def _folder_lock(folder: Path) -> Iterator[None]:
         yield
         return
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        except OSError:
-            pass  # no locks here (ENOLCK): go ahead unlocked
+        deadline = time.monotonic() + LOCK_WAIT_S
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise FolderBusy(
+                        errno.EBUSY, f"another process has held its lock for {LOCK_WAIT_S:g} s", str(folder)
+                    ) from None
+                time.sleep(LOCK_POLL_S)
+            except OSError:
+                break  # no locks here (ENOLCK): go ahead unlocked
         yield
     finally:
         os.close(fd)  # closing releases the lock

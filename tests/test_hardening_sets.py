@@ -202,3 +202,26 @@ def test_a_manifest_owns_only_names_a_build_writes(tmp_path):
         json.dumps({"format": export_files.MANIFEST_FORMAT, "files": listed, "mac": mac})
     )
     assert export_files.owned(tmp_path / "a.m3u8") == {"a.mp3": "1" * 64}
+
+
+def test_a_folder_locked_by_another_process_is_a_message_not_a_wait_for_ever(
+    tmp_path, fake_engine, monkeypatch
+):
+    import fcntl
+
+    monkeypatch.setattr(files, "LOCK_WAIT_S", 0.5)
+    out = tmp_path / "out"
+    out.mkdir()
+    holder = os.open(out, os.O_RDONLY)  # as a stuck process would hold it
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    results: list = []
+    args = ["build", str(SMALL_ROUTINE), "--engine", "fake", "-o", str(out)]
+    worker = threading.Thread(target=lambda: results.append(CliRunner().invoke(cli, args)), daemon=True)
+    try:
+        worker.start()
+        worker.join(30)
+    finally:
+        os.close(holder)
+    assert results, "the build waited for the lock"
+    assert results[0].exit_code == 1
+    assert "is locked; another process has held its lock for 0.5 s" in results[0].output

@@ -104,6 +104,11 @@ def staged(what: Path) -> Iterator[Staging]:
     try:
         yield staging
         staging.commit()
+    except files.FolderBusy as exc:
+        raise ExportError(
+            f"cannot write {what}: the folder {exc.filename} is locked; {exc.strerror}. Probable cause: "
+            "another audioguide build into it is stuck; stop it, or choose another folder with -o"
+        ) from None
     except IsADirectoryError as exc:
         raise ExportError(
             f"cannot write {exc.filename or what}: it {exc.strerror}. Remove or rename the folder, "
