@@ -14,7 +14,7 @@ from pathlib import Path
 from click.testing import CliRunner
 from conftest import SMALL_ROUTINE
 
-from audioguide import files, signing
+from audioguide import export, files, signing
 from audioguide.cli import cli
 from audioguide.export import files as export_files
 from audioguide.export.files import Staging
@@ -225,3 +225,19 @@ def test_a_folder_locked_by_another_process_is_a_message_not_a_wait_for_ever(
     assert results, "the build waited for the lock"
     assert results[0].exit_code == 1
     assert "is locked; another process has held its lock for 0.5 s" in results[0].output
+
+
+def test_a_split_tidy_up_cut_short_is_finished_by_the_next_build(tmp_path, fake_engine, monkeypatch):
+    mine = tmp_path / "r.yaml"
+    mine.write_text(SMALL_ROUTINE.read_text())
+    args = ["build", str(mine), "--engine", "fake", "--split", "-o", str(tmp_path)]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    mine.write_text(SMALL_ROUTINE.read_text().replace("name: Wall sit", "name: Wall squat"))
+    with monkeypatch.context() as patched:
+        patched.setattr(export, "remove_owned", lambda *a: [])  # killed before deleting anything
+        assert CliRunner().invoke(cli, args).exit_code == 0
+    folder = tmp_path / "small-test-routine"
+    assert (folder / "01-wall-sit.mp3").exists()
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    names = {p.name for p in folder.iterdir()}
+    assert "01-wall-sit.mp3" not in names and "01-wall-sit.lrc" not in names and "01-wall-squat.mp3" in names

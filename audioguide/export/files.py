@@ -45,18 +45,23 @@ class Staging:
     def write_text(self, target: Path, text: str) -> None:
         self.path_for(target).write_text(text, encoding="utf-8")
 
-    def write_manifest(self, anchor: Path) -> Path:
+    def write_manifest(self, anchor: Path, previous: dict[str, str] | None = None) -> Path:
         """Stage the manifest of every file staged so far beside `anchor`: names and SHA-256.
 
         It is what proves later which files in the folder audioguide wrote: only a file
         listed there whose content still has the listed hash is ever deleted, and only if
-        the manifest is signed with this user's key.
+        the manifest is signed with this user's key. Files of the `previous` manifest that
+        are about to be deleted stay listed, so a build killed while deleting them leaves
+        them to the next build to delete.
         """
         listed = {
             target.name: files.sha256_file(temp)
             for temp, target in self._temps
             if target.parent == anchor.parent
         }
+        for name, digest in (previous or {}).items():
+            if name not in listed and files.sha256_of(anchor.parent / name, MAX_OWNED_BYTES) == digest:
+                listed[name] = digest
         manifest = manifest_path(anchor)
         listed = dict(sorted(listed.items()))
         signature = signing.mac(MANIFEST_PURPOSE, anchor.parent, manifest.name, listed)
