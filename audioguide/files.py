@@ -23,6 +23,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from audioguide import signing
+
 # A temporary file of a build still running is written to continuously and renamed within
 # seconds of its last write; one untouched for an hour belongs to a build that died.
 STALE_AFTER_S = 3600  # the same age as the cache's STALE_TEMP_S
@@ -93,9 +95,17 @@ def signals_deferred() -> Iterator[None]:
 
 # `.<first target>.journal1.tmp`: the renames of one set, written before the first of them
 # and removed after the last. Its name is a temporary file's, so it is never taken for output.
+# It is signed (signing.py): a journal someone else left in the folder is ignored.
 JOURNAL_TAG = "journal1"
-JOURNAL_FORMAT = 1
+JOURNAL_FORMAT = 2
+JOURNAL_PURPOSE = "renames"
 MAX_JOURNAL_BYTES = 1_000_000
+# A build waits this long for another process's renames in the folder, then says so: renames
+# take moments, so a lock held this long belongs to something stuck, not a build finishing.
+LOCK_WAIT_S = 60.0
+LOCK_POLL_S = 0.05
+# What a build writes into an output folder: a journal may rename onto nothing else.
+OUTPUT_SUFFIXES = (".mp3", ".timeline.json", ".cues.txt", ".lrc", ".vtt", ".m3u8", ".audioguide.json")
 
 
 def commit_renames(folder: Path, renames: list[tuple[Path, Path]]) -> None:
@@ -112,7 +122,9 @@ def commit_renames(folder: Path, renames: list[tuple[Path, Path]]) -> None:
             if os.path.isdir(target) and not os.path.islink(target):
                 raise IsADirectoryError(errno.EISDIR, "is a folder, so no file can take its name", target)
         journal = folder / f".{renames[0][1].name}.{JOURNAL_TAG}.tmp"
-        body = {"format": JOURNAL_FORMAT, "renames": [[temp.name, target.name] for temp, target in renames]}
+        names = [[temp.name, target.name] for temp, target in renames]
+        signature = signing.mac(JOURNAL_PURPOSE, folder, journal.name, names)
+        body = {"format": JOURNAL_FORMAT, "renames": names, "mac": signature}
         _write_synced(journal, json.dumps(body).encode("utf-8"))
         for temp, target in renames:
             os.replace(temp, target)
@@ -129,26 +141,69 @@ def finish_commits(folder: Path) -> list[Path]:
         return finished
     if not journals:
         return finished
-    with _folder_lock(folder):
-        for journal in map(Path, journals):
-            try:
-                body = json.loads(read_regular(journal, MAX_JOURNAL_BYTES))
-                renames = body["renames"] if body.get("format") == JOURNAL_FORMAT else []
-                for temp, target in renames:
-                    if _plain_name(temp) and _plain_name(target) and is_leftover(temp):
-                        try:
-                            os.replace(folder / temp, folder / target)
-                        except FileNotFoundError:
-                            continue  # renamed before the kill
-                journal.unlink()
-                finished.append(journal)
-            except (OSError, ValueError, TypeError, KeyError, AttributeError):
-                continue  # not a journal of ours, or another build finished it meanwhile
+    try:
+        with _folder_lock(folder):
+            finished += _finish(folder, journals)
+    except FolderBusy:
+        pass  # another build is committing there: its own journal is not to be finished
     return finished
+
+
+def _finish(folder: Path, journals: list[str]) -> list[Path]:
+    """Complete the renames of each journal signed for this folder, then remove it."""
+    finished: list[Path] = []
+    for journal in map(Path, journals):
+        try:
+            renames = _journal_renames(folder, journal)
+            if renames is None:
+                continue  # not a journal of this user's audioguide: left alone, trusted in nothing
+            for temp, target in renames:
+                try:
+                    if stat.S_ISREG(os.lstat(folder / temp).st_mode):  # never a link moved into place
+                        os.replace(folder / temp, folder / target)
+                except FileNotFoundError:
+                    continue  # renamed before the kill
+            journal.unlink()
+            finished.append(journal)
+        except OSError:
+            continue  # another build finished it meanwhile
+    return finished
+
+
+def _journal_renames(folder: Path, journal: Path) -> list[tuple[str, str]] | None:
+    """The renames a journal signed by this user's audioguide lists, each as a build makes
+    them (a temporary file of its target onto a name a build writes); None for any other."""
+    try:
+        body = json.loads(read_regular(journal, MAX_JOURNAL_BYTES, follow=False))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(body, dict) or body.get("format") != JOURNAL_FORMAT:
+        return None
+    names = body.get("renames")
+    if not signing.verify(body.get("mac"), JOURNAL_PURPOSE, folder, journal.name, names):
+        return None
+    if not isinstance(names, list) or not all(isinstance(pair, list) and len(pair) == 2 for pair in names):
+        return None
+    renames = [(temp, target) for temp, target in names]
+    for temp, target in renames:
+        if not (output_name(target) and _plain_name(temp) and temp.startswith(f".{target}.")):
+            return None
+        if not is_leftover(temp):
+            return None
+    return renames
+
+
+def output_name(name: object) -> bool:
+    """Is `name` a file name a build writes in an output folder (a plain name, a known suffix)?"""
+    return _plain_name(name) and str(name).endswith(OUTPUT_SUFFIXES)
 
 
 def _plain_name(name: object) -> bool:
     return isinstance(name, str) and name not in ("", ".", "..") and Path(name).name == name
+
+
+class FolderBusy(OSError):
+    """Another process has held the output folder's lock for longer than renames take."""
 
 
 @contextmanager
@@ -156,7 +211,8 @@ def _folder_lock(folder: Path) -> Iterator[None]:
     """An exclusive lock on the folder itself (no lock file), where the system offers one.
 
     Where it cannot (Windows, a folder that cannot be opened, a network file system without
-    locks) the renames go ahead unlocked: a missing lock must never fail a build.
+    locks) the renames go ahead unlocked: a missing lock must never fail a build. A lock
+    another process holds for `LOCK_WAIT_S` raises FolderBusy instead of waiting for ever.
     """
     try:
         import fcntl
@@ -169,10 +225,19 @@ def _folder_lock(folder: Path) -> Iterator[None]:
         yield
         return
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        except OSError:
-            pass  # no locks here (ENOLCK): go ahead unlocked
+        deadline = time.monotonic() + LOCK_WAIT_S
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise FolderBusy(
+                        errno.EBUSY, f"another process has held its lock for {LOCK_WAIT_S:g} s", str(folder)
+                    ) from None
+                time.sleep(LOCK_POLL_S)
+            except OSError:
+                break  # no locks here (ENOLCK): go ahead unlocked
         yield
     finally:
         os.close(fd)  # closing releases the lock
@@ -261,15 +326,19 @@ def kind_of(mode: int) -> str:
 
 
 @contextmanager
-def open_regular(path: Path, max_bytes: int) -> Iterator[int]:
+def open_regular(path: Path, max_bytes: int, follow: bool = True) -> Iterator[int]:
     """A descriptor open on a regular file of at most `max_bytes`; never blocks on a pipe or device.
 
     The file is opened without waiting (a FIFO with no writer would block `open` forever)
     and checked to be a regular file on the open descriptor, so a swap after a check cannot
-    fool it, and its size is checked before anything is read. Raises NotRegularFile,
-    TooLarge or any other OSError.
+    fool it, and its size is checked before anything is read. With `follow` false a
+    symbolic link in the last place of the path is refused (where the system can tell).
+    Raises NotRegularFile, TooLarge or any other OSError.
     """
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    if not follow:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags)
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
@@ -291,9 +360,9 @@ def _chunks(fd: int, path: Path, max_bytes: int) -> Iterator[bytes]:
         yield chunk
 
 
-def read_regular(path: Path, max_bytes: int) -> bytes:
+def read_regular(path: Path, max_bytes: int, follow: bool = True) -> bytes:
     """A regular file's bytes, checked as `open_regular` does, never more than `max_bytes`."""
-    with open_regular(path, max_bytes) as fd:
+    with open_regular(path, max_bytes, follow) as fd:
         return b"".join(_chunks(fd, path, max_bytes))
 
 

@@ -61,7 +61,7 @@ def damaged_cache_entries(cache: Path) -> list[str]:
             continue
         data = path.read_bytes()
         if path.suffix == ".seg":  # an encoded segment of a track: checked by its own reader
-            if segment_cache._parse(data) is None:
+            if segment_cache._parse(data, path.stem) is None:
                 bad.append(path.name)
             continue
         if path.suffix != ".clip" or len(data) <= CACHE_HEADER.size:

@@ -18,10 +18,12 @@ SMALL_ROUTINE = HERE / "routines" / "small.yaml"
 
 
 @pytest.fixture(autouse=True)
-def isolated(tmp_path, monkeypatch):
+def isolated(tmp_path, tmp_path_factory, monkeypatch):
     """Each test gets its own phrase cache, and Google is never reachable unless a test fakes it."""
     monkeypatch.setenv("AUDIOGUIDE_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("AUDIOGUIDE_CONFIG_DIR", str(tmp_path / "config"))  # never the user's settings
+    # Nor the user's signing key; kept out of tmp_path, which tests list as an output folder.
+    monkeypatch.setenv("AUDIOGUIDE_DATA_DIR", str(tmp_path_factory.mktemp("data")))
     # A closed local port: `auto` sees Google as unreachable at once, and nothing leaves the machine.
     monkeypatch.setenv("AUDIOGUIDE_GTTS_URL", "http://127.0.0.1:9/batchexecute")
 

@@ -216,3 +216,13 @@ def test_piper_without_the_extra_is_a_clear_error(monkeypatch):
     monkeypatch.setitem(sys.modules, "piper", None)  # as if piper-tts were not installed
     with pytest.raises(SpeechError, match=r"pip install -e '\.\[piper\]' in audioguide's folder"):
         speech.make_engine("piper", voice="x.onnx")
+
+
+@pytest.mark.parametrize(
+    "tld", ["evil.example/x?", "example.org#", "com.evil", "com@127.0.0.1", "co.uk.evil"]
+)
+def test_tld_only_chooses_among_googles_own_domains(tld):
+    with pytest.raises(SpeechError, match="--tld must be the end of one of Google's domains"):
+        speech.make_engine("gtts", "en", tld=tld)
+    for good in ("com", "co.uk", "com.au", "ca", "de"):
+        assert speech.make_engine("gtts", "en", tld=good).tld == good

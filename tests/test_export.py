@@ -18,9 +18,9 @@ from PIL import Image
 from audioguide import routine
 from audioguide.build import BuildOptions, build
 from audioguide.cli import cli
-from audioguide.cues import SPEECH
+from audioguide.cues import SPEECH, Chapter, CueScript, Event
 from audioguide.errors import ExportError
-from audioguide.export import AudioFormat
+from audioguide.export import AudioFormat, text
 from audioguide.render import sample_at
 
 TARGET_LUFS, LUFS_TOLERANCE, MAX_TRUE_PEAK_DBTP = -16.0, 1.0, -1.0
@@ -202,3 +202,13 @@ def test_sample_rate_bitrate_and_stereo_options(fake_engine, tmp_path):
 def test_formats_mp3_cannot_carry_are_refused(audio, message):
     with pytest.raises(ExportError, match=re.escape(message)):
         audio.check()
+
+
+def test_a_cue_text_cannot_break_the_vtt():
+    said = ("Slide --> then hold", "Tom & <b>Jerry</b>", "Two lines\n\nwith a gap")
+    events = tuple(Event(SPEECH, t, 1000 * n, 1000 * n + 900, 0, "instruction") for n, t in enumerate(said))
+    vtt = text.vtt(CueScript("T", "medium", events, (Chapter("All", 0, 4000),), 4000))
+    blocks = vtt.strip().split("\n\n")
+    assert len(blocks) == 1 + len(said), "one block per cue: no blank line inside a cue"
+    assert [b.count("-->") for b in blocks[1:]] == [1, 1, 1], "only the timing line has an arrow"
+    assert "Slide --&gt; then hold" in vtt and "Tom &amp; &lt;b&gt;Jerry&lt;/b&gt;" in vtt

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
@@ -9,7 +10,7 @@ import time
 import pytest
 from conftest import SMALL_ROUTINE
 
-from audioguide import files, routine
+from audioguide import files, routine, signing
 from audioguide.build import BuildOptions, build
 
 HOUR_AND_A_BIT_S = files.STALE_AFTER_S + 60
@@ -63,3 +64,37 @@ def test_signals_wait_until_the_renames_are_done():
             done.append("first rename")
             done.append("second rename")
     assert done == ["first rename", "second rename"]
+
+
+def journal(folder, renames, mac: str | None = "0" * 64) -> None:
+    body = {"format": files.JOURNAL_FORMAT, "renames": renames, "mac": mac}
+    (folder / f".{renames[0][1]}.{files.JOURNAL_TAG}.tmp").write_text(json.dumps(body))
+
+
+def test_a_journal_not_signed_by_this_users_audioguide_moves_nothing(tmp_path):
+    (tmp_path / "song.mp3").write_text("the user's own song")
+    make(tmp_path / ".song.mp3.abcdefgh.tmp")
+    (tmp_path / ".notes.txt.abcdefgh.tmp").symlink_to(tmp_path / "song.mp3")
+    journal(tmp_path, [[".song.mp3.abcdefgh.tmp", "song.mp3"]])  # forged: no valid signature
+    journal(tmp_path, [[".notes.txt.abcdefgh.tmp", ".audioguide-serve-key"]], None)
+    files.sweep_leftovers(tmp_path)
+    assert (tmp_path / "song.mp3").read_text() == "the user's own song"
+    assert not (tmp_path / ".audioguide-serve-key").exists()
+
+
+def test_a_signed_journal_renames_only_what_a_build_writes_and_never_a_link(tmp_path):
+    def signed(renames) -> None:
+        name = f".{renames[0][1]}.{files.JOURNAL_TAG}.tmp"
+        journal(tmp_path, renames, signing.mac(files.JOURNAL_PURPOSE, tmp_path, name, renames))
+
+    make(tmp_path / ".key.abcdefgh.tmp")
+    signed([[".key.abcdefgh.tmp", ".audioguide-serve-key"]])  # not a name a build writes
+    (tmp_path / "elsewhere.txt").write_text("a file of the user's")
+    (tmp_path / ".t.lrc.abcdefgh.tmp").symlink_to(tmp_path / "elsewhere.txt")
+    make(tmp_path / ".t.mp3.abcdefgh.tmp")
+    signed([[".t.mp3.abcdefgh.tmp", "t.mp3"], [".t.lrc.abcdefgh.tmp", "t.lrc"]])
+    files.sweep_leftovers(tmp_path)
+    assert not (tmp_path / ".audioguide-serve-key").exists()
+    assert (tmp_path / "t.mp3").read_bytes() == b"half a track", "a set of the user's is completed"
+    assert not (tmp_path / "t.lrc").exists(), "a link is never moved into place"
+    assert (tmp_path / "elsewhere.txt").read_text() == "a file of the user's"

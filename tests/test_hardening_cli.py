@@ -40,6 +40,12 @@ def test_output_to_a_full_disk_is_a_message():
     assert done.stderr.decode().strip() == "error: cannot write the output: No space left on device"
 
 
+def test_a_closed_stdout_is_a_quiet_exit_not_a_traceback():
+    command = [sys.executable, "-m", "audioguide", "list"]
+    done = subprocess.run(command, stderr=subprocess.PIPE, timeout=120, preexec_fn=lambda: os.close(1))
+    assert done.returncode == 0 and done.stderr == b"", done.stderr.decode()
+
+
 def test_a_latin1_terminal_shows_an_emoji_as_an_escape(tmp_path):
     (tmp_path / "r.yaml").write_text(EMOJI_ROUTINE, encoding="utf-8")
     done = audioguide("script", str(tmp_path / "r.yaml"), env={"PYTHONIOENCODING": "latin-1"})

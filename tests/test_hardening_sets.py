@@ -14,7 +14,7 @@ from pathlib import Path
 from click.testing import CliRunner
 from conftest import SMALL_ROUTINE
 
-from audioguide import files
+from audioguide import export, files, signing
 from audioguide.cli import cli
 from audioguide.export import files as export_files
 from audioguide.export.files import Staging
@@ -63,9 +63,12 @@ def test_split_removes_its_own_stale_tracks_but_not_edited_ones(tmp_path, fake_e
     assert {"01-wall-sit.mp3", "02-calf-raise.mp3", "02-calf-raise.lrc"} <= set(manifest["files"])
     # The user edits one of audioguide's tracks: from then on it is theirs.
     (folder / "01-wall-sit.lrc").write_text("my own notes")
+    # An older track of this user's build, listed (and signed) as that build would have.
     manifest["files"]["old-track.mp3"] = manifest["files"]["02-calf-raise.mp3"]
+    name = ".small-test-routine.audioguide.json"
+    manifest["mac"] = signing.mac(export_files.MANIFEST_PURPOSE, folder, name, manifest["files"])
     (folder / "old-track.mp3").write_bytes((folder / "02-calf-raise.mp3").read_bytes())
-    (folder / ".small-test-routine.audioguide.json").write_text(json.dumps(manifest))
+    (folder / name).write_text(json.dumps(manifest))
     mine.write_text(SMALL_ROUTINE.read_text().replace("name: Wall sit", "name: Wall squat"))
     assert CliRunner().invoke(cli, args).exit_code == 0
     names = {p.name for p in folder.iterdir()}
@@ -175,3 +178,66 @@ def test_a_folder_without_locks_still_gets_its_set(tmp_path, monkeypatch):
         stage.write_text(tmp_path / name, "new")
     stage.commit()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["n.cues.txt", "n.mp3"]
+
+
+def test_split_never_deletes_through_a_manifest_copied_from_another_folder(tmp_path, fake_engine):
+    """A manifest of this user's, with the true hash of a file, deletes nothing in another folder."""
+    folder = tmp_path / "small-test-routine"
+    assert split_build(tmp_path).exit_code == 0
+    shared = tmp_path / "shared" / "small-test-routine"  # as from a zip or a synced drive
+    shared.mkdir(parents=True)
+    manifest = json.loads((folder / ".small-test-routine.audioguide.json").read_text())
+    manifest["files"] = {"holiday.mp3": manifest["files"]["01-wall-sit.mp3"]}
+    (shared / "holiday.mp3").write_bytes((folder / "01-wall-sit.mp3").read_bytes())
+    (shared / ".small-test-routine.audioguide.json").write_text(json.dumps(manifest))
+    assert split_build(tmp_path / "shared").exit_code == 0
+    assert (shared / "holiday.mp3").exists()
+
+
+def test_a_manifest_owns_only_names_a_build_writes(tmp_path):
+    listed = {"notes.txt": "0" * 64, "a.mp3": "1" * 64, ".a.audioguide.json": "2" * 64}
+    name = ".a.audioguide.json"
+    mac = signing.mac(export_files.MANIFEST_PURPOSE, tmp_path, name, listed)
+    (tmp_path / name).write_text(
+        json.dumps({"format": export_files.MANIFEST_FORMAT, "files": listed, "mac": mac})
+    )
+    assert export_files.owned(tmp_path / "a.m3u8") == {"a.mp3": "1" * 64}
+
+
+def test_a_folder_locked_by_another_process_is_a_message_not_a_wait_for_ever(
+    tmp_path, fake_engine, monkeypatch
+):
+    import fcntl
+
+    monkeypatch.setattr(files, "LOCK_WAIT_S", 0.5)
+    out = tmp_path / "out"
+    out.mkdir()
+    holder = os.open(out, os.O_RDONLY)  # as a stuck process would hold it
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    results: list = []
+    args = ["build", str(SMALL_ROUTINE), "--engine", "fake", "-o", str(out)]
+    worker = threading.Thread(target=lambda: results.append(CliRunner().invoke(cli, args)), daemon=True)
+    try:
+        worker.start()
+        worker.join(30)
+    finally:
+        os.close(holder)
+    assert results, "the build waited for the lock"
+    assert results[0].exit_code == 1
+    assert "is locked; another process has held its lock for 0.5 s" in results[0].output
+
+
+def test_a_split_tidy_up_cut_short_is_finished_by_the_next_build(tmp_path, fake_engine, monkeypatch):
+    mine = tmp_path / "r.yaml"
+    mine.write_text(SMALL_ROUTINE.read_text())
+    args = ["build", str(mine), "--engine", "fake", "--split", "-o", str(tmp_path)]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    mine.write_text(SMALL_ROUTINE.read_text().replace("name: Wall sit", "name: Wall squat"))
+    with monkeypatch.context() as patched:
+        patched.setattr(export, "remove_owned", lambda *a: [])  # killed before deleting anything
+        assert CliRunner().invoke(cli, args).exit_code == 0
+    folder = tmp_path / "small-test-routine"
+    assert (folder / "01-wall-sit.mp3").exists()
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    names = {p.name for p in folder.iterdir()}
+    assert "01-wall-sit.mp3" not in names and "01-wall-sit.lrc" not in names and "01-wall-squat.mp3" in names

@@ -14,8 +14,9 @@ from num2words import num2words
 from audioguide import routine
 from audioguide.compiler import compile_routine
 from audioguide.cues import SPEECH
-from audioguide.errors import RoutineError
+from audioguide.errors import RoutineError, TimingError
 from audioguide.phrases import EXACT, NUMBER_FORMS, OTHER, Phrasebook, languages, phrasebook
+from audioguide.phrases.template import FORMS, Field, parse
 from audioguide.speech.text import prepare, preparers
 
 LANGUAGES = ("en", "de", "es", "fr", "it", "nl", "pt")
@@ -283,3 +284,50 @@ def test_an_unknown_placeholder_in_a_phrase_override_is_a_located_error():
         RoutineError, match=r"phrases.rest: '\{dauer\}' is not known here; allowed: \{duration\}"
     ):
         routine.loads(text)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("{name:1500000000}", r"'\{name:1500000000\}' asks for a form audioguide does not know"),
+        ("{name:99999}", r"'\{name:99999\}' asks for a form audioguide does not know"),
+        (
+            "{name:x}",
+            r".\{name:x\}. asks for a form audioguide does not know; write \{name\}, or one of the forms",
+        ),
+        ("{name", r"'\{' at character 1 is never closed"),
+        ("Next }", r"'\}' at character 6 closes no placeholder; write \}\} for a brace"),
+        ("{name:{n}}", r"'\{name:\{n\}' holds another '\{'; placeholders cannot be nested"),
+        ("{name.__class__}", r"'\{name.__class__\}' is not a placeholder"),
+        ("{name[0]}", r"'\{name\[0\]\}' is not a placeholder"),
+        ("{0}", r"'\{0\}' is not a placeholder"),
+        ("{name!r}", r"'\{name!r\}' is not a placeholder"),
+        ("{}", r"'\{\}' is not a placeholder"),
+    ],
+)
+def test_a_phrase_override_is_in_the_tools_placeholder_language_only(value, message):
+    text = NEUTRAL.format(lang="en") + f"phrases:\n  get_ready: Go.\n  next: '{value}'\n"
+    with pytest.raises(RoutineError, match=rf"^r\.yaml:27: phrases\.next: {message}"):
+        routine.loads(text, source="r.yaml")
+
+
+def test_the_placeholder_language_has_every_form_the_catalogues_use_and_escaped_braces():
+    for lang in LANGUAGES:
+        for value in catalogue(lang).values():
+            for form in forms_of(value):
+                if isinstance(form, str):
+                    assert parse(form).source == form
+    used = {f.form for lang in LANGUAGES for v in catalogue(lang).values() for t in forms_of(v)
+            if isinstance(t, str) for f in parse(t).parts if isinstance(f, Field) and f.form}  # fmt: skip
+    assert used | {"ordinal"} <= set(FORMS)
+    text = NEUTRAL.format(lang="en") + "phrases:\n  next: '{{name}}: {name:capital}, {name:ordinal}.'\n"
+    texts = [e.text for e in compile_routine(routine.loads(text), "medium").events if e.kind == SPEECH]
+    assert "{name}: Adipiscing, Adipiscing." in texts
+
+
+def test_a_phrase_filled_past_the_limit_is_a_located_error():
+    title = "Lorem ipsum " * 50
+    text = NEUTRAL.format(lang="en").replace("title: Lorem", f"title: {title}")
+    text += "phrases:\n  title: '{title} {title} {title} {title}'\n"
+    with pytest.raises(TimingError, match=r"^r\.yaml:25: phrases: a phrase would be 2,3\d\d characters long"):
+        compile_routine(routine.loads(text, source="r.yaml"), "medium")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
+import threading
 
 import numpy as np
 import pytest
@@ -188,3 +190,83 @@ def test_an_unknown_voice_name_lists_the_voices_found(tiny_voice, tmp_path):
         SpeechError, match=f"no Piper voice named 'en_US-nobody-low' here \\(found: {TINY}\\)"
     ):
         speech.make_engine("piper", voice="en_US-nobody-low")
+
+
+def a_voice_folder(
+    tmp_path, config: str = '{"language": {"code": "en_US"}, "audio": {"sample_rate": 16000}}'
+):
+    """A voice in the voices folder with a stand-in model: its config and card are what is read."""
+    folder = tmp_path / "voices"
+    folder.mkdir(exist_ok=True)
+    (folder / f"{TINY}.onnx").write_bytes(b"not loaded by these tests")
+    (folder / f"{TINY}.onnx.json").write_text(config)
+    return folder
+
+
+def listed_within(seconds: float, call):
+    done: list = []
+    worker = threading.Thread(target=lambda: done.append(call()), daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert done, "waited on a pipe or read a device"
+    return done[0]
+
+
+@pytest.mark.parametrize("kind", ["fifo", "zero", "urandom", "huge"])
+def test_a_model_card_that_is_no_file_is_not_read(tmp_path, kind):
+    card = a_voice_folder(tmp_path) / f"{TINY}.MODEL_CARD"
+    if kind == "fifo":
+        os.mkfifo(card)
+    elif kind == "huge":
+        with card.open("wb") as file:
+            file.truncate(3_000_000_000)  # sparse: no disk used
+    else:
+        card.symlink_to(f"/dev/{kind}")
+    (found,) = listed_within(10, piper.find_voices)
+    assert found.licence == piper.NO_LICENCE
+
+
+@pytest.mark.parametrize(
+    ("config", "problem"),
+    [
+        ("[1, 2]", "must hold a JSON object of settings"),
+        ('{"language": "en"}', 'language must be an object, got "en"'),
+        ('{"language": {"code": 5}}', "language.code must be a text, got 5"),
+        (
+            '{"espeak": {"voice": "en"}, "audio": {"sample_rate": "fast"}}',
+            "audio.sample_rate must be a whole",
+        ),
+        ('{"espeak": {"voice": "en"}, "audio": {"sample_rate": -3}}', "audio.sample_rate must be from 1"),
+        ('{"audio": {"sample_rate": 16000}}', "names no language"),
+        ("[" * 100_000, "is not JSON"),
+        ("\udcff", "is not JSON"),
+    ],
+)
+def test_a_misshapen_config_is_a_located_error(tmp_path, config, problem):
+    folder = a_voice_folder(tmp_path)
+    (folder / f"{TINY}.onnx.json").write_bytes(config.encode("utf-8", "surrogateescape"))
+    assert piper.find_voices() == ()
+    for voice in (TINY, str(folder / f"{TINY}.onnx")):
+        with pytest.raises(SpeechError, match=f"config {folder / TINY}.onnx.json {re.escape(problem)}"):
+            speech.make_engine("piper", voice=voice)
+    result = CliRunner().invoke(cli, ["voices"])
+    assert result.exit_code == 0 and TINY not in result.output
+
+
+@pytest.mark.parametrize("kind", ["fifo", "zero", "huge"])
+def test_a_config_that_is_no_file_is_an_error_not_a_hang(tmp_path, kind):
+    config = a_voice_folder(tmp_path) / f"{TINY}.onnx.json"
+    config.unlink()
+    if kind == "fifo":
+        os.mkfifo(config)
+        message = "is a named pipe"
+    elif kind == "zero":
+        config.symlink_to("/dev/zero")
+        message = "is a device"
+    else:
+        with config.open("wb") as file:
+            file.truncate(3_000_000_000)
+        message = "is 3,000,000,000 bytes"
+    model = str(config.with_suffix(""))
+    error = listed_within(10, lambda: pytest.raises(SpeechError, speech.make_engine, "piper", voice=model))
+    assert message in str(error.value)

@@ -131,6 +131,22 @@ def test_every_problem_is_reported_at_once_with_place_and_line():
             "r.yaml:3: exercises[0]: '{side}' needs 'sides', like sides: [right, left]",
         ),
         (
+            "title: T\nexercises:\n  - name: A\n    sides: [right, left]\n    purpose: Eases the {side} hip.\n"
+            "    steps: [{hold: 5s, say: x}]\n",
+            "r.yaml:5: exercises[0].purpose: '{side}' is not filled in here; "
+            "name the side in setup, switch or a step's say",
+        ),
+        (
+            "title: T\nintro: Start on your {other} side.\nexercises: [{name: A, steps: [{say: x}]}]\n",
+            "r.yaml:2: intro: '{other}' is not filled in here; name the side in setup, switch or a step's say",
+        ),
+        (
+            "title: T\nexercises:\n  - name: A\n    sides: [right, left]\n    equipment: ['a {side} band']\n"
+            "    steps: [{hold: 5s, say: x}]\n",
+            "r.yaml:5: exercises[0].equipment: '{side}' is not filled in here; "
+            "name the side in setup, switch or a step's say",
+        ),
+        (
             "title: T\ntitle: U\nexercises: [{name: A, steps: [{say: x}]}]\n",
             "r.yaml:2: title: appears twice; keep one",
         ),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 
-from audioguide.export.segment_cache import SegmentCache
+from audioguide.export.segment_cache import SegmentCache, max_entry_bytes
 
 CONTENT = "ab" + "0" * 62
 FRAMES = b"\xff\xfb" + b"\x00" * 100
@@ -63,7 +63,7 @@ def test_a_cache_folder_that_cannot_be_listed_holds_nothing(tmp_path):
 
 
 def cache_size(frames: bytes) -> int:
-    return 4 + 4 + 32 + len(frames)
+    return 4 + 4 + 32 + 32 + len(frames)  # magic, frames, their hash, the content made for
 
 
 def test_entries_named_by_an_earlier_version_are_still_cleared(tmp_path):
@@ -73,3 +73,41 @@ def test_entries_named_by_an_earlier_version_are_still_cleared(tmp_path):
     old.write_bytes(cache.path(CONTENT).read_bytes())
     assert cache.clear() == (2, 2 * cache_size(FRAMES))
     assert not old.exists()
+
+
+def test_an_entry_is_read_only_for_the_content_it_was_made_for(tmp_path):
+    cache = _cache(tmp_path)
+    other = "cd" + "2" * 62
+    cache.path(other).parent.mkdir(parents=True)
+    cache.path(other).write_bytes(cache.path(CONTENT).read_bytes())  # copied over another's name
+    assert cache.get(other) is None and not cache.path(other).exists()
+    assert cache.get(CONTENT, frames=2) is None, "an entry of another length than its segment's"
+    cache.put(CONTENT, FRAMES, 1)
+    assert cache.get(CONTENT, frames=1) == FRAMES
+
+
+def test_an_entry_larger_than_its_segment_or_a_link_is_not_read(tmp_path):
+    cache = _cache(tmp_path)
+    limit = max_entry_bytes(48_000, 48_000)  # a one-second segment
+    cache.put(CONTENT, FRAMES * (limit // len(FRAMES)), 1)
+    assert cache.get(CONTENT, limit) is None and not cache.path(CONTENT).exists()
+    outside = tmp_path / "elsewhere.seg"
+    cache.put(CONTENT, FRAMES, 1)
+    cache.path(CONTENT).rename(outside)
+    cache.path(CONTENT).symlink_to(outside)
+    assert cache.get(CONTENT) is None, "a link is never followed"
+    assert not cache.path(CONTENT).is_symlink() and outside.is_file()
+
+
+def test_clear_never_follows_a_linked_shard_folder(tmp_path):
+    cache = _cache(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    other = "cd" + "3" * 62
+    cache.put(other, FRAMES, 1)
+    cache.path(other).rename(elsewhere / cache.path(other).name)  # an entry of ours, outside
+    cache.path(other).parent.rmdir()
+    (cache.root / "cd").symlink_to(elsewhere, target_is_directory=True)
+    assert cache.clear() == (1, cache_size(FRAMES))
+    assert (elsewhere / cache.path(other).name).is_file(), "nothing outside the cache is deleted"
+    assert (cache.root / "cd").is_symlink()

@@ -263,3 +263,14 @@ def test_encoding_holds_few_clips_at_once_however_many_distinct_phrases(tmp_path
     )
     assert encoded.segments == 40 and len(alive) >= 40
     assert most <= segments.cores() + 1, "one clip at a time per encoding thread, and the planner's"
+
+
+def test_a_segment_copied_over_another_is_encoded_again_not_played(tmp_path):
+    cache = SegmentCache(tmp_path / "segments")
+    reuse = Reuse(clip_for(48_000), cache)
+    encode_reusing(reuse, tmp_path / "a.mp3", AudioFormat(), script(), tmp_path / "a.mp3")
+    entries = sorted(cache.entries(), key=lambda p: p.stat().st_size)
+    entries[0].write_bytes(entries[-1].read_bytes())  # a longer segment, in a shorter one's place
+    again = encode_reusing(reuse, tmp_path / "b.mp3", AudioFormat(), script(), tmp_path / "b.mp3")
+    assert again.reused == again.segments - 1
+    assert (tmp_path / "a.mp3").read_bytes() == (tmp_path / "b.mp3").read_bytes()

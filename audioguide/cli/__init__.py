@@ -86,6 +86,7 @@ whole_short_help(cli)  # every summary in `--help` listings reads whole
 
 def main() -> None:
     signal.signal(signal.SIGTERM, _on_sigterm)
+    _fill_closed_streams()
     _forgiving_streams()
     try:
         try:
@@ -102,6 +103,21 @@ def main() -> None:
         except OSError:
             pass
         sys.exit(1)
+
+
+def _fill_closed_streams() -> None:
+    """A standard stream the caller closed (`audioguide list >&-`) is the null device instead:
+    its output is dropped quietly, and no file opened later takes its number (nor ffmpeg's output)."""
+    for fd, name in ((0, "stdin"), (1, "stdout"), (2, "stderr")):
+        try:
+            os.fstat(fd)
+        except OSError:
+            null = os.open(os.devnull, os.O_RDWR)  # the lowest free number: this one
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(fd, "r" if fd == 0 else "w", encoding="utf-8", closefd=False))  # noqa: SIM115
 
 
 def _forgiving_streams() -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from audioguide.cues import SPEECH, TONE, Event
 from audioguide.phrases import Phrasebook
 from audioguide.routine import (
+    MAX_SPOKEN_CHARS,
     Circuit,
     Routine,
 )
@@ -110,12 +111,24 @@ class Timeline:
     rounds: int = 1  # how often the current exercise is done over: its circuit's rounds
 
     def chapter(self, title: str, start: int) -> None:
+        self.check_length(title)
         self.chapters.append((title, start))
+
+    def check_length(self, text: str, place: str = "") -> None:
+        """Refuse a text that filling and joining made longer than one phrase may be."""
+        if len(text) > MAX_SPOKEN_CHARS:
+            self.refuse(
+                f'a phrase would be {len(text):,} characters long ("{text[:40]}..."); at most '
+                f"{MAX_SPOKEN_CHARS:,} are said at once. "
+                "Shorten the routine's phrases or the texts they include",
+                place or self.place or "phrases",
+            )
 
     def speak_at(
         self, start: int, text: str, role: str, optional: bool = False, fix: str = "", place: str = ""
     ) -> int:
         """Place a phrase at a fixed time; returns its end."""
+        self.check_length(text, place)
         end = start + self.duration_of(text)
         event = Event(SPEECH, text, start, end, 0, role)
         self.cues.append(_Cue(event, place or self.place, fix, optional))

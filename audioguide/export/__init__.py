@@ -133,7 +133,7 @@ def write_split(
         stage.write_text(playlist, text.m3u8(info.album, entries))
         stage.write_text(timeline, _timeline(script, info))
         stage.write_text(cues, script.to_text())
-        manifest = stage.write_manifest(playlist)
+        manifest = stage.write_manifest(playlist, previous)
     remove_owned(folder, previous, {*stage.targets(), manifest.name})
     return Written(tracks[0], timeline, cues, tuple(tracks), tuple(lyrics), playlist)
 

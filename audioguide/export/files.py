@@ -14,14 +14,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from audioguide import files
+from audioguide import files, signing
 from audioguide.errors import ExportError
 
 # Renamed into place last, in this order: what a player opens comes after what it reads.
 _LAST = (".mp3", ".m3u8")
 # The list of files a build wrote, with their SHA-256, hidden beside them: `.NAME.audioguide.json`.
 MANIFEST_SUFFIX = ".audioguide.json"
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2  # signed (signing.py): a manifest someone else left owns nothing
+MANIFEST_PURPOSE = "manifest"
 MAX_MANIFEST_BYTES = 1_000_000
 MAX_OWNED_BYTES = 4_000_000_000  # a file larger than any track audioguide writes is not one of them
 
@@ -44,19 +45,27 @@ class Staging:
     def write_text(self, target: Path, text: str) -> None:
         self.path_for(target).write_text(text, encoding="utf-8")
 
-    def write_manifest(self, anchor: Path) -> Path:
+    def write_manifest(self, anchor: Path, previous: dict[str, str] | None = None) -> Path:
         """Stage the manifest of every file staged so far beside `anchor`: names and SHA-256.
 
         It is what proves later which files in the folder audioguide wrote: only a file
-        listed there whose content still has the listed hash is ever deleted.
+        listed there whose content still has the listed hash is ever deleted, and only if
+        the manifest is signed with this user's key. Files of the `previous` manifest that
+        are about to be deleted stay listed, so a build killed while deleting them leaves
+        them to the next build to delete.
         """
         listed = {
             target.name: files.sha256_file(temp)
             for temp, target in self._temps
             if target.parent == anchor.parent
         }
+        for name, digest in (previous or {}).items():
+            if name not in listed and files.sha256_of(anchor.parent / name, MAX_OWNED_BYTES) == digest:
+                listed[name] = digest
         manifest = manifest_path(anchor)
-        body = {"format": MANIFEST_FORMAT, "files": dict(sorted(listed.items()))}
+        listed = dict(sorted(listed.items()))
+        signature = signing.mac(MANIFEST_PURPOSE, anchor.parent, manifest.name, listed)
+        body = {"format": MANIFEST_FORMAT, "files": listed, "mac": signature}
         self.write_text(manifest, json.dumps(body, indent=1) + "\n")
         return manifest
 
@@ -100,6 +109,11 @@ def staged(what: Path) -> Iterator[Staging]:
     try:
         yield staging
         staging.commit()
+    except files.FolderBusy as exc:
+        raise ExportError(
+            f"cannot write {what}: the folder {exc.filename} is locked; {exc.strerror}. Probable cause: "
+            "another audioguide build into it is stuck; stop it, or choose another folder with -o"
+        ) from None
     except IsADirectoryError as exc:
         raise ExportError(
             f"cannot write {exc.filename or what}: it {exc.strerror}. Remove or rename the folder, "
@@ -137,22 +151,23 @@ def manifest_path(anchor: Path) -> Path:
 def owned(anchor: Path) -> dict[str, str]:
     """The files an earlier build listed in its manifest beside `anchor`: name -> SHA-256.
 
-    Empty when there is no manifest, or it is not one of audioguide's: then nothing is owned.
+    Empty when there is no manifest, or it is not one this user's audioguide signed for
+    this folder: then nothing is owned. Only names a build writes are ever owned.
     """
+    path = manifest_path(anchor)
     try:
-        body = json.loads(files.read_regular(manifest_path(anchor), MAX_MANIFEST_BYTES))
+        body = json.loads(files.read_regular(path, MAX_MANIFEST_BYTES, follow=False))
     except (OSError, ValueError):
         return {}
     listed = body.get("files") if isinstance(body, dict) and body.get("format") == MANIFEST_FORMAT else None
     if not isinstance(listed, dict):
         return {}
+    if not signing.verify(body.get("mac"), MANIFEST_PURPOSE, anchor.parent, path.name, listed):
+        return {}
     return {
         name: digest
         for name, digest in listed.items()
-        if isinstance(name, str)
-        and isinstance(digest, str)
-        and Path(name).name == name
-        and name not in ("", ".", "..")
+        if files.output_name(name) and name != path.name and isinstance(digest, str)
     }
 
 

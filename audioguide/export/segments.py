@@ -30,7 +30,7 @@ from audioguide.cues import CueScript
 from audioguide.errors import ExportError
 from audioguide.export.encode import LAME_QUALITY, AudioFormat, encode_frames, silence
 from audioguide.export.mp3frames import ENCODER_DELAY, Assembler, Gapless, frame_offsets, main_data_begin
-from audioguide.export.segment_cache import SegmentCache
+from audioguide.export.segment_cache import SegmentCache, max_entry_bytes
 
 SEGMENT_FORMAT = 2  # bump when what a cached segment holds changes
 SILENT_MS = 250  # a silence holding this much between its cuts is copied, not encoded
@@ -107,7 +107,8 @@ def encode_reusing(reuse: Reuse, path: Path, audio: AudioFormat, script: CueScri
                     elif index in futures:
                         frames = futures.pop(index).result()
                     else:  # read only now, so that memory holds one segment at a time
-                        frames = cache.get(segment.content)
+                        most = max_entry_bytes(segment.end - segment.start, audio.rate)
+                        frames = cache.get(segment.content, most, segment.keep)
                         if frames is None:  # damaged, or removed meanwhile: encode it here
                             frames = _encode(segment, sounds, audio, reuse.clip_for, cache, target)
                             encoded_here += 1

@@ -58,8 +58,16 @@ def vtt(script: CueScript) -> str:
     """WebVTT captions: each cue shown from its start to its end."""
     blocks = ["WEBVTT"]
     for number, line in enumerate(lines(script), 1):
-        blocks.append(f"{number}\n{_vtt_time(line.start_ms)} --> {_vtt_time(line.end_ms)}\n{line.text}")
+        timing = f"{_vtt_time(line.start_ms)} --> {_vtt_time(line.end_ms)}"
+        blocks.append(f"{number}\n{timing}\n{_vtt_text(line.text)}")
     return "\n\n".join(blocks) + "\n"
+
+
+def _vtt_text(text: str) -> str:
+    """A cue's text as WebVTT allows it: `&`, `<` and `>` escaped (so `-->` cannot end a
+    timing line early), and no blank line, which would end the cue."""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return "\n".join(line for line in escaped.splitlines() if line.strip())
 
 
 def m3u8(title: str, entries: Sequence[PlaylistEntry]) -> str:

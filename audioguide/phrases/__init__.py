@@ -3,7 +3,8 @@
 A catalogue (`en.yaml`, `de.yaml`...) maps a key to a template; `Phrasebook.say` fills it.
 Whole numbers in a template are spoken as words of the catalogue's language (num2words);
 `{n:feminine}` asks for a form the catalogue defines under `number_forms` (German "eine"
-for "eins", Portuguese "duas" for "dois"); `{cue:capital}` capitalizes a text. A template
+for "eins", Portuguese "duas" for "dois"); `{cue:capital}` capitalizes a text. Templates
+are in the tool's own placeholder language (`template.py`), never Python's `str.format`. A template
 that changes with a number gives one form per CLDR plural category of the language (Babel's
 rules), or `=N` for one exact number.
 Adding a language is a translator's job: copy `en.yaml`, translate the values.
@@ -12,7 +13,6 @@ Adding a language is a translator's job: copy `en.yaml`, translate the values.
 from __future__ import annotations
 
 import re
-import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -23,9 +23,9 @@ import yaml
 from babel import Locale
 from num2words import num2words
 
+from audioguide.phrases.template import CAPITAL, ORDINAL, Template, parsed
+
 DEFAULT_LANGUAGE = "en"
-ORDINAL = "ordinal"  # the number form num2words makes itself ("first", "erste")
-CAPITAL = "capital"  # `{cue:capital}`: a text with its first letter a capital
 NUMBER_FORMS = "number_forms"  # the catalogue key of a language's own number forms
 OTHER = "other"  # the plural category every language has
 EXACT = "="  # a plural form for one number: "=0", "=1"
@@ -50,7 +50,22 @@ class Phrasebook:
         template = self.entries[key]
         if isinstance(template, Mapping):
             template = self.form(template, values["n"])
-        return _Filler(self).format(template, **values)
+        return self.fill(template if isinstance(template, Template) else parsed(template), values)
+
+    def fill(self, template: Template, values: Mapping[str, Any]) -> str:
+        """The template with each field's value: whole numbers in words, in the form asked for."""
+        out = []
+        for part in template.parts:
+            if isinstance(part, str):
+                out.append(part)
+                continue
+            value = values[part.name]
+            if isinstance(value, int) and not isinstance(value, bool):
+                text = self.number(value, "" if part.form == CAPITAL else part.form)
+            else:
+                text = str(value)  # a number form asked of a text leaves it as it is
+            out.append(text[:1].upper() + text[1:] if part.form == CAPITAL else text)
+        return "".join(out)
 
     def form(self, forms: Mapping[str, str], n: int) -> str:
         """The form for `n`: its exact `=n` form, else its plural category's, else `other`."""
@@ -98,20 +113,6 @@ class Phrasebook:
         if len(items) <= 1:
             return "".join(items)
         return f"{self.entries['list_separator'].join(items[:-1])} {self.entries['and']} {items[-1]}"
-
-
-class _Filler(string.Formatter):
-    """`str.format` that speaks whole numbers as words, in the form a field asks for."""
-
-    def __init__(self, book: Phrasebook):
-        self.book = book
-
-    def format_field(self, value: Any, format_spec: str) -> str:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return self.book.number(value, format_spec)
-        if format_spec == CAPITAL:
-            return str(value)[:1].upper() + str(value)[1:]
-        return format(value, format_spec)
 
 
 @cache

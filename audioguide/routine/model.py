@@ -9,6 +9,10 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from audioguide.phrases.template import Template
 
 LEVELS = ("easy", "medium", "hard")
 DEFAULT_LEVEL = "medium"
@@ -17,6 +21,8 @@ DEFAULT_LEVEL = "medium"
 MAX_COUNT = 500
 MAX_DURATION_MS = 2 * 3600 * 1000
 MAX_TEXT_CHARS = 600
+# One phrase the track speaks, once the compiler has filled and joined texts into it.
+MAX_SPOKEN_CHARS = 2000
 MAX_TRACK_MS = 12 * 3600 * 1000  # a whole track, at its longest level
 MAX_CUES = 50_000  # sounds in one track: keeps compiling and rendering quick and bounded
 MAX_SLUG_BYTES = 80  # file names stay far below the 255-byte limit, with room for suffixes
@@ -181,7 +187,7 @@ class Routine:
     cues: CueSettings = CueSettings()
     cover: str = ""  # a picture for the track's cover; relative to the routine file
     lang: str = ""  # the language it says it is written in; "" if it does not say
-    phrases: tuple[tuple[str, str], ...] = ()  # the routine's own words for phrasebook keys
+    phrases: tuple[tuple[str, Template], ...] = ()  # the routine's own words for phrasebook keys
     circuits: tuple[Circuit, ...] = ()  # runs of exercises repeated as a whole
     source: str = field(default="<routine>", compare=False)
     # The line of each place in the source file (`exercises[1].rest` -> 12), for located errors.

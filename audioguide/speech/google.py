@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 
 ENDPOINT_ENV = "AUDIOGUIDE_GTTS_URL"
 ENDPOINT = "https://translate.google.{tld}/_/TranslateWebserverUi/data/batchexecute"
+# Google's domains are google.com and google.<country>, .co.<country> or .com.<country>.
+TLD = re.compile(r"(com|co)(\.[a-z]{2})?|[a-z]{2}")
 TIMEOUT_S = 10.0
 PROBE_TIMEOUT_S = 3.0
 # Every request has a total deadline (not only per read: a server sending a byte a second
@@ -118,6 +120,11 @@ class GoogleEngine(Engine):
         requests_per_s: float = DEFAULT_REQUESTS_PER_S,
     ):
         super().__init__(lang)
+        if not TLD.fullmatch(tld):  # it names the host the text is sent to: Google's own only
+            raise SpeechError(
+                f"--tld must be the end of one of Google's domains, such as com, co.uk or com.au; "
+                f"got '{ascii(tld)[1:-1][:40]}'"
+            )
         self.tld = tld
         self.slow = slow
         self.endpoint = os.environ.get(ENDPOINT_ENV) or ENDPOINT.format(tld=tld)

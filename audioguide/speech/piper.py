@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 from pydub import AudioSegment
@@ -41,6 +42,11 @@ INT16_MAX = 32767
 MODEL_SUFFIX, CONFIG_SUFFIX = ".onnx", ".onnx.json"
 MODEL_CARD = "MODEL_CARD"  # Piper's published voices each come with one, beside the model
 NO_LICENCE = "not stated (no model card)"
+# Read whole, so held to sizes far above any real one (a config is tens of kB, a card a few).
+MAX_CONFIG_BYTES = 5_000_000
+MAX_CARD_BYTES = 200_000
+MAX_MODEL_BYTES = 1_000_000_000  # the largest published voice is about 120 MB
+MAX_RATE = 192_000
 # No randomness in synthesis: Piper samples noise for each phrase (the phoneme lengths and
 # the voice's texture), so the same text came out different on every cold build.
 NOISE_SCALE = 0.0
@@ -115,21 +121,25 @@ def _package_models() -> tuple[tuple[Path, str], ...]:
 
 
 def _describe(path: Path, source: str) -> VoiceModel | None:
-    """The voice at `path` from its config and model card; None if its config is unreadable."""
+    """The voice at `path` from its config and model card; None if its config is not right."""
     try:
-        config = json.loads(Path(f"{path}.json").read_text(encoding="utf-8"))
+        config = _config(path)
+        language = _language(path, config)
+        sample_rate = _sample_rate(path, config)
+        quality = _value(path, config, str, "audio", "quality")
         size = path.stat().st_size
-    except (OSError, ValueError):
+    except (SpeechError, OSError):
         return None
+    if not path.is_file():
+        return None  # a pipe or a device named like a model
     card = _model_card(path)
-    language = config.get("language", {}).get("code") or config.get("espeak", {}).get("voice", "?")
     return VoiceModel(
         name=path.name.removesuffix(MODEL_SUFFIX),
         path=path,
         source=source,
         language=str(_card_field(card, "Language") or language).split(" ")[0],
-        sample_rate=int(config.get("audio", {}).get("sample_rate", 0)),
-        quality=str(config.get("audio", {}).get("quality") or _card_field(card, "Quality") or "?"),
+        sample_rate=sample_rate,
+        quality=quality or _card_field(card, "Quality") or "?",
         size_bytes=size,
         licence=_card_field(card, "License") or _card_field(card, "Licence") or NO_LICENCE,
     )
@@ -137,18 +147,70 @@ def _describe(path: Path, source: str) -> VoiceModel | None:
 
 def _model_language(model: Path) -> str:
     """The language a model speaks, from its NAME.onnx.json; a damaged config is a clear error."""
-    config_path = Path(f"{model}.json")
+    config = _config(model)
+    _sample_rate(model, config)
+    return _language(model, config)
+
+
+def _config(model: Path) -> dict[str, Any]:
+    """The model's NAME.onnx.json: a regular file of a sensible size, holding a JSON object."""
+    path = Path(f"{model}.json")
     try:
-        config = json.loads(config_path.read_text(encoding="utf-8"))
-        language = config.get("language", {}).get("code") or config["espeak"]["voice"]
-    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError):
-        raise SpeechError(
-            f"the Piper voice's config {config_path} is unreadable or lacks its language. Probable "
-            "cause: a damaged or incomplete download; fetch the voice again"
-        ) from None
-    if not isinstance(language, str) or not language.strip():
-        raise SpeechError(f"the Piper voice's config {config_path} names no language; fetch the voice again")
+        config = json.loads(files.read_regular(path, MAX_CONFIG_BYTES).decode("utf-8"))
+    except files.TooLarge as exc:
+        too_large = f"is {exc.size:,} bytes; a voice's config is at most {MAX_CONFIG_BYTES:,}"
+        raise _bad_config(path, too_large) from None
+    except files.NotRegularFile as exc:
+        raise _bad_config(path, str(exc.strerror)) from None
+    except OSError as exc:
+        raise _bad_config(path, f"cannot be read: {exc.strerror or exc}") from None
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise _bad_config(path, "is not JSON") from None
+    if not isinstance(config, dict):
+        raise _bad_config(path, "must hold a JSON object of settings")
+    return config
+
+
+def _language(model: Path, config: dict[str, Any]) -> str:
+    language = _value(model, config, str, "language", "code") or _value(model, config, str, "espeak", "voice")
+    if not language or not language.strip():
+        raise _bad_config(Path(f"{model}.json"), "names no language (language.code or espeak.voice)")
     return language
+
+
+def _sample_rate(model: Path, config: dict[str, Any]) -> int:
+    rate = _value(model, config, int, "audio", "sample_rate")
+    if rate is not None and not 0 < rate <= MAX_RATE:
+        problem = f"audio.sample_rate must be from 1 to {MAX_RATE}, got {rate}"
+        raise _bad_config(Path(f"{model}.json"), problem)
+    return rate or 0
+
+
+def _value(model: Path, config: dict[str, Any], kind: type, *keys: str) -> Any:
+    """The setting at `keys` (`audio`, `sample_rate`), of type `kind`; None if it is absent."""
+    value: Any = config
+    for depth, key in enumerate(keys):
+        if not isinstance(value, dict):
+            where = ".".join(keys[:depth])
+            raise _bad_config(Path(f"{model}.json"), f"{where} must be an object, got {_shown(value)}")
+        value = value.get(key)
+        if value is None:
+            return None
+    if not isinstance(value, kind) or isinstance(value, bool):
+        wanted = "a whole number" if kind is int else "a text"
+        raise _bad_config(Path(f"{model}.json"), f"{'.'.join(keys)} must be {wanted}, got {_shown(value)}")
+    return value
+
+
+def _shown(value: object) -> str:
+    return json.dumps(value, ensure_ascii=True)[:40]
+
+
+def _bad_config(path: Path, problem: str) -> SpeechError:
+    return SpeechError(
+        f"the Piper voice's config {path} {problem}. Probable cause: a damaged or incomplete "
+        "download; fetch the voice again"
+    )
 
 
 def _model_card(path: Path) -> str:
@@ -158,8 +220,8 @@ def _model_card(path: Path) -> str:
     shared = path.with_name(MODEL_CARD)
     alone = len(list(path.parent.glob(f"*{MODEL_SUFFIX}"))) == 1  # the folder's card is this voice's
     for card in (own, shared) if alone else (own,):
-        try:
-            return card.read_text(encoding="utf-8", errors="replace")
+        try:  # a pipe, a device or a huge file is no card: never waited on nor read whole
+            return files.read_regular(card, MAX_CARD_BYTES).decode("utf-8", errors="replace")
         except OSError:
             continue
     return ""
@@ -176,6 +238,8 @@ def model_path(voice: str) -> Path:
     path = Path(voice).expanduser()
     if path.suffix != ".onnx":
         by_name = {model.name: model.path for model in find_voices()}
+        if voice not in by_name and (voices_dir() / f"{voice}{MODEL_SUFFIX}").is_file():
+            _model_language(voices_dir() / f"{voice}{MODEL_SUFFIX}")  # says what is wrong with it
         if voice not in by_name:
             known = ", ".join(sorted(by_name)) or "none"
             raise SpeechError(
@@ -189,8 +253,13 @@ def model_path(voice: str) -> Path:
             f"no Piper voice model at {path}. Point --voice at a NAME.onnx file (with NAME.onnx.json "
             "beside it), or fetch one online with `audioguide voices download en_US-lessac-medium`"
         )
-    if not Path(f"{path}.json").is_file():
+    if not Path(f"{path}.json").exists():  # one that is no file is said when it is read
         raise SpeechError(f"the Piper voice {path} has no config {path}.json beside it. Download both files")
+    if (size := path.stat().st_size) > MAX_MODEL_BYTES:
+        raise SpeechError(
+            f"the Piper voice model {path} is {size:,} bytes; a voice is at most {MAX_MODEL_BYTES:,}. "
+            "Probable cause: not a Piper voice; fetch the voice again"
+        )
     return path
 
 

@@ -10,6 +10,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pydub import AudioSegment
 
 from audioguide.errors import SpeechError
+from audioguide.routine import MAX_SPOKEN_CHARS
 from audioguide.speech import clips
 from audioguide.speech.base import Engine
 from audioguide.speech.cache import PhraseCache
@@ -22,8 +23,9 @@ Progress = Callable[[int, int], None]
 DEFAULT_JOBS = 4
 # The longest phrase spoken at once, after preparation. A routine's texts are at most 600
 # characters, but the compiler joins and fills them (equipment lists, {side}); whatever
-# the way, no single phrase may grow into minutes of speech.
-MAX_PHRASE_CHARS = 2000
+# the way, no single phrase may grow into minutes of speech. The compiler checks the same
+# limit before preparation, where it can say which part of the routine is to blame.
+MAX_PHRASE_CHARS = MAX_SPOKEN_CHARS
 # Clips kept in memory between uses, most recently used first. The rest are read back from
 # the cache when the track reaches them, so memory stays flat however many distinct
 # phrases a routine has (200 long instructions are half a gigabyte of samples).

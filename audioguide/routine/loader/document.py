@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from audioguide.phrases import phrasebook
+from audioguide.phrases.template import Template, TemplateError, parse, parsed
 from audioguide.routine.loader.keys import (
     CIRCUIT_KEYS,
     EXERCISE_KEYS,
@@ -84,6 +85,9 @@ def read_routine(r: Reader, root: yaml.Node) -> Routine | None:
             r.scalar(keys["rest_between"], "rest_between", parse_rest) if "rest_between" in keys else 30_000
         ),
     }
+    for key in ("intro", "outro", "safety"):
+        if key in keys:
+            _unfilled(r, keys[key], key, optional[key])
     if r.problems or title is None or None in exercises or None in optional.values() or None in circuits:
         return None
     return Routine(
@@ -102,8 +106,8 @@ def read_routine(r: Reader, root: yaml.Node) -> Routine | None:
     )
 
 
-def _phrases(r: Reader, node: yaml.Node, path: str) -> tuple[tuple[str, str], ...] | None:
-    """The routine's own words for the tool's fixed phrases, by phrasebook key."""
+def _phrases(r: Reader, node: yaml.Node, path: str) -> tuple[tuple[str, Template], ...] | None:
+    """The routine's own words for the tool's fixed phrases, by phrasebook key, parsed once."""
     book = phrasebook()
     keys = r.mapping(node, path, (), tuple(k for k, v in book.entries.items() if isinstance(v, str)))
     if keys is None:
@@ -113,18 +117,17 @@ def _phrases(r: Reader, node: yaml.Node, path: str) -> tuple[tuple[str, str], ..
         text = r.text(value, f"{path}.{key}")
         if text is None:
             return None
-        # A placeholder may ask for a form: {n:feminine} in German, {cue:capital}.
-        wanted = set(re.findall(r"\{(\w+)(?::\w*)?\}", book.entries[key]))
-        used = set(re.findall(r"\{([^{}:]*)(?::\w*)?\}", text))
-        if used - wanted:
-            allowed = ", ".join(f"{{{w}}}" for w in sorted(wanted)) or "none"
-            r.problem(
-                value,
-                f"{path}.{key}",
-                f"'{{{sorted(used - wanted)[0]}}}' is not known here; allowed: {allowed}",
-            )
+        try:
+            template = parse(text)
+        except TemplateError as exc:
+            r.problem(value, f"{path}.{key}", str(exc))
             return None
-        out.append((key, text))
+        wanted = parsed(book.entries[key]).fields
+        if unknown := sorted(template.fields - wanted):
+            allowed = ", ".join(f"{{{w}}}" for w in sorted(wanted)) or "none"
+            r.problem(value, f"{path}.{key}", f"'{{{unknown[0]}}}' is not known here; allowed: {allowed}")
+            return None
+        out.append((key, template))
     return tuple(out)
 
 
@@ -198,8 +201,11 @@ def _exercise(r: Reader, node: yaml.Node, path: str, routine_cues: CueSettings) 
     for key in ("purpose", "setup", "switch"):
         if key in keys:
             fields[key] = r.text(keys[key], f"{path}.{key}")
+    if "purpose" in keys:
+        _unfilled(r, keys["purpose"], f"{path}.purpose", fields["purpose"])
     if "equipment" in keys:
         fields["equipment"] = _texts(r, keys["equipment"], f"{path}.equipment")
+        _unfilled(r, keys["equipment"], f"{path}.equipment", " ".join(fields["equipment"]))
         if len(joined := ", ".join(fields["equipment"])) > MAX_TEXT_CHARS:  # said as one phrase
             r.problem(
                 keys["equipment"],
@@ -252,6 +258,15 @@ def _texts(r: Reader, node: yaml.Node, path: str) -> tuple[str, ...]:
         text = r.text(node, path)
         return (text,) if text else ()
     return tuple(t for i, item in enumerate(r.sequence(node, path)) if (t := r.text(item, f"{path}[{i}]")))
+
+
+def _unfilled(r: Reader, node: yaml.Node, path: str, text: str | None) -> None:
+    """`{side}` and `{other}` are filled only where a side is known: elsewhere they would be
+    spoken as they are written."""
+    for name in PLACEHOLDERS:
+        if text and f"{{{name}}}" in text:
+            fix = "name the side in setup, switch or a step's say"
+            r.problem(node, path, f"'{{{name}}}' is not filled in here; {fix}")
 
 
 def _check_placeholders(r: Reader, node: yaml.Node, path: str, exercise: Exercise) -> None:
