@@ -8,8 +8,12 @@ same blocks. What follows (finding the exercises) never needs to know which it w
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from audioguide.authoring.importer import jsonld, plaintables
 
 if TYPE_CHECKING:  # BeautifulSoup loads only when a web page is read: every command starts faster
     from bs4 import Tag
@@ -28,8 +32,17 @@ _SETEXT = re.compile(r"^\s{0,3}(=+|-+)\s*$")
 # "1. ", "2) ", and a one-word label in any language before the number: "Step 3:", "Übung 4."
 _NUMBERED = re.compile(r"^\s*(?:[^\W\d_]{2,12}\.?\s+)?(\d{1,2})\s*[.):]\s+(.*)$")
 _BULLET = re.compile(r"^\s*[-*+\u2022\u25cf\u25aa\u2013]\s+(.*)$")
-_ROW = re.compile(r"^\s*\|(.*)\|\s*$")
-_RULE_ROW = re.compile(r"^[\s|:-]+$")
+_FENCE = re.compile(r"^\s*(?:```|~~~)")
+# "Goblet squat 3x10", "Wall sit - 3 x 30 secs": a name, then sets x reps (a forum's or a note's shorthand)
+_SHORTHAND = re.compile(r"^\s*(?P<name>[A-Za-z][A-Za-z' ()/-]{1,40}?)\s*[:\u2013-]?\s+(?P<dose>\d+\s*[x\u00d7]\s*\d+(?:\s*-\s*\d+)?\s*(?:[a-z]+\s*)?(?:/\s*[a-z]+|(?:each|per)\s+[a-z]+)?)\s*$",
+    re.I,
+)
+_NAME_HEADER = re.compile(r"\b(?:exercises?|name|movements?|moves?|stretch(?:es)?|activity|drills?)\b", re.I)
+# PDF-to-text: a page's number line, letters joined into one ligature, words broken at a line's end
+_PAGE_LINE = re.compile(r"^.*\bpage\s+\d+(?:\s+of\s+\d+)?\b.*$", re.I)
+_LAYOUT_GAP = re.compile(r"\S\s{4,}\S")  # a running header or footer: text at both margins
+_LIGATURES = re.compile("[\ufb00-\ufb06]")
+_BROKEN_WORD = re.compile(r"(?<=[A-Za-z])-\n\s*(?=[a-z])")
 _MARKUP = re.compile(r"(\*\*|(?<!_)__(?!_)|\*|`|!?\[([^\]]*)\]\([^)]*\))")  # a form's ____ stays
 _SPACES = re.compile(r"\s+")
 _SCRIPTS = re.compile(r"<(script|style|noscript|svg|template)\b.*?</\1\s*>", re.I | re.S)
@@ -80,8 +93,29 @@ def clean(text: str) -> str:
 # --- plain text and Markdown --------------------------------------------------------------
 
 
-def from_text(text: str) -> list[Block]:
+def _unpage(text: str) -> str:
+    """A PDF's text without its running headers, footers and page numbers, words made whole."""
+    text = _LIGATURES.sub(lambda m: unicodedata.normalize("NFKC", m[0]), text)
+    text = _BROKEN_WORD.sub("", text)
     lines = text.split("\n")
+    masked = [re.sub(r"\d+", "#", line.strip()) for line in lines]
+    repeated = Counter(m for m, line in zip(masked, lines, strict=True) if _LAYOUT_GAP.search(line))
+    kept = [
+        line
+        for m, line in zip(masked, lines, strict=True)
+        if not (_PAGE_LINE.match(line) and len(line.split()) <= MAX_IMPLICIT_WORDS * 2)
+        and not (repeated.get(m, 0) > 1)
+    ]
+    return "\n".join(kept)
+
+
+def _is_name_header(cells: list[str]) -> bool:
+    return bool(cells) and any(_NAME_HEADER.search(c) for c in cells[:2]) and sum(bool(c) for c in cells) > 1
+
+
+def from_text(text: str) -> list[Block]:
+    lines = _unpage(text).split("\n")
+    tables = plaintables.find(lines, _is_name_header)
     blocks: list[Block] = []
     para: list[str] = []
     item: Block | None = None
@@ -104,10 +138,33 @@ def from_text(text: str) -> list[Block]:
             blocks.append(_paragraph(" ".join(para), alone=len(para) == 1))
             para = []
 
+    fenced = False
+    skip_to = 0
     for i, line in enumerate(lines):
+        if i < skip_to:
+            continue
+        if i in tables:
+            flush()
+            skip_to, rows = tables[i]
+            for cells in rows:
+                row = tuple(clean(c) for c in cells)
+                blocks.append(Block(ROW, " | ".join(row), cells=row))
+            continue
         following = lines[i + 1] if i + 1 < len(lines) else ""
+        if _FENCE.match(line):
+            flush()
+            fenced = not fenced
+            continue
         if not line.strip():
             flush()
+            continue
+        if (short := _SHORTHAND.match(line)) and (fenced or not para or _SHORTHAND.match(para[-1])):
+            flush()
+            blocks.append(Block(ITEM, clean(f"{short['name'].strip()}: {short['dose']}")))
+            continue
+        if fenced:
+            flush()
+            blocks.append(Block(PARA, clean(line)))
             continue
         if _SETEXT.match(line) and not para and blocks and blocks[-1].kind == PARA and item is None:
             continue  # underline of the heading just made
@@ -115,7 +172,6 @@ def from_text(text: str) -> list[Block]:
             following.strip()
             and _SETEXT.match(following)
             and line.strip()
-            and not _ROW.match(line)
             and not _BULLET.match(line)
         ):
             flush()
@@ -123,12 +179,6 @@ def from_text(text: str) -> list[Block]:
                 blocks.append(Block(HEADING, clean(m[2]), level=len(m[1])))
             else:
                 blocks.append(Block(HEADING, clean(line), level=1 if following.strip()[0] == "=" else 2))
-            continue
-        if m := _ROW.match(line):
-            flush()
-            if not _RULE_ROW.match(m[1]):
-                cells = tuple(clean(c) for c in m[1].split("|"))
-                blocks.append(Block(ROW, " | ".join(cells), cells=cells))
             continue
         if (m := _NUMBERED.match(line)) or (b := _BULLET.match(line)):
             flush()
@@ -172,6 +222,15 @@ def from_html(text: str) -> tuple[list[Block], str]:
     """The blocks of the page's content, and the page's title (empty if it has none)."""
     from bs4 import BeautifulSoup
 
+    name, steps = jsonld.howto(text)
+    if steps:
+        blocks = [Block(HEADING, clean(name), level=1)] if name else []
+        for n, (title, body) in enumerate(steps, 1):
+            if title and body and clean(title) != clean(body):
+                blocks += [Block(ITEM, clean(title), number=n), Block(PARA, clean(body))]
+            else:
+                blocks.append(Block(ITEM, clean(title or body), number=n))
+        return blocks, clean(name)
     text = _SCRIPTS.sub(" ", text)  # most of a saved page's bytes; gone before parsing, for speed
     soup = BeautifulSoup(text, "html.parser")
     title_tag = soup.find("title")

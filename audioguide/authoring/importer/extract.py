@@ -30,6 +30,8 @@ class Context:
     rest_between: Value | None = None
     dropped: list[str] = field(default_factory=list)  # asides
     refused: list[str] = field(default_factory=list)  # sentences whose number no routine can take
+    unsure: list[str] = field(default_factory=list)  # sentences with a number no exercise was given
+    safety: list[str] = field(default_factory=list)  # safety advice, spoken once in the intro
 
 
 SECONDS_PER_MINUTE = 60
@@ -113,6 +115,9 @@ class Builder:
 
     def paragraph(self, text: str) -> None:
         self.borrowed = None
+        if text.startswith("(") and text.endswith(")"):  # a paragraph in brackets: the writer's aside
+            self.context.dropped.append(text)
+            return
         for sentence in sentences.split(text, self.rules):
             self.sentence(sentence)
         if self.pending and self.borrowed is not None:
@@ -128,14 +133,27 @@ class Builder:
     def sentence(self, original: str) -> None:
         rules = self.rules
         norm = sentences.normalize(original, rules)
+        if is_safety(norm, rules):
+            self.context.safety.append(original)
+            return
         if any(p.search(norm) for p in rules.asides):
             self.context.dropped.append(original)
+            return
+        if any(p.search(norm) for p in rules.progressions):
+            if sentences.quantities(norm, rules) or self._side(norm):
+                self.context.unsure.append(original)
+            else:
+                self.pending.append(original) if self.steps else self.setup.append(original)
             return
         if not self.first_side and (
             m := re.search(rf"\b({_sides(rules)})\b" + _body_after(rules), norm, re.I)
         ):
             self.first_side = m[1].lower()
         found = sentences.quantities(norm, rules)
+        kept = [q for q in found if not _elsewhere(norm, q, rules)]
+        if len(kept) < len(found):
+            self.context.unsure.append(original)
+            found = kept
         if (need := rules.need_sentence.search(norm)) and not found:
             self._needs(need["things"], original)
             return
@@ -360,6 +378,16 @@ class Builder:
             ]
         value = Value("[" + ", ".join(order) + "]", sentence, check)
         return value, self.rules.switch_cue.format(side="{side}", part=part)
+
+
+def _elsewhere(norm: str, q: Quantity, rules: Rules) -> bool:
+    """A duration that is how long something else takes ("the whole thing takes 10 minutes")."""
+    clause = _clause(norm, q, rules)
+    return q.kind == sentences.HOLD and bool(rules.not_hold.search(clause)) and not rules.rest_words.search(clause)
+
+
+def is_safety(norm: str, rules: Rules) -> bool:
+    return any(p.search(norm) for p in rules.safety)
 
 
 def _body_after(rules: Rules) -> str:

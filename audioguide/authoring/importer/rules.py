@@ -21,6 +21,15 @@ class Rules:
     number_phrases: tuple[tuple[re.Pattern[str], str], ...]
     range_joiners: tuple[str, ...]
     time_units: dict[str, int]
+    after_numbers: tuple[tuple[re.Pattern[str], str], ...]
+    not_values: tuple[re.Pattern[str], ...]
+    per_side: str
+    side_nouns: str
+    progressions: tuple[re.Pattern[str], ...]
+    safety: tuple[re.Pattern[str], ...]
+    not_hold: re.Pattern[str]
+    phase_heading: re.Pattern[str]
+    names_exercise: re.Pattern[str]
     rep_units: frozenset[str]
     set_units: frozenset[str]
     not_rep_nouns: frozenset[str]
@@ -87,6 +96,15 @@ def rules_for(language: str = DEFAULT_LANGUAGE) -> Rules:
         number_phrases=tuple((_re(rf"\b{re.escape(w)}\b"), data["number_phrases"][w]) for w in words),
         range_joiners=tuple(data["range_joiners"]),
         time_units={str(k): int(v) for k, v in data["time_units"].items()},
+        after_numbers=tuple((_re(k), v) for k, v in (data.get("after_numbers") or {}).items()),
+        not_values=tuple(_re(p) for p in data["not_values"]),
+        per_side=data["per_side"],
+        side_nouns=data["side_nouns"],
+        progressions=tuple(_re(p) for p in data["progressions"]),
+        safety=tuple(_re(p) for p in data["safety"]),
+        not_hold=_re(data["not_hold"]),
+        phase_heading=_re(data["phase_heading"]),
+        names_exercise=_re(data["names_exercise"]),
         rep_units=frozenset(data["rep_units"]),
         set_units=frozenset(data["set_units"]),
         not_rep_nouns=frozenset(data["not_rep_nouns"]),

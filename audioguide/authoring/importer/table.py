@@ -17,22 +17,23 @@ def build_row(section: Section, context: Context) -> Exercise:
     rules = context.rules
     source = " | ".join(section.row)
     cells: dict[str, str] = {}
-    units: dict[str, str] = {}
-    for header, cell in zip(section.header, section.row, strict=False):
-        kind = next((k for k, p in rules.table_columns.items() if k != "name" and p.search(header)), "")
-        if kind and cell and kind not in cells:
-            cells[kind] = cell
-            units[kind] = header
     values: dict[str, Value | None] = {}
-    for kind in ("reps", "sets"):
-        if kind in cells:
-            m = re.search(r"(\d+)(?:\s*-\s*(\d+))?", sentences.normalize(cells[kind], rules))
-            if m:
-                q = Quantity(REPS, float(m[1]), float(m[2]) if m[2] else None, 0, 0)
-                values[kind] = count_value(q, source)
-    for kind in ("hold", "rest"):
-        if kind in cells:
-            values[kind] = _cell_duration(cells[kind], units[kind], source, rules, context)
+    two_sided = False
+    for header, cell in zip(section.header, section.row, strict=False):
+        kinds = [k for k, p in rules.table_columns.items() if k != "name" and p.search(header)]
+        if not kinds or not cell:
+            continue
+        for kind in kinds:
+            cells.setdefault(kind, cell)
+        if kinds[0] in ("how", "equipment", "sides"):
+            continue
+        norm = sentences.normalize(cell, rules)
+        two_sided = two_sided or bool(rules.both_sides.search(norm)) or bool(re.search(r"/\s*side", norm))
+        if "rest" in kinds:
+            values.setdefault("rest", _cell_duration(cell, header, source, rules, context))
+            continue
+        for kind, value in _cell_values(norm, kinds, header, source, rules).items():
+            values.setdefault(kind, value)
     notes = []
     say = cells.get("how") or section.name + "."
     hold = values.get("hold")
@@ -50,7 +51,7 @@ def build_row(section: Section, context: Context) -> Exercise:
     elif rest and not sets:
         rest, rest_after = None, rest
     sides, switch = None, ""
-    if cells.get("sides", "").strip().lower() in rules.yes_words:
+    if two_sided or cells.get("sides", "").strip().lower() in rules.yes_words:
         sides = Value(
             "[" + ", ".join(rules.default_sides) + "]", source, "the article does not say which side is first"
         )
@@ -69,6 +70,38 @@ def build_row(section: Section, context: Context) -> Exercise:
         switch=switch,
         notes=tuple(notes),
     )
+
+
+def _cell_values(
+    norm: str, kinds: list[str], header: str, source: str, rules: Rules
+) -> dict[str, Value | None]:
+    """What one cell gives: "3 x 10", "10, hold 3 s at top", "15 each side", "30 s", a bare number."""
+    found: dict[str, Value | None] = {}
+    quantities = sentences.quantities(norm, rules)
+    for q in quantities:
+        if q.kind == sentences.HOLD:
+            found.setdefault("hold", duration_value(q, source))
+        elif q.kind == sentences.SETS:
+            found.setdefault("sets", count_value(q, source))
+        else:
+            found.setdefault("reps", count_value(q, source))
+    masked = sentences.mask(norm, rules)
+    taken = [(q.start, q.end) for q in quantities]
+    for m in re.finditer(r"\b(\d+)(?:\s*-\s*(\d+))?\b", masked):
+        if any(s <= m.start() < e for s, e in taken):
+            continue
+        kind = next((k for k in kinds if k in ("reps", "sets", "hold") and k not in found), "")
+        if kind == "hold":
+            unit = re.search(r"\b(sec\w*|s|min\w*)\b", header, re.I)
+            if not unit:
+                continue
+            scale = 60 if unit[1].lower().startswith("min") else 1
+            q = Quantity(sentences.HOLD, float(m[1]) * scale, float(m[2]) * scale if m[2] else None, 0, 0)
+            found[kind] = duration_value(q, source)
+        elif kind:
+            q = Quantity(REPS, float(m[1]), float(m[2]) if m[2] else None, 0, 0)
+            found[kind] = count_value(q, source)
+    return found
 
 
 def _cell_duration(cell: str, header: str, source: str, rules: Rules, context: Context) -> Value | None:
