@@ -26,6 +26,7 @@ ROW = "row"
 
 IMPLICIT_LEVEL = 7  # a short line standing alone, read as a heading below every real one
 MAX_IMPLICIT_WORDS = 10
+MAX_EXCLAIMED_WORDS = 3
 _LOOKS_HTML = re.compile(r"<(?:!doctype\s+html|html|body|article|p|div|h[1-6]|ul|ol|table)\b", re.I)
 _ATX = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _SETEXT = re.compile(r"^\s{0,3}(=+|-+)\s*$")
@@ -210,7 +211,8 @@ def _titled(lines: list[str]) -> bool:
 def _paragraph(text: str, alone: bool) -> Block:
     text = clean(text)
     words = text.split()
-    if alone and 0 < len(words) <= MAX_IMPLICIT_WORDS and not re.search(r"[.!?:;,]$", text):
+    exclaimed = len(words) <= MAX_EXCLAIMED_WORDS and text.endswith("!")  # "That's it!"
+    if alone and 0 < len(words) <= MAX_IMPLICIT_WORDS and (exclaimed or not re.search(r"[.!?:;,]$", text)):
         return Block(HEADING, text, level=IMPLICIT_LEVEL)
     return Block(PARA, text)
 

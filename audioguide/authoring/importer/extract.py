@@ -18,6 +18,7 @@ from audioguide.authoring.importer.sentences import Quantity
 from audioguide.routine import MAX_COUNT, MAX_DURATION_MS, MAX_TEXT_CHARS, parse_duration
 
 MS_PER_SECOND = 1000
+MAX_FRAGMENT_WORDS = 6  # a duration in a sentence this short needs no verb ("30 seconds each side.")
 MIN_SAY_WORDS = 4  # fewer words left once the numbers are out ("Hold, then switch."), and the step borrows
 REST_CHECK = "the article gives no rest between rounds; {default} is the documented default"
 
@@ -196,6 +197,8 @@ class Builder:
 
     def _side(self, norm: str) -> str:
         m = self.rules.both_sides.search(norm)
+        if not m and self.first_side and self.rules.each_way.search(norm):
+            return self.rules.singular.get("one", "side")  # "each way", after turning to the left
         if not m:
             return ""
         part = next((g for g in m.groups() if g), "side").lower()
@@ -382,8 +385,13 @@ class Builder:
 
 def _elsewhere(norm: str, q: Quantity, rules: Rules) -> bool:
     """A duration that is how long something else takes ("the whole thing takes 10 minutes")."""
+    if q.kind != sentences.HOLD:
+        return False
     clause = _clause(norm, q, rules)
-    return q.kind == sentences.HOLD and bool(rules.not_hold.search(clause)) and not rules.rest_words.search(clause)
+    if rules.rest_words.search(clause):
+        return False
+    unattached = len(norm.split()) > MAX_FRAGMENT_WORDS and not rules.hold_cue.search(norm[: q.end])
+    return bool(rules.not_hold.search(clause)) or unattached
 
 
 def is_safety(norm: str, rules: Rules) -> bool:

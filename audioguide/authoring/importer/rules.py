@@ -28,6 +28,8 @@ class Rules:
     progressions: tuple[re.Pattern[str], ...]
     safety: tuple[re.Pattern[str], ...]
     not_hold: re.Pattern[str]
+    hold_cue: re.Pattern[str]
+    each_way: re.Pattern[str]
     phase_heading: re.Pattern[str]
     names_exercise: re.Pattern[str]
     rep_units: frozenset[str]
@@ -103,6 +105,8 @@ def rules_for(language: str = DEFAULT_LANGUAGE) -> Rules:
         progressions=tuple(_re(p) for p in data["progressions"]),
         safety=tuple(_re(p) for p in data["safety"]),
         not_hold=_re(data["not_hold"]),
+        hold_cue=_re(data["hold_cue"]),
+        each_way=_re(data["each_way"]),
         phase_heading=_re(data["phase_heading"]),
         names_exercise=_re(data["names_exercise"]),
         rep_units=frozenset(data["rep_units"]),

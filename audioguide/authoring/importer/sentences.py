@@ -19,6 +19,7 @@ _NUM = r"\d+(?:\.\d+)?"
 _SPACES = re.compile(r"\s+")
 _END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
 _PLACEHOLDER = "\u0000"
+SMALLEST_NUMBER_WORD = 2  # "two" and up become digits; "one" is as often a pronoun ("the left one")
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def normalize(sentence: str, rules: Rules) -> str:
     for pattern, replacement in rules.number_phrases:
         sentence = pattern.sub(replacement, sentence)
     try:
-        sentence = alpha2digit(sentence, rules.language)
+        sentence = alpha2digit(sentence, rules.language, threshold=SMALLEST_NUMBER_WORD)
     except (ValueError, RuntimeError):  # the library refuses a few odd inputs; keep the words then
         pass
     for pattern, replacement in rules.after_numbers:
