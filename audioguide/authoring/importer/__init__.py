@@ -141,7 +141,12 @@ def import_article(raw: bytes, name: str = "the article", language: str = DEFAUL
     exercises = []
     seen: set[str] = set()
     for section in found:
-        exercise = table.build_row(section, context) if section.row else extract.build(section, context)
+        if section.row and section.paragraphs:
+            exercise = table.merge(extract.build(section, context), table.build_row(section, context))
+        elif section.row:
+            exercise = table.build_row(section, context)
+        else:
+            exercise = extract.build(section, context)
         slug = routine.slugify(exercise.name)
         n = 1
         while slug in seen:

@@ -162,4 +162,38 @@ def find(blocks: list[Block], rules: Rules) -> tuple[list[Section], list[str]]:
         if len(good) > len(best):
             best, best_all = good, found
     skipped = [s.name for s in best_all if s not in best and s.name]
+    rows = by_table(blocks, rules)
+    if best and rows and not best[0].row:
+        _merge_rows(best, rows)
+    elif best and best[0].row:
+        _attach_named_sentences(best, blocks, rules)
     return best, skipped
+
+
+def _key(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", name.lower()).replace("s ", " ").strip()
+
+
+def _same(a: str, b: str) -> bool:
+    a, b = _key(a), _key(b)
+    return bool(a) and bool(b) and (a in b or b in a)
+
+
+def _merge_rows(found: list[Section], rows: list[Section]) -> None:
+    """A summary table beside the sections: each section takes its row's values."""
+    for section in found:
+        row = next((r for r in rows if _same(r.name, section.name)), None)
+        if row is not None:
+            section.row, section.header = row.row, row.header
+
+
+def _attach_named_sentences(found: list[Section], blocks: list[Block], rules: Rules) -> None:
+    """Prose under a table that names each exercise ("For the glute bridge, lie ...") goes to its row."""
+    for block in blocks:
+        if block.kind != PARA:
+            continue
+        for sentence in sentences.split(block.text, rules):
+            m = rules.names_exercise.search(sentence)
+            section = next((s for s in found if m and _same(m["name"], s.name)), None)
+            if section is not None:
+                section.paragraphs.append(sentence[m.end() :].strip()[:1].upper() + sentence[m.end() :].strip()[1:])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from audioguide.authoring.importer import sentences
 from audioguide.authoring.importer.draft import HOLD, REPS, SAY, Exercise, Step, Value
@@ -118,3 +119,27 @@ def _cell_duration(cell: str, header: str, source: str, rules: Rules, context: C
     if m:
         context.refused.append(f"{source} (a number without a unit: {cell!r})")
     return None
+
+
+def merge(prose: Exercise, row: Exercise) -> Exercise:
+    """An exercise told in prose and summed up in a table row: the prose's words, each value
+    the prose lacks taken from the row (a row's rep count with its hold over a prose hold)."""
+    counted = [s for s in prose.steps if s.kind != SAY]
+    row_step = next((s for s in row.steps if s.kind != SAY), None)
+    steps = prose.steps
+    if row_step is not None and (not counted or (row_step.kind == REPS and all(s.kind == HOLD for s in counted))):
+        words = [s for s in prose.steps if s.kind == SAY]
+        say = counted[0].say if counted else (words.pop().say if words else row_step.say)
+        steps = (*words, Step(row_step.kind, say, row_step.value, row_step.tempo))
+    rest = prose.rest if prose.rest is not None and not prose.rest.check else row.rest or prose.rest
+    return replace(
+        prose,
+        steps=tuple(steps),
+        sets=prose.sets or row.sets,
+        rest=rest if (prose.sets or row.sets) else None,
+        rest_after=prose.rest_after or (row.rest_after if not (prose.sets or row.sets) else None),
+        sides=prose.sides or row.sides,
+        switch=prose.switch or row.switch,
+        equipment=prose.equipment + tuple(e for e in row.equipment if e not in prose.equipment),
+        notes=prose.notes if counted or row_step is None else (),
+    )
