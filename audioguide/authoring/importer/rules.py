@@ -24,6 +24,7 @@ class Rules:
     after_numbers: tuple[tuple[re.Pattern[str], str], ...]
     not_values: tuple[re.Pattern[str], ...]
     per_side: str
+    count_of: str
     side_nouns: str
     progressions: tuple[re.Pattern[str], ...]
     safety: tuple[re.Pattern[str], ...]
@@ -66,6 +67,8 @@ class Rules:
     count_tail: re.Pattern[str]
     dangling_tail: re.Pattern[str]
     sequence_starts: re.Pattern[str]
+    clause_starts: re.Pattern[str]
+    felt_in: re.Pattern[str]
     not_exercise_headings: re.Pattern[str]
     exercise_words: frozenset[str]
     not_exercise_words: frozenset[str]
@@ -101,6 +104,7 @@ def rules_for(language: str = DEFAULT_LANGUAGE) -> Rules:
         after_numbers=tuple((_re(k), v) for k, v in (data.get("after_numbers") or {}).items()),
         not_values=tuple(_re(p) for p in data["not_values"]),
         per_side=data["per_side"],
+        count_of=data["count_of"],
         side_nouns=data["side_nouns"],
         progressions=tuple(_re(p) for p in data["progressions"]),
         safety=tuple(_re(p) for p in data["safety"]),
@@ -143,6 +147,8 @@ def rules_for(language: str = DEFAULT_LANGUAGE) -> Rules:
         count_tail=_re(data["count_tail"]),
         dangling_tail=_re(data["dangling_tail"]),
         sequence_starts=_re(data["sequence_starts"]),
+        clause_starts=_re(data["clause_starts"]),
+        felt_in=_re(data["felt_in"]),
         not_exercise_headings=_re(data["not_exercise_headings"]),
         exercise_words=frozenset(data["exercise_words"]),
         not_exercise_words=frozenset(data["not_exercise_words"]),

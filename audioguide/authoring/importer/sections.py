@@ -112,7 +112,14 @@ def by_prose(blocks: list[Block], rules: Rules) -> list[Section]:
         if block.kind not in (PARA, ITEM):
             continue
         run: list[str] = []
+        pieces: list[str] = []
         for sentence in sentences.split(block.text, rules):
+            for piece in rules.clause_starts.split(sentence):
+                if pieces and len(pieces[-1].split()) == 1 and rules.clause_starts.match(" " + pieces[-1]):
+                    pieces[-1] += " " + piece.strip()  # "then last of all ...": one start
+                elif piece.strip():
+                    pieces.append(piece.strip())
+        for sentence in pieces:
             name = _prose_name(sentence, rules)
             if name:
                 if run and found:
@@ -126,8 +133,12 @@ def by_prose(blocks: list[Block], rules: Rules) -> list[Section]:
 
 
 def _prose_name(sentence: str, rules: Rules) -> str:
-    m = rules.sequence_starts.search(sentences.normalize(sentence, rules))
-    return name_of(m["name"]) if m else ""
+    norm = sentences.normalize(sentence, rules)
+    if m := rules.sequence_starts.search(norm):
+        return name_of(m["name"])
+    if m := rules.felt_in.search(norm):
+        return name_of(f"{m['part']} stretch")
+    return ""
 
 
 def exercise_like(section: Section, rules: Rules, need_numbers: bool = False) -> bool:

@@ -121,6 +121,8 @@ def quantities(sentence: str, rules: Rules) -> list[Quantity]:
     per_side = rf"\b{number}\s*(?:/\s*|{rules.per_side})(?P<unit>{rules.side_nouns})\b"
     for m in re.finditer(per_side, sentence, re.I):
         add(REPS, m)
+    for m in re.finditer(rf"\b{number}\s+{rules.count_of}\b", sentence, re.I):
+        add(REPS, m)
     for m in re.finditer(rf"\b{number}\s*(?P<unit>{_alternation(rules.set_units)})\b", sentence, re.I):
         add(SETS, m)
     reps = _alternation(rules.rep_units)
