@@ -229,7 +229,8 @@ def test_a_number_no_routine_can_take_is_left_out_and_named(tmp_path):
     )
     result = run(str(article), "-o", str(tmp_path / "d.yaml"))
     assert result.exit_code == 0, result.output
-    assert "Numbers left out" in result.output and "3 hours" in result.output
+    assert "Numbers left out" in result.output and "9" * 400 in result.output
+    assert "3 hours" in result.output.split("does not use", 1)[-1]
     text = (tmp_path / "d.yaml").read_text()
     assert "999" not in text and "3h" not in text and "hold: 20s" in text
 

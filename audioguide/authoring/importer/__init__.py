@@ -172,6 +172,9 @@ def import_article(raw: bytes, name: str = "the article", language: str = DEFAUL
         dropped=tuple(context.dropped),
         refused=tuple(context.refused),
         skipped=tuple(s for s in skipped if s != title),
+        unsure=tuple(dict.fromkeys(context.unsure)),
+        safety=_safety(found_blocks, context, rules),
+        safety_key="safety" in routine.ROUTINE_KEYS,
         source_name=name,
     )
     yaml_text = to_yaml(draft)
@@ -212,6 +215,21 @@ def _title(
             "the article has no title; this one is made from its file name"
         )
     return default, "the article has no title; this one is the import's default"
+
+
+def _safety(found_blocks: list[blocks_.Block], context: extract.Context, rules: Rules) -> str:
+    """The article's safety advice, wherever it is, once each, as one text that fits a routine."""
+    said = list(context.safety)
+    for block in found_blocks:
+        if block.kind in (blocks_.PARA, blocks_.ITEM):
+            found = split_sentences(block.text, rules)
+            said += [s for s in found if extract.is_safety(normalize(s, rules), rules)]
+    text = ""
+    for sentence in dict.fromkeys(said):
+        if len(text) + len(sentence) + 1 > MAX_TEXT_CHARS:
+            break
+        text = f"{text} {sentence}".strip()
+    return text
 
 
 def _intro(found_blocks: list[blocks_.Block], found: list[sections.Section], rules: Rules) -> str:

@@ -35,7 +35,9 @@ _NUMBERED = re.compile(r"^\s*(?:[^\W\d_]{2,12}\.?\s+)?(\d{1,2})\s*[.):]\s+(.*)$"
 _BULLET = re.compile(r"^\s*[-*+\u2022\u25cf\u25aa\u2013]\s+(.*)$")
 _FENCE = re.compile(r"^\s*(?:```|~~~)")
 # "Goblet squat 3x10", "Wall sit - 3 x 30 secs": a name, then sets x reps (a forum's or a note's shorthand)
-_SHORTHAND = re.compile(r"^\s*(?P<name>[A-Za-z][A-Za-z' ()/-]{1,40}?)\s*[:\u2013-]?\s+(?P<dose>\d+\s*[x\u00d7]\s*\d+(?:\s*-\s*\d+)?\s*(?:[a-z]+\s*)?(?:/\s*[a-z]+|(?:each|per)\s+[a-z]+)?)\s*$",
+_SHORTHAND = re.compile(
+    r"^\s*(?P<name>[A-Za-z][A-Za-z' ()/-]{1,40}?)\s*[:\u2013-]?\s+"
+    r"(?P<dose>\d+\s*[x\u00d7]\s*\d+(?:\s*-\s*\d+)?\s*(?:[a-z]+\s*)?(?:/\s*[a-z]+|(?:each|per)\s+[a-z]+)?)\s*$",
     re.I,
 )
 _NAME_HEADER = re.compile(r"\b(?:exercises?|name|movements?|moves?|stretch(?:es)?|activity|drills?)\b", re.I)

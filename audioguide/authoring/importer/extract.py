@@ -18,6 +18,7 @@ from audioguide.authoring.importer.sentences import Quantity
 from audioguide.routine import MAX_COUNT, MAX_DURATION_MS, MAX_TEXT_CHARS, parse_duration
 
 MS_PER_SECOND = 1000
+_HUGE_NUMBER = re.compile(r"\d{7,}")
 MAX_FRAGMENT_WORDS = 6  # a duration in a sentence this short needs no verb ("30 seconds each side.")
 MIN_SAY_WORDS = 4  # fewer words left once the numbers are out ("Hold, then switch."), and the step borrows
 REST_CHECK = "the article gives no rest between rounds; {default} is the documented default"
@@ -150,9 +151,12 @@ class Builder:
             m := re.search(rf"\b({_sides(rules)})\b" + _body_after(rules), norm, re.I)
         ):
             self.first_side = m[1].lower()
+        if _HUGE_NUMBER.search(norm):  # no routine's value, and no sentence to speak
+            self.context.refused.append(original)
+            return
         found = sentences.quantities(norm, rules)
         kept = [q for q in found if not _elsewhere(norm, q, rules)]
-        if len(kept) < len(found):
+        if len(kept) < len(found) or sentences.mask(norm, rules) != norm:
             self.context.unsure.append(original)
             found = kept
         if (need := rules.need_sentence.search(norm)) and not found:

@@ -55,7 +55,8 @@ def _steps(node: Any, depth: int = 0) -> Iterator[tuple[str, str]]:
             yield "", _text(item)
         elif isinstance(item, dict):
             inner = item.get("itemListElement")
-            if "HowToSection" in _types(item) or (isinstance(inner, list) and "HowToStep" not in _types(item)):
+            kinds = _types(item)
+            if "HowToSection" in kinds or (isinstance(inner, list) and "HowToStep" not in kinds):
                 yield from _steps(inner or [], depth + 1)
             else:
                 yield _text(item.get("name") or ""), _text(item.get("text") or item.get("description") or "")

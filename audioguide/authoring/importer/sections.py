@@ -114,21 +114,23 @@ def by_prose(blocks: list[Block], rules: Rules) -> list[Section]:
         run: list[str] = []
         pieces: list[str] = []
         for sentence in sentences.split(block.text, rules):
-            for piece in rules.clause_starts.split(sentence):
-                if pieces and len(pieces[-1].split()) == 1 and rules.clause_starts.match(" " + pieces[-1]):
-                    pieces[-1] += " " + piece.strip()  # "then last of all ...": one start
+            cuts = [0, *(m.end() for m in rules.clause_starts.finditer(sentence)), len(sentence)]
+            for a, b in zip(cuts, cuts[1:], strict=False):
+                piece = sentence[a:b]
+                if pieces and len(pieces[-1].split()) == 1:
+                    pieces[-1] += piece  # "then last of all ...": one start
                 elif piece.strip():
-                    pieces.append(piece.strip())
+                    pieces.append(piece if b < len(sentence) else piece + " ")
         for sentence in pieces:
             name = _prose_name(sentence, rules)
             if name:
                 if run and found:
-                    found[-1].paragraphs.append(" ".join(run))
+                    found[-1].paragraphs.append("".join(run).strip())
                 run = []
                 found.append(Section(name))
             run.append(sentence)
         if run and found:
-            found[-1].paragraphs.append(" ".join(run))
+            found[-1].paragraphs.append("".join(run).strip())
     return found
 
 
@@ -207,4 +209,5 @@ def _attach_named_sentences(found: list[Section], blocks: list[Block], rules: Ru
             m = rules.names_exercise.search(sentence)
             section = next((s for s in found if m and _same(m["name"], s.name)), None)
             if section is not None:
-                section.paragraphs.append(sentence[m.end() :].strip()[:1].upper() + sentence[m.end() :].strip()[1:])
+                rest = sentence[m.end() :].strip()
+                section.paragraphs.append(rest[:1].upper() + rest[1:])

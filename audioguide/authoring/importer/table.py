@@ -127,7 +127,8 @@ def merge(prose: Exercise, row: Exercise) -> Exercise:
     counted = [s for s in prose.steps if s.kind != SAY]
     row_step = next((s for s in row.steps if s.kind != SAY), None)
     steps = prose.steps
-    if row_step is not None and (not counted or (row_step.kind == REPS and all(s.kind == HOLD for s in counted))):
+    only_holds = all(s.kind == HOLD for s in counted)
+    if row_step is not None and (not counted or (row_step.kind == REPS and only_holds)):
         words = [s for s in prose.steps if s.kind == SAY]
         say = counted[0].say if counted else (words.pop().say if words else row_step.say)
         steps = (*words, Step(row_step.kind, say, row_step.value, row_step.tempo))
