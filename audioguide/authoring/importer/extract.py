@@ -19,7 +19,6 @@ from audioguide.routine import MAX_COUNT, MAX_DURATION_MS, MAX_TEXT_CHARS, parse
 
 MS_PER_SECOND = 1000
 _HUGE_NUMBER = re.compile(r"\d{7,}")
-MAX_FRAGMENT_WORDS = 6  # a duration in a sentence this short needs no verb ("30 seconds each side.")
 MIN_SAY_WORDS = 4  # fewer words left once the numbers are out ("Hold, then switch."), and the step borrows
 REST_CHECK = "the article gives no rest between rounds; {default} is the documented default"
 
@@ -155,7 +154,7 @@ class Builder:
             self.context.refused.append(original)
             return
         found = sentences.quantities(norm, rules)
-        kept = [q for q in found if not _elsewhere(norm, q, rules)]
+        kept = [q for q in found if not sentences.elsewhere(norm, q, rules)]
         if len(kept) < len(found) or sentences.mask(norm, rules) != norm:
             self.context.unsure.append(original)
             found = kept
@@ -222,7 +221,7 @@ class Builder:
         reps: list[Quantity] = []
         whole = False
         for q in found:
-            clause = _clause(norm, q, rules)
+            clause = sentences.clause(norm, q, rules)
             if q.kind == sentences.HOLD and rules.rest_words.search(clause):
                 value = duration_value(q, original)
                 if value and rules.between_exercises.search(norm):
@@ -387,17 +386,6 @@ class Builder:
         return value, self.rules.switch_cue.format(side="{side}", part=part)
 
 
-def _elsewhere(norm: str, q: Quantity, rules: Rules) -> bool:
-    """A duration that is how long something else takes ("the whole thing takes 10 minutes")."""
-    if q.kind != sentences.HOLD:
-        return False
-    clause = _clause(norm, q, rules)
-    if rules.rest_words.search(clause):
-        return False
-    unattached = len(norm.split()) > MAX_FRAGMENT_WORDS and not rules.hold_cue.search(norm[: q.end])
-    return bool(rules.not_hold.search(clause)) or unattached
-
-
 def is_safety(norm: str, rules: Rules) -> bool:
     return any(p.search(norm) for p in rules.safety)
 
@@ -415,13 +403,6 @@ def _placeholders(text: str, side: str, other: str, rules: Rules) -> str:
 
 def _sides(rules: Rules) -> str:
     return "|".join(re.escape(word) for word in rules.side_words)
-
-
-def _clause(sentence: str, q: Quantity, rules: Rules) -> str:
-    breaks = list(rules.clause_breaks.finditer(sentence))
-    starts = [0, *(m.end() for m in breaks if m.end() <= q.start)]
-    ends = [m.start() for m in breaks if m.start() >= q.end] + [len(sentence)]
-    return sentence[max(starts) : min(ends)]
 
 
 def build(section: Section, context: Context) -> Exercise:

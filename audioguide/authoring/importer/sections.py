@@ -72,16 +72,24 @@ def _is_title(text: str) -> bool:
 
 def by_headings(blocks: list[Block], rules: Rules, level: int) -> list[Section]:
     starts = [i for i, b in enumerate(blocks) if b.kind == HEADING and b.level == level]
-    return _cut(blocks, starts, lambda b: b.kind == HEADING and b.level <= level)
+    found = _cut(blocks, starts, lambda b: b.kind == HEADING and b.level <= level)
+    for n, start in enumerate(starts):  # a heading over headings holds sections, it is none itself
+        end = starts[n + 1] if n + 1 < len(starts) else len(blocks)
+        if any(b.kind == HEADING and level < b.level < IMPLICIT_LEVEL for b in blocks[start + 1 : end]):
+            found[n].name = ""
+    return found
 
 
 def by_items(blocks: list[Block], rules: Rules) -> list[Section]:
     found = []
     for block in blocks:
-        if block.kind != ITEM or len(block.text.split()) < MIN_ITEM_WORDS:
+        if block.kind != ITEM:
             continue
         text = _NUMBERING.sub("", block.text)
         m = _NAME_SPLIT.match(_DASH.sub("-", text))  # one character for one: places stay
+        short = len(block.text.split()) < MIN_ITEM_WORDS
+        if short and not (m and sentences.quantities(sentences.normalize(m["rest"], rules), rules)):
+            continue
         if m and len(m["name"].split()) <= MAX_NAME_WORDS:
             found.append(Section(name_of(text[: m.end("name")]), [text[m.start("rest") :]]))
         else:
@@ -144,7 +152,7 @@ def _prose_name(sentence: str, rules: Rules) -> str:
 
 
 def exercise_like(section: Section, rules: Rules, need_numbers: bool = False) -> bool:
-    if not section.name or rules.not_exercise_headings.match(section.name):
+    if not section.name or rules.not_exercise_headings.match(section.name) or section.name.endswith("?"):
         return False
     text = " ".join([section.name, *section.paragraphs, *section.row])
     words = set(re.findall(r"[a-z]+", text.lower()))
@@ -152,14 +160,31 @@ def exercise_like(section: Section, rules: Rules, need_numbers: bool = False) ->
         return False
     if section.row:
         return True
-    numbered = bool(sentences.quantities(sentences.normalize(text, rules), rules))
+    norm = sentences.normalize(text, rules)
+    numbered = any(not sentences.elsewhere(norm, q, rules) for q in sentences.quantities(norm, rules))
     if need_numbers:
         return numbered and bool(words & rules.exercise_words)
     return numbered or len(words & rules.exercise_words) >= MIN_EXERCISE_WORDS
 
 
+def first_phase(blocks: list[Block], rules: Rules) -> tuple[list[Block], list[str]]:
+    """A protocol in phases ("Phase 1: weeks 0-2", "Phase 2: ..."): the first phase's blocks, and
+    the names of the later phases, left for the user to import when the time comes."""
+    phases = [i for i, b in enumerate(blocks) if b.kind == HEADING and rules.phase_heading.match(b.text)]
+    if len(phases) < 2:
+        return blocks, []
+    level = blocks[phases[0]].level
+    later = [blocks[i].text for i in phases[1:]]
+    kept = blocks[: phases[1]]
+    after = [b for b in blocks[phases[1] :] if b.kind == HEADING and b.level < level]
+    if after:  # what follows the phases at a higher level ("## Contact") is read as usual
+        kept += blocks[blocks.index(after[0]) :]
+    return kept, later
+
+
 def find(blocks: list[Block], rules: Rules) -> tuple[list[Section], list[str]]:
     """The exercise sections, and the names of sections that were left out as not exercises."""
+    blocks, later = first_phase(blocks, rules)
     levels = sorted({b.level for b in blocks if b.kind == HEADING})
     ways: list[tuple[list[Section], bool]] = [(by_numbered_titles(blocks, rules), False)]
     ways += [(by_headings(blocks, rules, level), level == IMPLICIT_LEVEL) for level in levels]
@@ -174,7 +199,7 @@ def find(blocks: list[Block], rules: Rules) -> tuple[list[Section], list[str]]:
         good = [s for s in found if exercise_like(s, rules, strict)]
         if len(good) > len(best):
             best, best_all = good, found
-    skipped = [s.name for s in best_all if s not in best and s.name]
+    skipped = [s.name for s in best_all if s not in best and s.name] + [f"{p} (a later phase)" for p in later]
     rows = by_table(blocks, rules)
     if best and rows and not best[0].row:
         _merge_rows(best, rows)

@@ -19,6 +19,7 @@ _NUM = r"\d+(?:\.\d+)?"
 _SPACES = re.compile(r"\s+")
 _END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
 _PLACEHOLDER = "\u0000"
+MAX_FRAGMENT_WORDS = 6  # a duration in a sentence this short needs no verb ("30 seconds each side.")
 SMALLEST_NUMBER_WORD = 2  # "two" and up become digits; "one" is as often a pronoun ("the left one")
 
 
@@ -174,3 +175,22 @@ def tidy(text: str) -> str:
     if text and text[-1] not in ".!?":
         text += "."
     return text[:1].upper() + text[1:] if text not in (".", "") else ""
+
+
+def clause(sentence: str, q: Quantity, rules: Rules) -> str:
+    """The clause of the sentence the quantity is in (a rest word counts there only)."""
+    breaks = list(rules.clause_breaks.finditer(sentence))
+    starts = [0, *(m.end() for m in breaks if m.end() <= q.start)]
+    ends = [m.start() for m in breaks if m.start() >= q.end] + [len(sentence)]
+    return sentence[max(starts) : min(ends)]
+
+
+def elsewhere(norm: str, q: Quantity, rules: Rules) -> bool:
+    """A duration that is how long something else takes ("the whole thing takes 10 minutes")."""
+    if q.kind != HOLD:
+        return False
+    around = clause(norm, q, rules)
+    if rules.rest_words.search(around):
+        return False
+    unattached = len(norm.split()) > MAX_FRAGMENT_WORDS and not rules.hold_cue.search(norm[: q.end])
+    return bool(rules.not_hold.search(around)) or unattached
