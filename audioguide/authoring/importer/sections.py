@@ -160,8 +160,13 @@ def exercise_like(section: Section, rules: Rules, need_numbers: bool = False) ->
         return False
     if section.row:
         return True
-    norm = sentences.normalize(text, rules)
-    numbered = any(not sentences.elsewhere(norm, q, rules) for q in sentences.quantities(norm, rules))
+    numbered = any(
+        not sentences.elsewhere(norm, q, rules)
+        for part in [*section.paragraphs, *section.row]
+        for sentence in sentences.split(part, rules)
+        for norm in [sentences.normalize(sentence, rules)]
+        for q in sentences.quantities(norm, rules)
+    )
     if need_numbers:
         return numbered and bool(words & rules.exercise_words)
     return numbered or len(words & rules.exercise_words) >= MIN_EXERCISE_WORDS
