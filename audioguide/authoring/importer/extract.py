@@ -326,6 +326,13 @@ class Builder:
         if self.pending:
             self.steps.append(Step(SAY, " ".join(self.pending)))
             self.step_sources.append("")
+        if self.sets is not None and not any(s.kind != SAY for s in self.steps):
+            # "Do 10 rounds" of one movement, "4 x 100 m strides": the count is its repetitions
+            say = self.steps.pop().say if self.steps else self._borrowed_say()
+            self.step_sources = self.step_sources[: len(self.steps)]
+            self.steps.append(Step(REPS, say, self.sets, tempo(self.rules, None)))
+            self.step_sources.append(self.sets.source)
+            self.sets = None
         if not self.steps:
             spoken = self.setup.pop() if self.setup else self.section.name + "."
             self.steps.append(Step(SAY, spoken))

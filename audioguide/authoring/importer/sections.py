@@ -60,8 +60,14 @@ def _cut(blocks: list[Block], starts: list[int], stop: Callable[[Block], bool]) 
 
 
 def by_numbered_titles(blocks: list[Block], rules: Rules) -> list[Section]:
+    def followed_by_text(i: int) -> bool:  # a title has its text after it, not the next item
+        after = blocks[i + 1] if i + 1 < len(blocks) else None
+        return after is not None and not (after.kind == ITEM and after.number is not None)
+
     starts = [
-        i for i, b in enumerate(blocks) if b.kind == ITEM and b.number is not None and _is_title(b.text)
+        i
+        for i, b in enumerate(blocks)
+        if b.kind == ITEM and b.number is not None and _is_title(b.text) and followed_by_text(i)
     ]
     return _cut(blocks, starts, lambda b: b.kind == HEADING) if len(starts) >= 2 else []
 
@@ -160,15 +166,18 @@ def exercise_like(section: Section, rules: Rules, need_numbers: bool = False) ->
         return False
     if section.row:
         return True
-    numbered = any(
-        not sentences.elsewhere(norm, q, rules)
+    attached = [
+        q
         for part in [*section.paragraphs, *section.row]
         for sentence in sentences.split(part, rules)
         for norm in [sentences.normalize(sentence, rules)]
         for q in sentences.quantities(norm, rules)
-    )
+        if not sentences.elsewhere(norm, q, rules)
+    ]
+    numbered = bool(attached)
+    counted = any(q.kind != sentences.HOLD for q in attached)  # "3 x 10": a dose of an exercise
     if need_numbers:
-        return numbered and bool(words & rules.exercise_words)
+        return numbered and (counted or bool(words & rules.exercise_words))
     return numbered or len(words & rules.exercise_words) >= MIN_EXERCISE_WORDS
 
 

@@ -104,7 +104,7 @@ def quantities(sentence: str, rules: Rules) -> list[Quantity]:
 
     units = _alternation(rules.time_units)
     # "3x10", "3 x 30 secs", "2 x 8-12": sets, then reps or a hold
-    notation = rf"\b(?P<sets>\d+)\s*x\s*{number}(?:\s*(?P<unit>{units})\b)?(?!\s*[#/])"
+    notation = rf"\b(?P<sets>\d+)\s*x\s*{number}(?:\s*(?P<unit>{units})\b)?(?!\s*#)"
     for m in re.finditer(notation, sentence, re.I):
         if any(m.start() < e and s < m.end() for s, e in taken):
             continue
