@@ -237,6 +237,8 @@ class Builder:
                 reps.append(q)
             else:
                 holds.append(q)
+        if len(reps) > 1 and re.search(r"\btimes?$", norm[reps[-1].start : reps[-1].end]):
+            self.sets = count_value(reps.pop(), original) or self.sets  # "5 jumps forward, 3 times"
         say = self._say(norm, found)
         whole = whole or bool(reps and not say and rules.bare_repeat.search(norm))
         if say and self.pending:

@@ -25,6 +25,8 @@ class Rules:
     not_values: tuple[re.Pattern[str], ...]
     per_side: str
     count_of: str
+    bare_count_verbs: str
+    between_sets: re.Pattern[str]
     side_nouns: str
     progressions: tuple[re.Pattern[str], ...]
     safety: tuple[re.Pattern[str], ...]
@@ -105,6 +107,8 @@ def rules_for(language: str = DEFAULT_LANGUAGE) -> Rules:
         not_values=tuple(_re(p) for p in data["not_values"]),
         per_side=data["per_side"],
         count_of=data["count_of"],
+        bare_count_verbs=data["bare_count_verbs"],
+        between_sets=_re(data["between_sets"]),
         side_nouns=data["side_nouns"],
         progressions=tuple(_re(p) for p in data["progressions"]),
         safety=tuple(_re(p) for p in data["safety"]),

@@ -142,6 +142,9 @@ def quantities(sentence: str, rules: Rules) -> list[Quantity]:
             span = re.compile(number).search(sentence, m.start("low"))
             if span:
                 add(REPS, span, noun=noun)
+    bare = rf"\b(?:{rules.bare_count_verbs})\s+{number}\b(?!\s*(?:x\b|#|-|\.\d))"
+    for m in re.finditer(bare, sentence, re.I):
+        add(REPS, m, span=(m.start("low"), m.end()))
     found.sort(key=lambda q: q.start)
     return found
 
