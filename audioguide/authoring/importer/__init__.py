@@ -28,7 +28,7 @@ from audioguide.authoring.importer import extract, sections, table
 from audioguide.authoring.importer.draft import Draft, Value, to_yaml
 from audioguide.authoring.importer.errors import ImportArticleError
 from audioguide.authoring.importer.rules import DEFAULT_LANGUAGE, Rules, rules_for
-from audioguide.authoring.importer.sentences import normalize
+from audioguide.authoring.importer.sentences import HOLD, normalize, quantities
 from audioguide.authoring.importer.sentences import split as split_sentences
 from audioguide.compiler import compile_routine
 from audioguide.errors import RoutineError, TimingError
@@ -156,6 +156,12 @@ def import_article(raw: bytes, name: str = "the article", language: str = DEFAUL
             exercise = replace(exercise, name=f"{exercise.name} {n}")
         seen.add(slug)
         exercises.append(exercise)
+    shared = _shared_rest(found_blocks, found, rules)
+    if shared is not None:  # "Rest 90s between sets" said once for the whole routine
+        exercises = [
+            replace(e, rest=shared) if e.sets is not None and (e.rest is None or e.rest.check) else e
+            for e in exercises
+        ]
     title, title_check = _title(found_blocks, page_title, found, name, rules.defaults["title"])
     rest_between = context.rest_between or Value(
         rules.defaults["rest_between"],
@@ -215,6 +221,24 @@ def _title(
             "the article has no title; this one is made from its file name"
         )
     return default, "the article has no title; this one is the import's default"
+
+
+def _shared_rest(
+    found_blocks: list[blocks_.Block], found: list[sections.Section], rules: Rules
+) -> Value | None:
+    """A rest between sets said outside every exercise ("Rest 90s between sets."): each one's rest."""
+    inside = " ".join(p for section in found for p in section.paragraphs)
+    for block in found_blocks:
+        if block.kind not in (blocks_.PARA, blocks_.ITEM) or block.text in inside:
+            continue
+        for sentence in split_sentences(block.text, rules):
+            norm = normalize(sentence, rules)
+            if not (rules.rest_words.search(norm) and rules.between_sets.search(norm)):
+                continue
+            holds = [q for q in quantities(norm, rules) if q.kind == HOLD]
+            if len(holds) == 1 and not rules.between_exercises.search(norm):
+                return extract.duration_value(holds[0], sentence)
+    return None
 
 
 def _safety(found_blocks: list[blocks_.Block], context: extract.Context, rules: Rules) -> str:

@@ -143,6 +143,7 @@ def from_text(text: str) -> list[Block]:
 
     fenced = False
     skip_to = 0
+    item_indent = 0
     for i, line in enumerate(lines):
         if i < skip_to:
             continue
@@ -183,8 +184,16 @@ def from_text(text: str) -> list[Block]:
             else:
                 blocks.append(Block(HEADING, clean(line), level=1 if following.strip()[0] == "=" else 2))
             continue
+        indent = len(line) - len(line.lstrip())
+        if item is not None and indent > item_indent and (sub := _BULLET.match(line)):
+            # a sub-bullet ("* 10 circles clockwise") is part of its item, a sentence of its own
+            joined = item.text if item.text.endswith((".", "!", "?", ":")) else item.text + "."
+            item = Block(ITEM, clean(f"{joined} {sub[1][:1].upper()}{sub[1][1:]}"), number=item.number)
+            item_lines.append(sub[1].strip())
+            continue
         if (m := _NUMBERED.match(line)) or (b := _BULLET.match(line)):
             flush()
+            item_indent = indent
             if m:
                 item = Block(ITEM, clean(m[2]), number=int(m[1]))
             else:
