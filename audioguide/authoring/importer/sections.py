@@ -20,6 +20,7 @@ MIN_ITEM_WORDS = 5  # a list item this long may be a whole exercise
 MAX_NAME_WORDS = 6
 MAX_NAME_CHARS = 80
 MIN_EXERCISE_WORDS = 2  # different exercise words a section without numbers needs
+MIN_CONFIRMING = 2  # exercises with numbers, made alike, that make their numberless neighbours exercises
 MAX_VETO_WORDS = 1  # more words of cooking (and the like) than this, and a section is no exercise
 _NUMBERING = re.compile(r"^\s*(?:(?:[^\W\d_]{2,12}\.?|#)\s*)?\d{1,2}\s*[.):\-\u2013\u2014]\s*")
 _NAME_SPLIT = re.compile(r"^(?P<name>[^:.!?]{2,60}?)\s*(?::|\s-\s|\.\s)\s*(?P<rest>.+)$")
@@ -33,6 +34,7 @@ class Section:
     name_check: str = ""
     row: tuple[str, ...] = ()
     header: tuple[str, ...] = ()
+    heading: bool = False  # the section starts at a heading
 
 
 def name_of(text: str) -> str:
@@ -79,6 +81,8 @@ def _is_title(text: str) -> bool:
 def by_headings(blocks: list[Block], rules: Rules, level: int) -> list[Section]:
     starts = [i for i, b in enumerate(blocks) if b.kind == HEADING and b.level == level]
     found = _cut(blocks, starts, lambda b: b.kind == HEADING and b.level <= level)
+    for section in found:
+        section.heading = True
     for n, start in enumerate(starts):  # a heading over headings holds sections, it is none itself
         end = starts[n + 1] if n + 1 < len(starts) else len(blocks)
         if any(b.kind == HEADING and level < b.level < IMPLICIT_LEVEL for b in blocks[start + 1 : end]):
@@ -211,6 +215,8 @@ def find(blocks: list[Block], rules: Rules) -> tuple[list[Section], list[str]]:
     best_all: list[Section] = []
     for found, strict in ways:
         good = [s for s in found if exercise_like(s, rules, strict)]
+        if found and found[0].heading and strict and len(good) >= MIN_CONFIRMING:
+            good = _between(found, good, rules)
         if len(good) > len(best):
             best, best_all = good, found
     skipped = [s.name for s in best_all if s not in best and s.name] + [f"{p} (a later phase)" for p in later]
@@ -220,6 +226,13 @@ def find(blocks: list[Block], rules: Rules) -> tuple[list[Section], list[str]]:
     elif best and best[0].row:
         _attach_named_sentences(best, blocks, rules)
     return best, skipped
+
+
+def _between(found: list[Section], good: list[Section], rules: Rules) -> list[Section]:
+    """Sections amid exercises that state their numbers, made alike, which speak of exercise
+    without a number ("Step sideways along the worktop"): exercises too, their values left empty."""
+    first, last = found.index(good[0]), found.index(good[-1])
+    return [s for i, s in enumerate(found) if s in good or (first < i < last and exercise_like(s, rules))]
 
 
 def _key(name: str) -> str:
