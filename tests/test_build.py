@@ -82,7 +82,7 @@ def test_track_length_sidecars_and_tags(pico_build):
     assert [e["start_ms"] for e in timeline["events"]] == [e.start_ms for e in result.script.events]
     assert set(timeline["events"][0]) >= {"kind", "text", "start_ms", "end_ms", "chapter"}
     cues = result.written.cues.read_text()
-    assert "0:00  Small test routine." in cues and "[start tone]" in cues
+    assert "0:01  Small test routine." in cues and "[start tone]" in cues
     tags = ID3(result.written.mp3)
     assert tags["TIT2"].text == ["Small test routine"] and tags["TALB"].text == ["Small test routine"]
     assert tags.version[:2] == (2, 3)

@@ -412,3 +412,33 @@ def test_a_phrase_table_is_checked_against_the_phrasebook(table, says):
     with pytest.raises(RoutineError) as caught:
         routine.loads(text, source="r.yaml")
     assert caught.value.problems == [says]
+
+
+SAFETY = """
+title: Knees
+safety: Stop if the pain gets worse.
+intro: Gentle work.
+exercises:
+  - name: Wall sit
+    steps: [{hold: 20s, say: Slide down the wall.}]
+"""
+
+
+def test_the_first_word_comes_after_a_pre_roll_bluetooth_does_not_swallow():
+    script = compiled(SAFETY)
+    assert script.events[0].text == "Knees." and script.events[0].start_ms == 1500
+    silent = compiled(SAFETY + "cues: {pre_roll: 0s}\n")
+    assert silent.events[0].start_ms == 0
+    assert script.duration_ms - silent.duration_ms == 1500
+    assert [e.start_ms - 1500 for e in script.events] == [e.start_ms for e in silent.events]
+
+
+def test_pre_roll_belongs_to_the_routine_not_an_exercise():
+    with pytest.raises(RoutineError, match=r"exercises\[0\].cues.pre_roll: unknown key"):
+        compiled(SAFETY.replace("    steps:", "    cues: {pre_roll: 2s}\n    steps:"))
+
+
+def test_the_safety_line_is_said_once_right_after_the_title():
+    said = [e.text for e in compiled(SAFETY).events if e.kind == SPEECH]
+    assert said[:3] == ["Knees.", "Stop if the pain gets worse.", "Gentle work."]
+    assert said.count("Stop if the pain gets worse.") == 1

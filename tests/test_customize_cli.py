@@ -119,7 +119,7 @@ def test_script_shows_each_exercises_estimated_length(run, fake_engine):
     assert [line.split("  ")[1].strip() for line in table] == [
         "Introduction", "1. Wall sit (wall-sit)", "2. Calf raise (calf-raise)", "Finish", "Whole track",
     ]  # fmt: skip
-    assert table[-1].endswith("2:27") and fake_engine.calls == []
+    assert table[-1].endswith("2:29") and fake_engine.calls == []
 
 
 def test_script_json_gives_the_estimates(run):

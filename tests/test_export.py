@@ -97,7 +97,7 @@ def test_lrc_and_vtt_sidecars_follow_the_timeline(track):
         ms = int(match.group(1)) * 60_000 + int(match.group(2)) * 1000 + int(match.group(3)) * 10
         assert 0 <= event.start_ms - ms < 10
     vtt = mp3.with_suffix(".vtt").read_text(encoding="utf-8")
-    assert vtt.startswith("WEBVTT\n\n1\n00:00:00.000 --> ")
+    assert vtt.startswith("WEBVTT\n\n1\n00:00:01.500 --> ")  # after the pre-roll
     cues = re.findall(r"(\d\d):(\d\d):(\d\d)\.(\d{3}) --> (\d\d):(\d\d):(\d\d)\.(\d{3})\n(.*)", vtt)
     assert [c[8] for c in cues] == [e.text for e in spoken]
 

@@ -87,6 +87,7 @@ _CUES_DEF = _strict(
         "halfway": _HALFWAY,
         "get_ready": {**_DURATION, "description": "Pause to get into position before an exercise."},
         "switch_pause": {**_REST, "description": "Quiet time to change sides; 0 to run straight on."},
+        "pre_roll": {**_REST, "description": "Silence before the first word (default 1.5s), routine only."},
     },
     (),
     "How cues are spoken; an exercise may override any of them.",
@@ -178,7 +179,8 @@ _ROUTINE_PROPERTIES = {
         "description": "The language it is written in (en, de, es, fr, it, pt, pt-BR...): picks the "
         "tool's phrases and the voice. Default en.",
     },
-    "intro": _text("Spoken after the title."),
+    "intro": _text("Spoken after the title (and the safety line)."),
+    "safety": _text("A caution spoken once, right after the title: stop if it hurts..."),
     "outro": _text("Spoken at the very end."),
     "rest_between": {**_REST, "description": "Rest between exercises (default 30s)."},
     "cues": CUES,

@@ -59,6 +59,9 @@ class CueSettings:
     halfway_ms: int = HALFWAY_MIN_MS  # say "halfway" in holds this long or longer; 0: never
     get_ready_ms: int = 10_000  # pause to get into position before the first exercise starts
     switch_pause_ms: int = 5_000  # quiet time to change sides, after the switch cue
+    # Silence before the first word: Bluetooth headphones and car kits often drop the first
+    # few hundred milliseconds of a stream. Set for the routine only.
+    pre_roll_ms: int = 1_500
 
     @property
     def halfway(self) -> bool:
@@ -173,6 +176,7 @@ class Routine:
     exercises: tuple[Exercise, ...]
     intro: str = ""
     outro: str = ""
+    safety: str = ""  # a caution said once, in the introduction, after the title
     rest_between_ms: int = 30_000
     cues: CueSettings = CueSettings()
     cover: str = ""  # a picture for the track's cover; relative to the routine file

@@ -1,0 +1,199 @@
+"""The timeline being laid out: its cues, what may be said in a window, and the overlap check."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from audioguide.cues import SPEECH, TONE, Event
+from audioguide.errors import TimingError
+from audioguide.phrases import Phrasebook
+from audioguide.routine import (
+    Circuit,
+    Routine,
+)
+
+DurationOf = Callable[[str], int]
+
+TONE_MS = 180  # length of the start, end and change tones
+GAP_MS = 350  # silence between consecutive spoken phrases
+LEAD_MS = 500  # silence between an instruction and the tone that starts the work
+TAIL_MS = 1500  # silence at the very end of the track
+MINUTES_PASSES = 4  # the intro states the length, which changes the length: settle it
+TALK_SHARE = 0.5  # a rest is at most this much talk, unless what is required needs more
+CHANGE = "change"  # the tone between chained holds, and between rounds with no rest
+TICK = "tick"  # the tone that counts a fast rep
+
+# What a window drops when its talk does not fit, first dropped first; required items never are.
+DROP_ORDER = (
+    "purpose",
+    "rounds",
+    "repeat",
+    "instruction",
+    "rest",
+    "brief rest",
+    "equipment",
+    "setup",
+    "round",
+)
+BRIEF = "brief rest"  # "Rest." in place of "Rest for ten seconds." when that does not fit
+REPEAT = "repeat"  # an instruction said before, in the first round: dropped without a warning
+# What a rest drops to stay at most TALK_SHARE talk: what is nice to hear. The next exercise's
+# equipment and setup are what the rest is for, so only lack of room drops them.
+NICE_TO_HEAR = ("purpose", "rounds", REPEAT, "instruction", "rest", BRIEF)
+
+# A rough speaking rate for dry runs, before any audio exists (measured on the Pico voice).
+ESTIMATE_MS_PER_CHAR = 62
+ESTIMATE_BASE_MS = 120
+
+
+def estimate_ms(text: str) -> int:
+    """A speech duration estimate for plans made without synthesis."""
+    return ESTIMATE_BASE_MS + ESTIMATE_MS_PER_CHAR * len(text)
+
+
+@dataclass(frozen=True)
+class _Cue:
+    """An event before the overlap check, with what a user needs to find and fix it."""
+
+    event: Event
+    place: str  # the routine's place, as validate names it: exercises[1].steps[0]
+    fix: str = ""  # what to change if this cue does not fit
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class Item:
+    """Something to say in a window; `what` says whether and when it may be dropped."""
+
+    text: str
+    what: str  # one of DROP_ORDER, or "" when required
+    role: str = "instruction"
+
+
+@dataclass
+class Timeline:
+    routine: Routine
+    level: str
+    duration_of: DurationOf
+    book: Phrasebook
+    cues: list[_Cue] = field(default_factory=list)
+    chapters: list[tuple[str, int]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    cursor: int = 0  # where the next phrase in sequence may start
+    work_end: int = 0  # when the last hold or set of reps ended: rests count from here
+    place: str = ""
+    last_hold: tuple[int, int, int] | None = None  # (start, end, countdown words) of the last hold
+    changed: bool = False  # the next step starts on a change tone, not a start tone
+
+    def chapter(self, title: str, start: int) -> None:
+        self.chapters.append((title, start))
+
+    def speak_at(
+        self, start: int, text: str, role: str, optional: bool = False, fix: str = "", place: str = ""
+    ) -> int:
+        """Place a phrase at a fixed time; returns its end."""
+        end = start + self.duration_of(text)
+        event = Event(SPEECH, text, start, end, 0, role)
+        self.cues.append(_Cue(event, place or self.place, fix, optional))
+        return end
+
+    def tone_at(self, start: int, kind: str, fix: str = "", place: str = "") -> int:
+        event = Event(TONE, kind, start, start + TONE_MS, 0, f"{kind} tone")
+        self.cues.append(_Cue(event, place or self.place, fix))
+        return start + TONE_MS
+
+    def say(self, *texts: str, role: str = "instruction") -> None:
+        """Speak phrases one after another from the cursor."""
+        for text in texts:
+            if text:
+                self.cursor = self.speak_at(self.cursor, text, role) + GAP_MS
+
+    def talk_ms(self, items: list[Item]) -> int:
+        return sum(self.duration_of(item.text) + GAP_MS for item in items)
+
+    def countdown(self, end: int, count: int) -> None:
+        """ "Three, two, one" with each word starting k seconds before `end`."""
+        for k in range(count, 0, -1):
+            self.speak_at(end - k * 1000, self.book.words("countdown", n=k), "countdown")
+
+    def refuse(self, message: str, *places: str) -> TimingError:
+        """A timing error located like validate's: `file:line: place: message`."""
+        place = next((p for p in places if p in self.routine.lines), places[0])
+        return TimingError(f"{self.routine.line_of(*places, self.place)}: {place}: {message}")
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One exercise in the order it is done: circuits repeat theirs, round after round."""
+
+    index: int  # in routine.exercises
+    circuit: Circuit | None = None
+    round: int = 0  # the circuit's round, from 1; 0 outside a circuit
+
+
+def slots_of(routine: Routine, level: str) -> list[Slot]:
+    starts = {c.first: c for c in routine.circuits}
+    slots: list[Slot] = []
+    index = 0
+    while index < len(routine.exercises):
+        circuit = starts.get(index)
+        if circuit is None:
+            slots.append(Slot(index))
+            index += 1
+            continue
+        for round_number in range(1, circuit.rounds.at(level) + 1):
+            slots += [Slot(i, circuit, round_number) for i in range(index, index + circuit.count)]
+        index += circuit.count
+    return slots
+
+
+def as_seconds(ms: int) -> str:
+    return f"{ms / 1000:g} s"
+
+
+def shortened(text: str, chars: int = 40) -> str:
+    return text if len(text) <= chars else text[: chars - 3] + "..."
+
+
+def capitalized(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+# --- the overlap check ---------------------------------------------------------------------
+
+
+def check_overlaps(t: Timeline, cues: list[_Cue]) -> tuple[list[Event], list[str]]:
+    """Every event must end before the next begins. Drop optional cues that don't fit."""
+    kept: list[_Cue] = []
+    warnings: list[str] = []
+    for cue in sorted(cues, key=lambda c: (c.event.start_ms, c.event.end_ms)):
+        if kept and kept[-1].event.end_ms > cue.event.start_ms:
+            previous = kept[-1]
+            loser = cue if cue.optional else previous if previous.optional else None
+            if loser is None:
+                raise _overlap_error(t, previous, cue)
+            warnings.append(
+                f'{t.routine.line_of(loser.place)}: {loser.place}: dropped the "{loser.event.text}" cue at '
+                f"{loser.event.start_ms / 1000:.1f} s: it would talk over another cue"
+            )
+            if loser is previous:
+                kept.pop()
+            else:
+                continue
+        if cue.event.start_ms < 0:
+            raise t.refuse(f'the cue "{cue.event.text}" would start before the track', cue.place)
+        kept.append(cue)
+    return [c.event for c in kept], warnings
+
+
+def _overlap_error(t: Timeline, first: _Cue, second: _Cue) -> TimingError:
+    a, b = first.event, second.event
+    name = a.text if a.kind == SPEECH else f"{a.text} tone"
+    other = b.text if b.kind == SPEECH else f"{b.text} tone"
+    fix = first.fix or "make that hold, rest or pause longer, shorten the text, or lower the countdown"
+    return t.refuse(
+        f'the cue "{name}" lasts {a.duration_ms / 1000:.1f} s but only '
+        f'{(b.start_ms - a.start_ms) / 1000:.1f} s are free before "{other}". {capitalized(fix)}',
+        first.place,
+    )

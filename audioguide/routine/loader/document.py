@@ -1,0 +1,274 @@
+"""The document's structure: the routine, its circuits, cues, exercises and placeholders."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Any
+
+import yaml
+
+from audioguide.phrases import phrasebook
+from audioguide.routine.loader.reader import (
+    Reader,
+)
+from audioguide.routine.loader.steps import (
+    per_set,
+    read_step,
+)
+from audioguide.routine.loader.values import (
+    as_bool,
+    as_countdown,
+    as_halfway,
+    as_lang,
+    parse_count,
+    parse_duration,
+    parse_rest,
+)
+from audioguide.routine.model import (
+    MAX_TEXT_CHARS,
+    PLACEHOLDERS,
+    Circuit,
+    Count,
+    CueSettings,
+    Exercise,
+    Hold,
+    Reps,
+    Routine,
+    Step,
+)
+
+CUE_KEYS = ("countdown", "halfway", "get_ready", "switch_pause", "pre_roll")
+ROUTINE_ONLY_CUES = ("pre_roll",)  # about the track as a whole, not one exercise
+ROUTINE_KEYS = ("lang", "intro", "safety", "outro", "rest_between", "cues", "cover", "phrases", "exercises")
+EXERCISE_KEYS = (
+    "purpose",
+    "equipment",
+    "setup",
+    "sides",
+    "switch",
+    "sets",
+    "rest",
+    "rest_after",
+    "alternate",
+    "cues",
+    "steps",
+)
+CIRCUIT_KEYS = ("rounds", "rest", "rest_between", "exercises")
+
+
+def read_routine(r: Reader, root: yaml.Node) -> Routine | None:
+    keys = r.mapping(root, "", ("title", "exercises"), ROUTINE_KEYS)
+    if keys is None:
+        return None
+    title = r.text(keys["title"], "title") if "title" in keys else None
+    cues = _cues(r, keys["cues"], "cues", CueSettings()) if "cues" in keys else CueSettings()
+    exercises: list[Exercise | None] = []
+    places: list[str] = []
+    circuits: list[Circuit | None] = []
+    if "exercises" in keys:
+        items = r.sequence(keys["exercises"], "exercises")
+        if not items and isinstance(keys["exercises"], yaml.SequenceNode):
+            r.problem(keys["exercises"], "exercises", "is empty; add at least one exercise")
+        nodes: list[yaml.Node] = []
+        for i, item in enumerate(items):
+            if _is_circuit(item):
+                circuits.append(_circuit(r, item, f"exercises[{i}]", cues, exercises, places))
+                nodes += [item] * (len(exercises) - len(nodes))
+                continue
+            exercises.append(_exercise(r, item, f"exercises[{i}]", cues))
+            places.append(f"exercises[{i}]")
+            nodes.append(item)
+        seen: set[str] = set()
+        for node, place, exercise in zip(nodes, places, exercises, strict=True):
+            if exercise is not None and exercise.slug in seen:
+                r.problem(node, f"{place}.name", "is used by another exercise; names must differ")
+            seen.add(exercise.slug if exercise else "")
+    optional = {
+        "intro": r.text(keys["intro"], "intro") if "intro" in keys else "",
+        "outro": r.text(keys["outro"], "outro") if "outro" in keys else "",
+        "safety": r.text(keys["safety"], "safety") if "safety" in keys else "",
+        "cover": r.text(keys["cover"], "cover") if "cover" in keys else "",
+        "lang": r.scalar(keys["lang"], "lang", as_lang) if "lang" in keys else "",
+        "phrases": _phrases(r, keys["phrases"], "phrases") if "phrases" in keys else (),
+        "rest_between": (
+            r.scalar(keys["rest_between"], "rest_between", parse_rest) if "rest_between" in keys else 30_000
+        ),
+    }
+    if r.problems or title is None or None in exercises or None in optional.values() or None in circuits:
+        return None
+    return Routine(
+        circuits=tuple(circuits),  # type: ignore[arg-type]
+        places=tuple(places),
+        title=title,
+        exercises=tuple(exercises),
+        intro=optional["intro"],
+        outro=optional["outro"],
+        safety=optional["safety"],
+        rest_between_ms=optional["rest_between"],
+        cues=cues,
+        cover=optional["cover"],
+        lang=optional["lang"],
+        phrases=optional["phrases"],
+    )
+
+
+def _phrases(r: Reader, node: yaml.Node, path: str) -> tuple[tuple[str, str], ...] | None:
+    """The routine's own words for the tool's fixed phrases, by phrasebook key."""
+    book = phrasebook()
+    keys = r.mapping(node, path, (), tuple(k for k, v in book.entries.items() if isinstance(v, str)))
+    if keys is None:
+        return None
+    out = []
+    for key, value in keys.items():
+        text = r.text(value, f"{path}.{key}")
+        if text is None:
+            return None
+        # A placeholder may ask for a form: {n:feminine} in German, {cue:capital}.
+        wanted = set(re.findall(r"\{(\w+)(?::\w*)?\}", book.entries[key]))
+        used = set(re.findall(r"\{([^{}:]*)(?::\w*)?\}", text))
+        if used - wanted:
+            allowed = ", ".join(f"{{{w}}}" for w in sorted(wanted)) or "none"
+            r.problem(
+                value,
+                f"{path}.{key}",
+                f"'{{{sorted(used - wanted)[0]}}}' is not known here; allowed: {allowed}",
+            )
+            return None
+        out.append((key, text))
+    return tuple(out)
+
+
+def _is_circuit(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.MappingNode) and any(
+        isinstance(k, yaml.ScalarNode) and k.value == "circuit" for k, _ in node.value
+    )
+
+
+def _circuit(
+    r: Reader,
+    node: yaml.Node,
+    path: str,
+    cues: CueSettings,
+    exercises: list[Exercise | None],
+    places: list[str],
+) -> Circuit | None:
+    """A circuit: its exercises join the routine's list; the circuit says which and how often."""
+    first = len(exercises)
+    keys = r.mapping(node, path, ("circuit", "exercises"), CIRCUIT_KEYS)
+    if keys is None or "circuit" not in keys or "exercises" not in keys:
+        return None
+    name = r.text(keys["circuit"], f"{path}.circuit")
+    items = r.sequence(keys["exercises"], f"{path}.exercises")
+    if not items and isinstance(keys["exercises"], yaml.SequenceNode):
+        r.problem(keys["exercises"], f"{path}.exercises", "is empty; add the exercises of one round")
+    for i, item in enumerate(items):
+        if _is_circuit(item):
+            r.problem(item, f"{path}.exercises[{i}]", "a circuit cannot hold another circuit")
+            continue
+        exercises.append(_exercise(r, item, f"{path}.exercises[{i}]", cues))
+        places.append(f"{path}.exercises[{i}]")
+    rounds = r.scalar(keys["rounds"], f"{path}.rounds", parse_count) if "rounds" in keys else Count.fixed(1)
+    rest = r.scalar(keys["rest"], f"{path}.rest", parse_rest) if "rest" in keys else 60_000
+    between = -1
+    if "rest_between" in keys:
+        between = r.scalar(keys["rest_between"], f"{path}.rest_between", parse_rest)
+    if name is None or rounds is None or rest is None or between is None:
+        return None
+    return Circuit(name, first, len(exercises) - first, rounds, rest, None if between < 0 else between)
+
+
+def _cues(r: Reader, node: yaml.Node, path: str, base: CueSettings) -> CueSettings:
+    allowed = CUE_KEYS if path == "cues" else tuple(k for k in CUE_KEYS if k not in ROUTINE_ONLY_CUES)
+    keys = r.mapping(node, path, (), allowed)
+    if keys is None:
+        return base
+    values = {
+        "countdown": ("countdown", as_countdown),
+        "halfway_ms": ("halfway", as_halfway),
+        "get_ready_ms": ("get_ready", parse_duration),
+        "switch_pause_ms": ("switch_pause", parse_rest),
+        "pre_roll_ms": ("pre_roll", parse_rest),
+    }
+    changes = {}
+    for attr, (key, convert) in values.items():
+        if key in keys:
+            value = r.scalar(keys[key], f"{path}.{key}", convert)
+            if value is not None:
+                changes[attr] = value
+    return replace(base, **changes)
+
+
+def _exercise(r: Reader, node: yaml.Node, path: str, routine_cues: CueSettings) -> Exercise | None:
+    before = len(r.problems)
+    keys = r.mapping(node, path, ("name", "steps"), EXERCISE_KEYS)
+    if keys is None:
+        return None
+    name = r.text(keys["name"], f"{path}.name") if "name" in keys else None
+    fields: dict[str, Any] = {}
+    for key in ("purpose", "setup", "switch"):
+        if key in keys:
+            fields[key] = r.text(keys[key], f"{path}.{key}")
+    if "equipment" in keys:
+        fields["equipment"] = _texts(r, keys["equipment"], f"{path}.equipment")
+        if len(joined := ", ".join(fields["equipment"])) > MAX_TEXT_CHARS:  # said as one phrase
+            r.problem(
+                keys["equipment"],
+                f"{path}.equipment",
+                f"is too long together ({len(joined)} characters, said as one sentence); "
+                f"keep the whole list under {MAX_TEXT_CHARS}",
+            )
+    if "sides" in keys:
+        sides = _texts(r, keys["sides"], f"{path}.sides")
+        if len(sides) < 2 or len(set(sides)) != len(sides):
+            r.problem(keys["sides"], f"{path}.sides", "needs two or more different sides, like [right, left]")
+        fields["sides"] = sides
+    if "sets" in keys:
+        fields["sets"] = r.scalar(keys["sets"], f"{path}.sets", parse_count)
+    if "rest" in keys and isinstance(keys["rest"], yaml.SequenceNode):
+        rests = per_set(r, keys["rest"], f"{path}.rest", parse_rest)
+        fields["rests"] = rests
+        fields["rest_ms"] = rests[0] if rests else None
+    elif "rest" in keys:
+        fields["rest_ms"] = r.scalar(keys["rest"], f"{path}.rest", parse_rest)
+    if "rest_after" in keys:
+        fields["rest_after_ms"] = r.scalar(keys["rest_after"], f"{path}.rest_after", parse_rest)
+    if "alternate" in keys:
+        fields["alternate"] = r.scalar(keys["alternate"], f"{path}.alternate", as_bool)
+    fields["cues"] = _cues(r, keys["cues"], f"{path}.cues", routine_cues) if "cues" in keys else routine_cues
+    steps: list[Step | None] = []
+    if "steps" in keys:
+        items = r.sequence(keys["steps"], f"{path}.steps")
+        if not items and isinstance(keys["steps"], yaml.SequenceNode):
+            r.problem(keys["steps"], f"{path}.steps", "is empty; add a hold, reps or say step")
+        steps = [read_step(r, item, f"{path}.steps[{i}]") for i, item in enumerate(items)]
+        for i, (item, step) in enumerate(zip(items, steps, strict=True)):
+            if isinstance(step, Hold) and step.then_continue:
+                following = steps[i + 1] if i + 1 < len(steps) else None
+                if not isinstance(following, Hold):
+                    r.problem(item, f"{path}.steps[{i}].then", "continue needs a hold step right after it")
+    if len(r.problems) > before or name is None:
+        return None
+    exercise = Exercise(name=name, steps=tuple(steps), **fields)  # type: ignore[arg-type]
+    _check_placeholders(r, node, path, exercise)
+    return exercise
+
+
+def _texts(r: Reader, node: yaml.Node, path: str) -> tuple[str, ...]:
+    if isinstance(node, yaml.ScalarNode):
+        text = r.text(node, path)
+        return (text,) if text else ()
+    return tuple(t for i, item in enumerate(r.sequence(node, path)) if (t := r.text(item, f"{path}[{i}]")))
+
+
+def _check_placeholders(r: Reader, node: yaml.Node, path: str, exercise: Exercise) -> None:
+    texts = [exercise.setup, exercise.switch, *(s.say for s in exercise.steps)]
+    texts += [p.say for s in exercise.steps if isinstance(s, Reps) for p in s.tempo]
+    for text in texts:
+        for name in re.findall(r"\{([^{}]*)\}", text):
+            if name not in PLACEHOLDERS:
+                r.problem(
+                    node, path, f"'{{{name}}}' in \"{text}\" is not a placeholder; use {{side}} or {{other}}"
+                )
+            elif not exercise.sides and text is not exercise.switch:
+                r.problem(node, path, f"'{{{name}}}' needs 'sides', like sides: [right, left]")
