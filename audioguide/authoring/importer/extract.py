@@ -18,6 +18,7 @@ from audioguide.authoring.importer.sentences import Quantity
 from audioguide.routine import MAX_COUNT, MAX_DURATION_MS, MAX_TEXT_CHARS, parse_duration
 
 MS_PER_SECOND = 1000
+_NOTHING = re.compile(r"^(?:no\s+equipment|nothing|none|no\s+props?)\b", re.I)  # "You will need: nothing"
 _HUGE_NUMBER = re.compile(r"\d{7,}")
 MIN_SAY_WORDS = 4  # fewer words left once the numbers are out ("Hold, then switch."), and the step borrows
 REST_CHECK = "the article gives no rest between rounds; {default} is the documented default"
@@ -193,7 +194,8 @@ class Builder:
     def _needs(self, things: str, original: str) -> None:
         for thing in re.split(r",\s*(?:and\s+)?|\s+and\s+|\s+plus\s+", things):
             thing = thing.strip().rstrip(".!").strip()
-            if thing and not any(thing.lower() == known.lower() for known in self.equipment):
+            known = any(thing.lower() == k.lower() for k in self.equipment)
+            if thing and not _NOTHING.match(thing) and not known:
                 self.equipment = [k for k in self.equipment if k.lower() not in thing.lower()]
                 self.equipment.append(thing)
         self.equipment_source = original
