@@ -116,7 +116,7 @@ def import_article(raw: bytes, name: str = "the article", language: str = DEFAUL
     rules = rules_for(language)
     text = _decode(raw, name)
     try:
-        found_blocks, page_title = blocks_.to_blocks(text)
+        found_blocks, page_title = blocks_.to_blocks(text, rules.table_columns["name"])
     except RecursionError:
         raise ImportArticleError(
             f"{name}: its HTML nests elements thousands deep; no article does. Save the article alone"

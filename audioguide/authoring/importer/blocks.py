@@ -40,7 +40,10 @@ _SHORTHAND = re.compile(
     r"(?P<dose>\d+\s*[x\u00d7]\s*\d+(?:\s*-\s*\d+)?\s*(?:[a-z]+\s*)?(?:/\s*[a-z]+|(?:each|per)\s+[a-z]+)?)\s*$",
     re.I,
 )
-_NAME_HEADER = re.compile(r"\b(?:exercises?|name|movements?|moves?|stretch(?:es)?|activity|drills?)\b", re.I)
+# A plain-text table's header names its exercise column so (the rules' own words when given)
+NAME_HEADER = re.compile(
+    r"\b(?:exercises?|name|movements?|moves?|stretch(?:es)?|activity|drills?|station)\b", re.I
+)
 # PDF-to-text: a page's number line, letters joined into one ligature, words broken at a line's end
 _PAGE_LINE = re.compile(r"^.*\bpage\s+\d+(?:\s+of\s+\d+)?\b.*$", re.I)
 _LAYOUT_GAP = re.compile(r"\S\s{4,}\S")  # a running header or footer: text at both margins
@@ -112,13 +115,12 @@ def _unpage(text: str) -> str:
     return "\n".join(kept)
 
 
-def _is_name_header(cells: list[str]) -> bool:
-    return bool(cells) and any(_NAME_HEADER.search(c) for c in cells[:2]) and sum(bool(c) for c in cells) > 1
+def from_text(text: str, name_header: re.Pattern[str] = NAME_HEADER) -> list[Block]:
+    def is_header(cells: list[str]) -> bool:
+        return any(name_header.search(c) for c in cells[:2]) and sum(bool(c) for c in cells) > 1
 
-
-def from_text(text: str) -> list[Block]:
     lines = _unpage(text).split("\n")
-    tables = plaintables.find(lines, _is_name_header)
+    tables = plaintables.find(lines, is_header)
     blocks: list[Block] = []
     para: list[str] = []
     item: Block | None = None
@@ -347,8 +349,8 @@ def _walk(node: Tag, blocks: list[Block]) -> None:
     flush()
 
 
-def to_blocks(text: str) -> tuple[list[Block], str]:
+def to_blocks(text: str, name_header: re.Pattern[str] = NAME_HEADER) -> tuple[list[Block], str]:
     """Blocks and a title the page declares (HTML's <title>; empty for text)."""
     if is_html(text):
         return from_html(text)
-    return from_text(text), ""
+    return from_text(text, name_header), ""

@@ -18,6 +18,7 @@ from audioguide.authoring.importer.rules import Rules
 MAX_TITLE_WORDS = 8  # a numbered item this short, without a full stop, is an exercise's title
 MIN_ITEM_WORDS = 5  # a list item this long may be a whole exercise
 MAX_NAME_WORDS = 6
+MAX_TAIL_WORDS = 3  # words after an item's dose ("10/side, slowly")
 MAX_NAME_CHARS = 80
 MIN_EXERCISE_WORDS = 2  # different exercise words a section without numbers needs
 MIN_CONFIRMING = 2  # exercises with numbers, made alike, that make their numberless neighbours exercises
@@ -98,14 +99,32 @@ def by_items(blocks: list[Block], rules: Rules) -> list[Section]:
         text = _NUMBERING.sub("", block.text)
         m = _NAME_SPLIT.match(_DASH.sub("-", text))  # one character for one: places stay
         short = len(block.text.split()) < MIN_ITEM_WORDS
-        if short and not (m and sentences.quantities(sentences.normalize(m["rest"], rules), rules)):
+        said = m["rest"] if m else text
+        if short and not sentences.quantities(sentences.normalize(said, rules), rules):
             continue
         if m and len(m["name"].split()) <= MAX_NAME_WORDS:
             found.append(Section(name_of(text[: m.end("name")]), [text[m.start("rest") :]]))
+        elif tail := _dose_tail(text, rules):
+            found.append(Section(name_of(tail[0]), [tail[1]]))
         else:
             name = _prose_name(text, rules)
             found.append(Section(name or "", [text], "" if name else "the article gives no name"))
     return found
+
+
+def _dose_tail(text: str, rules: Rules) -> tuple[str, str] | None:
+    """A list item that is a name and its dose ("hip circles 10/side", "cat cow x 8"): both."""
+    norm = sentences.normalize(text, rules)
+    found = sentences.quantities(norm, rules)
+    if not found or norm[found[-1].end :].strip(" .") and len(norm[found[-1].end :].split()) > MAX_TAIL_WORDS:
+        return None
+    start = min(q.start for q in found)
+    if norm[start - 2 : start].strip() == "x":
+        start = norm.rindex("x", 0, start)
+    name = norm[:start].strip(" :-,")
+    if not name or len(name.split()) > MAX_NAME_WORDS or re.search(r"[.!?]", name):
+        return None
+    return name, norm[start:].strip()
 
 
 def by_table(blocks: list[Block], rules: Rules) -> list[Section]:

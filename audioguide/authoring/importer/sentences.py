@@ -115,6 +115,8 @@ def quantities(sentence: str, rules: Rules) -> list[Quantity]:
         low, high = float(m["low"]) * scale, float(m["high"]) * scale if m["high"] else None
         found.append(Quantity(kind, low, high, m.start("low"), m.end()))
         taken.append((m.start(), m.end()))
+    for m in re.finditer(rf"(?<![\w#])x\s*{number}\b(?!\s*#)", sentence, re.I):
+        add(REPS, m)  # "cat cow x 8"
     for m in re.finditer(r"\b(?P<low>\d+)(?P<high>)\s*x\s*(?=#)", sentence, re.I):
         add(SETS, m)  # "6 x 400 m": six rounds of a distance
     for m in re.finditer(rf"\b{number}\s*(?P<unit>{units})\b", sentence, re.I):
