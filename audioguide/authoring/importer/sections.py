@@ -158,8 +158,8 @@ def by_prose(blocks: list[Block], rules: Rules) -> list[Section]:
                     pieces[-1] += piece  # "then last of all ...": one start
                 elif piece.strip():
                     pieces.append(piece if b < len(sentence) else piece + " ")
-        for sentence in pieces:
-            name = _prose_name(sentence, rules)
+        for n, sentence in enumerate(pieces):
+            name = _prose_name(sentence, rules, first=n == 0)
             if name:
                 if run and found:
                     found[-1].paragraphs.append("".join(run).strip())
@@ -171,9 +171,11 @@ def by_prose(blocks: list[Block], rules: Rules) -> list[Section]:
     return found
 
 
-def _prose_name(sentence: str, rules: Rules) -> str:
+def _prose_name(sentence: str, rules: Rules, first: bool = False) -> str:
+    """The exercise a sentence of prose starts ("Next, do some calf raises"); the first of a
+    paragraph starts one without a word of sequence ("I find a wall and do a calf stretch")."""
     norm = sentences.normalize(sentence, rules)
-    if m := rules.sequence_starts.search(norm):
+    if m := rules.sequence_starts.search(f"first {norm}" if first else norm):
         return name_of(m["name"])
     if m := rules.felt_in.search(norm):
         return name_of(f"{m['part']} stretch")
