@@ -71,9 +71,7 @@ def find(lines: list[str], is_name_header) -> dict[int, tuple[int, list[list[str
         end, rows = _table_at(lines, i, is_name_header)
         if rows:
             found[i] = (end, rows)
-            i = end
-        else:
-            i += 1
+        i = max(end, i + 1)  # lines read as one table's, even if it was none, are not read again
     return found
 
 
@@ -110,8 +108,6 @@ def _table_at(lines: list[str], i: int, is_name_header) -> tuple[int, list[list[
             break
         rows.append((cells + [""] * width)[:width])
         j += 1
-    if len(rows) < MIN_ROWS:
-        return i, []
-    if kind != "pipe" and not is_name_header(rows[0]):
-        return i, []
+    if len(rows) < MIN_ROWS or (kind != "pipe" and not is_name_header(rows[0])):
+        return j, []
     return j, _join(rows)
