@@ -70,7 +70,8 @@ _CHROME_TAGS = (
 )
 _CHROME_NAMES = re.compile(
     r"(?:^|[\s_-])(?:ads?|advert\w*|sponsor\w*|promo\w*|banner|newsletter|cookie\w*|share|sharing|social|"
-    r"related|comments?|sidebar|menu|nav\w*|breadcrumbs?|popup|modal|subscribe|footer|header)(?:$|[\s_-])",
+    r"related|comments?|commentlist|responses?|replies|reply|respond|discussion|disqus|wpdiscuz|reviews?|"
+    r"testimonials?|sidebar|widgets?|menu|nav\w*|breadcrumbs?|popup|modal|subscribe|footer|header)(?:$|[\s_-])",
     re.I,
 )
 

@@ -163,7 +163,7 @@ class Builder:
             self._needs(need["things"], original)
             return
         self._equipment(original, norm)
-        side = self._side(norm)
+        side = self._side(norm, counted=bool(found))
         if not found:
             if side and self.steps:
                 self.side_marks.append((len(self.steps) - 1, original, side, True))
@@ -200,8 +200,10 @@ class Builder:
                 self.equipment.append(thing)
         self.equipment_source = original
 
-    def _side(self, norm: str) -> str:
+    def _side(self, norm: str, counted: bool = True) -> str:
         m = self.rules.both_sides.search(norm)
+        if m and m["after_count"] is not None and not counted:
+            m = None  # "lift one foot, then the other": in turn, not a side at a time
         if not m and self.first_side and self.rules.each_way.search(norm):
             return self.rules.singular.get("one", "side")  # "each way", after turning to the left
         if not m:
