@@ -47,6 +47,8 @@ def test_notations(text, expected):
         ("Two rounds on each side is plenty.", [(SETS, 2, None)]),
         ("Repeat twenty times.", [(REPS, 20, None)]),
         ("with a minute's rest in between", [(HOLD, 60, None)]),
+        ("with a 30 second break between sets", [(HOLD, 30, None)]),
+        ("Hold for one minute.", [(HOLD, 60, None)]),
     ],
 )
 def test_numbers_in_words(text, expected):
@@ -68,6 +70,7 @@ def test_numbers_in_words(text, expected):
         "It settles within 24 hours, and most people improve in 6 weeks.",
         "Rated 4.8 stars by 2,300 readers; save 25% today, now $19.99.",
         "Bend your elbow to 90 degrees.",
+        "Do it again on 12 March.",
     ],
 )
 def test_numbers_that_are_never_values(text):

@@ -110,6 +110,7 @@ class Builder:
         self.rest: Value | None = None
         self.side_marks: list[tuple[int, str, str, bool]] = []  # (step, sentence, body part, alone)
         self.first_side = ""
+        self.in_turn = False  # the exercise moves to one side, then to the other
         self.notes: list[str] = []
         self.borrowed: int | None = None  # the step, made in this paragraph, whose words are the name
 
@@ -203,8 +204,9 @@ class Builder:
     def _side(self, norm: str, counted: bool = True) -> str:
         m = self.rules.both_sides.search(norm)
         if m and m["after_count"] is not None and not counted:
-            m = None  # "lift one foot, then the other": in turn, not a side at a time
-        if not m and self.first_side and self.rules.each_way.search(norm):
+            self.in_turn = True  # "roll to one side, then to the other": a way, not yet a side
+            m = None
+        if not m and (self.first_side or self.in_turn) and self.rules.each_way.search(norm):
             return self.rules.singular.get("one", "side")  # "each way", after turning to the left
         if not m:
             return ""

@@ -19,6 +19,8 @@ _NUM = r"\d+(?:\.\d+)?"
 _SPACES = re.compile(r"\s+")
 _END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
 _PLACEHOLDER = "\u0000"
+_SECOND = re.compile(r"\bsecond\b", re.I)
+_KEPT_SECOND = "\ue000"  # a private character the number reader leaves alone
 MAX_FRAGMENT_WORDS = 6  # a duration in a sentence this short needs no verb ("30 seconds each side.")
 SMALLEST_NUMBER_WORD = 2  # "two" and up become digits; "one" is as often a pronoun ("the left one")
 
@@ -54,10 +56,12 @@ def normalize(sentence: str, rules: Rules) -> str:
     sentence = _DASHES.sub("-", sentence)
     for pattern, replacement in rules.number_phrases:
         sentence = pattern.sub(replacement, sentence)
+    sentence = _SECOND.sub(_KEPT_SECOND, sentence)  # "30 second break" is no "30 2nd break"
     try:
         sentence = alpha2digit(sentence, rules.language, threshold=SMALLEST_NUMBER_WORD)
     except (ValueError, RuntimeError):  # the library refuses a few odd inputs; keep the words then
         pass
+    sentence = sentence.replace(_KEPT_SECOND, "second")
     for pattern, replacement in rules.after_numbers:
         sentence = pattern.sub(replacement, sentence)
     sentence = re.sub(rf"({_NUM})\s*-\s*(?={_NUM})", r"\1 - ", sentence)
