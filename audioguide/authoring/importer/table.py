@@ -7,10 +7,11 @@ from dataclasses import replace
 
 from audioguide.authoring.importer import sentences
 from audioguide.authoring.importer.draft import HOLD, REPS, SAY, Exercise, Step, Value
-from audioguide.authoring.importer.extract import REST_CHECK, Context, count_value, duration_value, fit, tempo
+from audioguide.authoring.importer.extract import Context
 from audioguide.authoring.importer.rules import Rules
 from audioguide.authoring.importer.sections import Section
 from audioguide.authoring.importer.sentences import Quantity
+from audioguide.authoring.importer.values import REST_CHECK, count_value, duration_value, fit, tempo
 
 
 def build_row(section: Section, context: Context) -> Exercise:
