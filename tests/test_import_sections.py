@@ -139,3 +139,16 @@ def test_a_rest_between_sets_said_once_is_every_exercises_rest():
 def test_an_article_that_is_no_routine_is_refused_with_its_message(text):
     with pytest.raises(ImportArticleError, match="no exercises found"):
         draft(text)
+
+
+def test_every_sentence_with_a_number_the_draft_does_not_use_is_listed_to_check():
+    text = (
+        "# Hips\n\nDo this plan on 3 days of the week. Your review is in 4 weeks.\n\n"
+        "## Clamshells\nLie on your side and lift your top knee. Repeat 15 times.\n"
+        "Add a band once 15 is easy.\n\n"
+        "## Bridge\nLift your hips. Hold for 5 seconds. Do it 10 times.\n\nQuestions: extension 2271.\n"
+    )
+    unsure = draft(text).unsure
+    assert "Your review is in 4 weeks." in unsure and "Questions: extension 2271." in unsure
+    assert "Add a band once 15 is easy." in unsure
+    assert not any("Repeat 15 times" in s or "Hold for 5 seconds" in s for s in unsure)

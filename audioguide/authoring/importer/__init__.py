@@ -182,6 +182,7 @@ def import_article(raw: bytes, name: str = "the article", language: str = DEFAUL
         safety_key="safety" in routine.ROUTINE_KEYS,
         source_name=name,
     )
+    draft = replace(draft, unsure=whole.unused(found_blocks, draft, rules))
     yaml_text = to_yaml(draft)
     try:
         loaded = routine.loads(yaml_text, source="the draft")

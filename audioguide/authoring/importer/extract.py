@@ -91,11 +91,8 @@ class Builder:
         if any(p.search(norm) for p in rules.asides):
             self.context.dropped.append(original)
             return
-        if any(p.search(norm) for p in rules.progressions):
-            if sentences.quantities(norm, rules) or self._side(norm):
-                self.context.unsure.append(original)
-            else:
-                self.pending.append(original) if self.steps else self.setup.append(original)
+        if any(p.search(norm) for p in rules.progressions):  # for later: listed, never spoken now
+            self.context.unsure.append(original)
             return
         if not self.first_side and (
             m := re.search(rf"\b({_sides(rules)})\b" + _body_after(rules), norm, re.I)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from audioguide.authoring.importer import blocks as blocks_
 from audioguide.authoring.importer import extract, sections
-from audioguide.authoring.importer.draft import Value
+from audioguide.authoring.importer.draft import Draft, Value
 from audioguide.authoring.importer.rules import Rules
 from audioguide.authoring.importer.sentences import HOLD, normalize, quantities
 from audioguide.authoring.importer.sentences import split as split_sentences
@@ -15,6 +15,7 @@ from audioguide.authoring.importer.values import duration_value
 from audioguide.routine import MAX_TEXT_CHARS
 
 MAX_TITLE_WORDS = 25
+MIN_PIECE_CHARS = 20  # a source this long found inside a sentence makes the sentence used
 
 
 def title(
@@ -86,3 +87,27 @@ def intro(found_blocks: list[blocks_.Block], found: list[sections.Section], rule
                 needs.append(sentence)
     intro = " ".join(dict.fromkeys(needs))
     return intro if len(intro) <= MAX_TEXT_CHARS else ""
+
+
+def unused(found_blocks: list[blocks_.Block], draft: Draft, rules: Rules) -> tuple[str, ...]:
+    """Every sentence of the article with a number or a side that no value of the draft came
+    from and no step speaks, in the article's order: the user checks that nothing was lost."""
+    sources = {value.source for _, value in draft.values() if value.source}
+    sources |= {e.equipment_source for e in draft.exercises if e.equipment_source}
+    spoken = [t for e in draft.exercises for t in (e.setup, e.purpose, *(s.say for s in e.steps))]
+    said = "\n".join([*sources, *spoken, draft.intro, draft.title])
+    left_out = {*draft.dropped, *draft.refused}
+    found = []
+    for block in found_blocks:
+        if block.kind in (blocks_.ROW, blocks_.HEADING):
+            continue  # a row is a value's source or a table of something else; a heading names
+        for sentence in split_sentences(block.text, rules):
+            norm = normalize(sentence, rules)
+            if not (re.search(r"\d", norm) or rules.both_sides.search(norm)):
+                continue
+            if sentence in said or sentence in left_out or extract.is_safety(norm, rules):
+                continue
+            if any(len(source) > MIN_PIECE_CHARS and source in sentence for source in sources):
+                continue  # a clause of run-on prose was the source
+            found.append(sentence)
+    return tuple(dict.fromkeys([*draft.unsure, *found]))
