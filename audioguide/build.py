@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from audioguide import files, grid, phrases, render, speech
+from audioguide import files, grid, phrases, render, speech, tracks
 from audioguide.compiler import compile_routine, estimate_ms
 from audioguide.cues import LENGTH_ROLE, SPEECH, CueScript
 from audioguide.errors import SpeechError
@@ -20,16 +18,12 @@ from audioguide.export import (
     Reuse,
     TrackInfo,
     Written,
-    sidecar_paths,
     write_split,
     write_track,
 )
 from audioguide.export.segment_cache import SegmentCache
-from audioguide.routine import DEFAULT_LEVEL, Routine, slugify
-
-DEFAULT_OUTPUT_DIR = Path("output")
-MAX_SUFFIX_CHARS = 40  # longer customizations are named by a digest, to keep file names short
-SUFFIX_DIGEST_CHARS = 6
+from audioguide.routine import DEFAULT_LEVEL, Routine
+from audioguide.tracks import output_path
 
 # (stage, done, total): stage is "speech" or "render"
 Progress = Callable[[str, int, int], None]
@@ -64,24 +58,6 @@ class BuildResult:
     warnings: tuple[str, ...]
 
 
-def output_path(
-    routine: Routine, level: str, output: Path | None, custom: str = "", lang: str | None = None
-) -> Path:
-    """Where the MP3 goes: `-o` as a file, as a folder, or output/<routine>[-level][-custom][-lang].mp3.
-
-    The name tells the language only when it is not the routine's own (`--lang pt` on an
-    English routine), so a track in another language never takes the original's place.
-    """
-    if output is not None and output.suffix.lower() == ".mp3":
-        return output
-    name = routine.slug if level == DEFAULT_LEVEL else f"{routine.slug}-{level}"
-    if custom:
-        name += f"-{custom_suffix(custom)}"
-    if lang and phrases.base_language(lang) != phrases.base_language(routine.language):
-        name += f"-{slugify(lang)}"
-    return (output or DEFAULT_OUTPUT_DIR) / f"{name}.mp3"
-
-
 def speech_lang(routine: Routine, options: BuildOptions) -> str | None:
     """The language a build speaks: `--lang`, else the routine's own; None: the voice's default."""
     return options.lang or routine.lang or None
@@ -102,34 +78,6 @@ def language_warnings(routine: Routine, lang: str | None) -> list[str]:
             f"the routine is written in '{routine.language}': its own text is read by a '{lang}' voice"
         )
     return warnings
-
-
-def replaced_voice(target: Path, engine: str, voice: str) -> str | None:
-    """A warning if `target` holds a track made with another engine or voice, which this build replaces.
-
-    The rule: a build may replace its own track, but says so when the old one was spoken by
-    a different voice or in a different language (the voice names the language).
-    """
-    timeline, _ = sidecar_paths(target)
-    try:
-        before = json.loads(timeline.read_text(encoding="utf-8"))
-        old_engine, old_voice = str(before["engine"]), str(before["voice"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None  # no earlier track, or one whose voice is unknown
-    if (old_engine, old_voice) == (engine, voice):
-        return None
-    return (
-        f"replaced {target}, which was spoken by {old_engine} ({old_voice}), with a track spoken by "
-        f"{engine} ({voice}). Use -o to keep both"
-    )
-
-
-def custom_suffix(custom: str) -> str:
-    """A customized track's name says what changed, or, if that is too long, a short digest of it."""
-    words = slugify(custom)
-    if len(words) <= MAX_SUFFIX_CHARS:
-        return words
-    return "custom-" + hashlib.sha256(custom.encode("utf-8")).hexdigest()[:SUFFIX_DIGEST_CHARS]
 
 
 def lay_out(
@@ -154,7 +102,7 @@ def lay_out(
     def duration_ms(text: str) -> int:
         return voice.duration_ms(text) if voice.has(text) else estimate_ms(text)
 
-    script = compile_routine(routine, level, estimate_ms, lang, frames)
+    script = compile_routine(routine, level, duration_ms, lang, frames)  # a loaded phrase: its real length
     while missing := [e for e in script.events if e.kind == SPEECH and not voice.has(e.text)]:
         # The phrase stating the track's length is settled last, once every other phrase
         # has its real length; otherwise a guess at it would be synthesized for nothing.
@@ -164,6 +112,45 @@ def lay_out(
     return script
 
 
+def kept_voice(
+    routine: Routine, options: BuildOptions, lang: str | None, target: Path, cache: speech.PhraseCache
+) -> speech.Voice | None:
+    """Under `auto`, the voice of the track this build replaces: an offline voice always, an
+    online one when the cache holds every phrase (which are then loaded).
+
+    So a rebuild (a rep count changed, a new cover) keeps its track's voice whatever the
+    network does that day, and sends nothing anywhere. None when the track is new, its voice
+    cannot speak here, or Google's voice would be asked for a phrase.
+    """
+    if options.engine != speech.AUTO:
+        return None
+    before = tracks.previous(tracks.anchor(target, options.split))
+    if before is None or before.engine not in speech.ENGINES:
+        return None
+    try:
+        engine = speech.make_engine(before.engine, lang, **options.engine_options)
+    except SpeechError:
+        return None
+    if engine.voice_id != before.voice:
+        return None
+    voice = speech.Voice(engine, cache, options.rate, options.jobs)
+    if not engine.online:
+        return voice  # it speaks here, without sending anything anywhere
+    frames = grid.of(voice.rate)
+
+    def duration_ms(text: str) -> int:
+        return voice.duration_ms(text) if voice.has(text) else estimate_ms(text)
+
+    script = compile_routine(routine, options.level, estimate_ms, lang, frames)
+    while missing := [e for e in script.events if e.kind == SPEECH and not voice.has(e.text)]:
+        content = [e.text for e in missing if e.role != LENGTH_ROLE] or [e.text for e in missing]
+        if voice.uncached(content):
+            return None
+        voice.load(content)
+        script = compile_routine(routine, options.level, duration_ms, lang, frames)
+    return voice
+
+
 def build(
     routine: Routine, options: BuildOptions = BuildOptions(), progress: Progress | None = None
 ) -> BuildResult:
@@ -171,18 +158,20 @@ def build(
     audio = AudioFormat(options.rate, options.bitrate, options.channels).check()
     cache = speech.PhraseCache(options.cache_dir)
     lang = speech_lang(routine, options)
-    target = output_path(routine, options.level, options.output, options.custom, lang)
+    target, moved = place(routine, options, lang)
     # Builds killed outright (SIGKILL, power loss) cannot clean up after themselves.
     files.sweep_leftovers(target.parent)
     files.sweep_leftovers(target.with_suffix(""))  # split mode's folder of parts
     cache.sweep_leftovers()
-    engine = speech.make_engine(options.engine, lang, **options.engine_options)
-    voice = speech.Voice(engine, cache, options.rate, options.jobs)
-    warnings: list[str] = language_warnings(routine, lang)
+    voice = kept_voice(routine, options, lang, target, cache)
+    if voice is None:
+        engine = speech.make_engine(options.engine, lang, **options.engine_options)
+        voice = speech.Voice(engine, cache, options.rate, options.jobs)
+    warnings: list[str] = [*([moved] if moved else []), *language_warnings(routine, lang)]
     try:
         script = lay_out(routine, options.level, voice, progress, lang)
     except SpeechError as exc:
-        if options.engine != speech.AUTO or not engine.online:
+        if options.engine != speech.AUTO or not voice.engine.online:
             raise
         # Google failed part-way: start again offline, so the track never mixes two voices.
         warnings.append(f"{exc}; building the whole track with the offline voice instead")
@@ -198,10 +187,12 @@ def build(
         year=str(date.today().year),
         cover=options.cover or (Path(routine.cover) if routine.cover else None),
         custom=options.custom,
+        source=tracks.source_of(routine),
     )
     pcm = _counted(render.pcm_chunks(script, voice.clip, options.rate), script, options.rate, progress)
-    existing = target.with_suffix("") / f"{target.stem}.m3u8" if options.split else target
-    if replaced := replaced_voice(existing, voice.engine.name, voice.engine.voice_id):
+    if replaced := tracks.replaced_voice(
+        tracks.anchor(target, options.split), voice.engine.name, voice.engine.voice_id
+    ):
         warnings.append(replaced)
     reuse = _reuse(voice, cache, progress) if options.reuse else None
     if options.split:
@@ -217,6 +208,18 @@ def build(
         phrases=len(script.phrases()),
         warnings=tuple(warnings),
     )
+
+
+def place(routine: Routine, options: BuildOptions, lang: str | None) -> tuple[Path, str]:
+    """The track's path, and a note when another routine's track holds its usual name (see tracks)."""
+    target = output_path(routine, options.level, options.output, options.custom, lang)
+    if options.output is not None and options.output.suffix.lower() == ".mp3":
+        return target, ""  # a file named on the command line is written, whatever it held
+
+    def rename(base: str) -> Path:
+        return output_path(routine, options.level, options.output, options.custom, lang, base)
+
+    return tracks.own_place(routine, target, options.split, rename)
 
 
 def _reuse(voice: speech.Voice, cache: speech.PhraseCache, progress: Progress | None) -> Reuse:

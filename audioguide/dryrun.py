@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 
 from audioguide import speech
-from audioguide.build import BuildOptions, speech_lang
+from audioguide.build import BuildOptions, kept_voice, place, speech_lang
 from audioguide.compiler import compile_routine
 from audioguide.errors import SpeechError
 from audioguide.routine import Routine
@@ -81,15 +81,24 @@ def check_google(engine: google.GoogleEngine | None = None) -> GoogleCheck:
     return GoogleCheck(True, time.monotonic() - started)
 
 
-def plan(routine: Routine, options: BuildOptions | None = None) -> Plan:
+def plan(routine: Routine, options: BuildOptions | None = None, chosen_by: str = "") -> Plan:
     """The voice the build would use and why; the phrases of the script (the track-length
-    phrase as estimated), cached or to synthesize, for that voice and any other candidate."""
+    phrase as estimated), cached or to synthesize, for that voice and any other candidate.
+
+    `chosen_by` says where a named engine came from (default: `--engine NAME`).
+    """
     options = options or BuildOptions()
     lang = speech_lang(routine, options)
     script = compile_routine(routine, options.level, lang=lang)
     phrases = script.phrases()
     cache = speech.PhraseCache(options.cache_dir)
-    candidates, why, other_when = _choice(options, lang)
+    target, _ = place(routine, options, lang)
+    if kept := kept_voice(routine, options, lang, target, cache):
+        cached = " and its phrases are all cached" if kept.engine.online else ""
+        why = f"because it spoke the track this build replaces ({target}){cached}"
+        candidates, why, other_when = [kept.engine], why, ""
+    else:
+        candidates, why, other_when = _choice(options, lang, chosen_by or f"--engine {options.engine}")
     plans = []
     for engine in candidates:
         voice = speech.Voice(engine, cache, options.rate)
@@ -105,11 +114,11 @@ def plan(routine: Routine, options: BuildOptions | None = None) -> Plan:
     return Plan(tuple(phrases), tuple(plans), why, other_when)
 
 
-def _choice(options: BuildOptions, lang: str) -> tuple[list[speech.Engine], str, str]:
+def _choice(options: BuildOptions, lang: str, chosen_by: str) -> tuple[list[speech.Engine], str, str]:
     """The engines a build would use, its first choice first; why the first; when the second."""
     if options.engine != speech.AUTO:
         engine = speech.make_engine(options.engine, lang, **options.engine_options)
-        return [engine], f"as chosen with --engine {options.engine}", ""
+        return [engine], f"as chosen with {chosen_by}", ""
     offline = speech.offline_engine(lang, **options.engine_options)
     offline_why = _offline_why(lang, offline)
     try:

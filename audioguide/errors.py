@@ -37,3 +37,7 @@ class InitError(AudioguideError):
 
 class ServeError(AudioguideError):
     """`serve` cannot start, or a build asked for from its page cannot be carried out."""
+
+
+class ConfigError(AudioguideError):
+    """A setting (`audioguide config`, or the config file) names nothing or has a bad value."""

@@ -4,7 +4,7 @@
 
 Every build runs as its own `audioguide build` process, as a user runs it, timed from
 start to exit; its peak RSS comes from os.wait4 (the larger of audioguide's, which encodes in
-its own process, and the Pico worker's). Rows:
+its own process, and a ttspico worker's where Pico speaks through ttspico). Rows:
 
 - cold offline build: the built-in routine with an empty phrase cache (pico voice);
 - warm rebuild, no change: the same again, everything from the cache;

@@ -7,7 +7,7 @@ For each voice (Pico, eSpeak NG, and Piper with en_US-joe-medium if it is instal
 built-in routine is built as its own `audioguide build` process, as a user runs it: cold
 (an empty phrase cache), then warm (everything from the cache), then cold again into a
 second cache to check that the two cold tracks are byte-identical. Each row gives the wall
-time, the peak RSS (os.wait4: the larger of audioguide's and the Pico worker's) and the track's
+time, the peak RSS (os.wait4: audioguide's, or a ttspico worker's if larger) and the track's
 integrated loudness and true peak on ffmpeg's meter (`ebur128=peak=true`). Piper is also
 built cold with `--jobs 1`, to show what synthesizing phrases in parallel buys.
 """

@@ -5,7 +5,7 @@
 Writes a routine of PHRASES distinct instructions of CHARS characters each (say steps,
 ten to an exercise), builds it once with an empty phrase cache as its own `audioguide
 build` process, and prints the peak RSS from os.wait4: the largest of the build's and of
-every process it waited for (the encoder, the Pico worker). Memory must stay flat in the
+every process it waited for (the encoder, a ttspico worker where used). Memory must stay flat in the
 number of distinct phrases; the target for 200 phrases of 500 characters is 150 MB.
 """
 

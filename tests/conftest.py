@@ -21,6 +21,7 @@ SMALL_ROUTINE = HERE / "routines" / "small.yaml"
 def isolated(tmp_path, monkeypatch):
     """Each test gets its own phrase cache, and Google is never reachable unless a test fakes it."""
     monkeypatch.setenv("AUDIOGUIDE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("AUDIOGUIDE_CONFIG_DIR", str(tmp_path / "config"))  # never the user's settings
     # A closed local port: `auto` sees Google as unreachable at once, and nothing leaves the machine.
     monkeypatch.setenv("AUDIOGUIDE_GTTS_URL", "http://127.0.0.1:9/batchexecute")
 
@@ -82,3 +83,15 @@ def google(monkeypatch, loopback):
 
 
 FAST_RETRY = RetryPolicy(base_delay_s=0.01, max_delay_s=0.05)
+
+
+@pytest.fixture(params=["pico_nanotts", "pico_ttspico"])
+def pico_binding(request, monkeypatch):
+    """The Pico engine speaking through one binding; skipped where that binding is not installed."""
+    from audioguide.speech import pico
+
+    binding = getattr(pico, request.param)
+    if not binding.installed():
+        pytest.skip(f"{binding.PACKAGE} is not installed here (pyproject.toml's markers chose the other)")
+    monkeypatch.setattr(pico, "BINDINGS", (binding,))
+    return binding

@@ -148,3 +148,31 @@ def test_a_failed_build_keeps_the_previous_track(small_routine, fake_engine, tmp
         "small-test-routine.cues.txt", "small-test-routine.lrc", "small-test-routine.mp3",
         "small-test-routine.timeline.json", "small-test-routine.vtt",
     ]  # fmt: skip
+
+
+def test_a_rebuild_under_auto_keeps_its_offline_voice_when_google_answers(
+    small_routine, tmp_path, monkeypatch
+):
+    offline = build(small_routine, BuildOptions(output=tmp_path))  # Google unreachable: pico
+    assert offline.engine == "pico"
+    from fake_google import FakeGoogle
+
+    with FakeGoogle() as fake:  # now Google answers
+        monkeypatch.setenv("AUDIOGUIDE_GTTS_URL", fake.url)
+        again = build(replace(small_routine, intro="A new introduction."), BuildOptions(output=tmp_path))
+        assert again.engine == "pico" and again.voice == offline.voice
+        assert again.synthesized == 1 and fake.requests == [], "nothing was sent to Google"
+        elsewhere = build(small_routine, BuildOptions(output=tmp_path / "new"))  # a new track: auto as ever
+        assert elsewhere.engine == "gtts" and fake.requests
+
+
+def test_a_rebuild_under_auto_keeps_googles_voice_offline_while_every_phrase_is_cached(
+    small_routine, google, tmp_path, monkeypatch
+):
+    online = build(small_routine, BuildOptions(output=tmp_path))
+    assert online.engine == "gtts"
+    monkeypatch.setenv("AUDIOGUIDE_GTTS_URL", "http://127.0.0.1:9/batchexecute")  # Google gone
+    again = build(small_routine, BuildOptions(output=tmp_path))
+    assert (again.engine, again.voice, again.synthesized) == ("gtts", online.voice, 0)
+    changed = build(replace(small_routine, intro="A new introduction."), BuildOptions(output=tmp_path))
+    assert changed.engine == "pico", "a phrase Google would have to speak: auto decides as ever"

@@ -87,3 +87,93 @@ def test_list_shows_builtins_with_lengths(run):
 def test_every_command_has_help(run, command):
     result = run(command, "--help")
     assert result.exit_code == 0 and len(result.output.splitlines()) > 3
+
+
+# --- settings that stay -----------------------------------------------------------------
+
+
+@pytest.fixture
+def run_apart():
+    """The command line with its stderr apart from its stdout."""
+    runner = CliRunner(mix_stderr=False)
+    return lambda *args: runner.invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+def test_config_set_get_list_unset(run):
+    assert run("config", "set", "engine", "pico").output.startswith("engine = pico (in ")
+    assert run("config", "get", "engine").output == "pico\n"
+    listed = run("config", "list").output.splitlines()
+    assert listed[0].startswith("# ") and listed[0].endswith("config.yaml")
+    assert "engine  pico" in listed and any(line.startswith("level   (not set: ") for line in listed)
+    assert run("config", "unset", "engine").output == "engine is no longer set\n"
+    missing = run("config", "get", "engine")
+    assert missing.exit_code == 1 and missing.output == ""
+    refused = run("config", "set", "level", "extreme")
+    assert refused.exit_code == 1 and refused.output.startswith("error: level: no level 'extreme'")
+
+
+def test_settings_are_a_builds_defaults_and_the_command_line_wins(run, fake_engine, tmp_path):
+    out = tmp_path / "kept"
+    for key, value in (("engine", "fake"), ("level", "hard"), ("output", out)):
+        assert run("config", "set", key, value).exit_code == 0
+    result = run("build", SMALL_ROUTINE)
+    assert result.exit_code == 0, result.output
+    assert (out / "small-test-routine-hard.mp3").exists() and "with voice fake (en)" in result.output
+    easy = run("build", SMALL_ROUTINE, "--level", "easy", "-o", tmp_path / "given")
+    assert (tmp_path / "given" / "small-test-routine-easy.mp3").exists(), easy.output
+    script = json.loads(run("script", SMALL_ROUTINE, "--json").output)
+    assert script["level"] == "hard"
+    assert json.loads(run("script", SMALL_ROUTINE, "--json", "--level", "easy").output)["level"] == "easy"
+
+
+def test_a_voice_in_the_config_is_for_the_engines_that_have_voices(run, tmp_path):
+    run("config", "set", "voice", "en-us+f3")
+    offline = run("build", SMALL_ROUTINE, "--dry-run", "--engine", "pico")
+    assert offline.exit_code == 0 and "Voice: pico (en-US)" in offline.output, offline.output
+    espeak = run("build", SMALL_ROUTINE, "--dry-run", "--engine", "espeak")
+    assert "Voice: espeak (en-us/en-us+f3/x1)" in espeak.output, espeak.output
+
+
+def test_a_language_in_the_config_leaves_a_routine_that_names_its_own(run, tmp_path):
+    run("config", "set", "lang", "en-GB")
+    german = tmp_path / "kurz.yaml"
+    german.write_text(
+        "title: Kurz\nlang: de\nexercises:\n  - name: A\n    steps: [{hold: 5s, say: Halten.}]\n"
+    )
+    kept = run("build", german, "--dry-run", "--engine", "pico").output
+    assert "Voice: pico (de-DE)" in kept and "the routine's own, not your config's en-GB" in kept, kept
+    assert "Voice: pico (en-GB)" in run("build", SMALL_ROUTINE, "--dry-run", "--engine", "pico").output
+    assert (
+        "Voice: pico (en-GB)"
+        in run("build", german, "--dry-run", "--engine", "pico", "--lang", "en-GB").output
+    )
+    assert json.loads(run("script", "--json").output)["title"] == "Feet and back"
+    run("config", "set", "lang", "de")
+    assert json.loads(run("script", "--json").output)["title"] == "Füße und Rücken"
+
+
+def test_the_dry_run_shows_each_setting_and_where_it_came_from(run, fake_engine, tmp_path):
+    run("config", "set", "engine", "fake")
+    lines = run("build", SMALL_ROUTINE, "--dry-run", "--level", "easy").output.splitlines()
+    assert lines[1].startswith("Voice: fake (en), as chosen with engine fake in your config (")
+    settings_at = next(i for i, line in enumerate(lines) if line.startswith("Settings ("))
+    shown = [line.split() for line in lines[settings_at + 1 : settings_at + 6]]
+    assert shown[0] == ["engine", "fake", "your", "config"]
+    assert shown[3] == ["level", "easy", "command", "line"]
+    assert shown[4] == ["output", "(output/)", "default"]
+
+
+def test_engine_pico_in_the_config_keeps_every_build_offline(run, google, tmp_path):
+    run("config", "set", "engine", "pico")
+    result = run("build", SMALL_ROUTINE, "-o", tmp_path)
+    assert result.exit_code == 0 and "with voice pico" in result.output
+    assert google.requests == [], "not even asked whether it answers"
+
+
+def test_the_first_build_that_sends_text_to_google_says_so_once(run_apart, google, tmp_path):
+    first = run_apart("build", SMALL_ROUTINE, "-o", tmp_path)
+    assert first.exit_code == 0 and "with voice gtts" in first.stdout
+    assert "sent the routine's words to Google" in first.stderr
+    assert "audioguide config set engine pico" in first.stderr
+    second = run_apart("build", SMALL_ROUTINE, "-o", tmp_path / "other", "--level", "hard")
+    assert "with voice gtts" in second.stdout and "Google" not in second.stderr

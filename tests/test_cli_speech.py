@@ -42,7 +42,7 @@ def test_dry_run_lists_cached_and_new_phrases_and_synthesizes_nothing(run, fake_
 
 def test_dry_run_under_auto_shows_the_offline_voice_and_google_had_it_answered(run):
     lines = run("build", SMALL_ROUTINE, "--dry-run", "--lang", "de").output.splitlines()
-    plans = [line.split(": ")[0] for line in lines if not line.startswith(("  ", "Dry", "Voice"))]
+    plans = [line.split(": ")[0] for line in lines if not line.startswith(("  ", "Dry", "Voice", "Settings"))]
     assert plans == ["pico (de-DE)", "If Google answers when the build starts, it uses gtts (de/com/normal)"]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 from click.testing import CliRunner
@@ -27,9 +28,13 @@ def test_init_writes_a_commented_copy_that_builds_after_an_edit(run, fake_engine
     text = copy.read_text()
     assert text.startswith(f"# yaml-language-server: $schema={SCHEMA_FILE}\n")
     assert f"#     audioguide build {copy}" in text
-    assert routine.builtin_text("feet-and-back") in text, "the built-in's own comments are kept"
+    comments = [line for line in routine.builtin_text("feet-and-back").splitlines() if line.startswith("#")]
+    assert all(line in text for line in comments), "the built-in's own comments are kept"
     assert json.loads((tmp_path / SCHEMA_FILE).read_text())["title"] == "audioguide routine"
-    assert routine.load(copy) == routine.load_builtin("feet-and-back")
+    # The same routine under a title of its own, so that its track never replaces the built-in's.
+    assert routine.load(copy) == replace(
+        routine.load_builtin("feet-and-back"), title="Feet and back, my copy"
+    )
 
     # The user's edit: heel raises from a 10-20 range to a fixed 12.
     copy.write_text(text.replace("- reps: 10-20", "- reps: 12"))
@@ -39,7 +44,7 @@ def test_init_writes_a_commented_copy_that_builds_after_an_edit(run, fake_engine
     assert run("validate", copy).exit_code == 0
     built = run("build", copy, "--engine", "fake", "-o", tmp_path / "out")
     assert built.exit_code == 0, built.output
-    timeline = json.loads((tmp_path / "out" / "feet-and-back.timeline.json").read_text())
+    timeline = json.loads((tmp_path / "out" / "feet-and-back-my-copy.timeline.json").read_text())
     assert [e["text"] for e in timeline["events"] if e["role"] == "rep"] == reps
 
 
@@ -57,7 +62,39 @@ def test_init_never_overwrites_without_force(run, tmp_path):
 
 def test_init_into_a_folder_uses_the_routines_name(run, tmp_path):
     assert run("init", "feet-and-back", tmp_path).exit_code == 0
-    assert routine.load(tmp_path / "feet-and-back.yaml").title == "Feet and back"
+    assert routine.load(tmp_path / "feet-and-back.yaml").title == "Feet and back, my copy"
+    assert run("init", "builtin:feet-and-back.de", tmp_path).exit_code == 0
+    assert routine.load(tmp_path / "feet-and-back.de.yaml").title == "Füße und Rücken, meine Kopie"
+
+
+def test_your_copy_is_built_by_the_builtins_name_and_never_replaces_its_track(
+    fake_engine, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner(mix_stderr=False)
+
+    def run(*args):
+        return runner.invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+    assert run("build", "tabata", "--engine", "fake", "--level", "easy").exit_code == 0
+    assert run("init", "tabata").exit_code == 0
+    copy = tmp_path / "tabata.yaml"
+    copy.write_text(copy.read_text().replace("    sets: 8", "    sets: 2"))
+    result = run("build", "tabata", "--engine", "fake", "--level", "easy")
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "note: using your file tabata.yaml, not the built-in routine tabata" in result.stderr
+    assert "builtin:tabata" in result.stderr
+    assert sorted(p.name for p in (tmp_path / "output").glob("*.mp3")) == [
+        "tabata-easy.mp3", "tabata-my-copy-easy.mp3",
+    ]  # fmt: skip
+    mine = json.loads((tmp_path / "output" / "tabata-my-copy-easy.timeline.json").read_text())
+    assert sum(e["text"].startswith("Round ") for e in mine["events"]) == 2
+    builtin = run("script", "builtin:tabata", "--json")
+    assert builtin.exit_code == 0 and "note:" not in builtin.stderr
+    assert json.loads(builtin.output)["title"] == "Tabata"
+    assert run("validate", "tabata").exit_code == 0
+    refused = run("validate", "box-breathing")
+    assert refused.exit_code == 1 and "audioguide init box-breathing" in refused.output
 
 
 def test_a_customized_track_says_so_in_its_name_and_title(run, fake_engine, tmp_path):

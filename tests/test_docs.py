@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from click.testing import CliRunner
+
 from audioguide import routine
+from audioguide.cli import cli
 from audioguide.compiler import compile_routine
 
 ROOT = Path(__file__).parent.parent
@@ -38,3 +41,15 @@ def test_format_guide_documents_every_key():
     step_keys = {key for kind, extra in routine.STEP_KINDS.items() for key in (kind, *extra)}
     keys = {"title", *routine.ROUTINE_KEYS, "name", *routine.EXERCISE_KEYS, *routine.CUE_KEYS, *step_keys}
     assert not [key for key in keys if f"`{key}`" not in guide]
+
+
+def test_the_readmes_config_commands_run():
+    using = (ROOT / "README.md").read_text().split("## Using it", 1)[1].split("\n## ", 1)[0]
+    lines = [line.split("#")[0].split() for block in re.findall(r"```sh\n(.*?)```", using, flags=re.S)
+             for line in block.splitlines() if line.startswith("audioguide config")]  # fmt: skip
+    assert [args[:3] for args in lines] == [["audioguide", "config", "set"], ["audioguide", "config", "list"]]
+    runner = CliRunner()
+    for args in lines:
+        result = runner.invoke(cli, args[1:])
+        assert result.exit_code == 0, (args, result.output)
+    assert runner.invoke(cli, ["config", "get", "engine"]).output == "pico\n"

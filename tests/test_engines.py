@@ -214,5 +214,5 @@ def test_piper_without_the_extra_is_a_clear_error(monkeypatch):
     import sys
 
     monkeypatch.setitem(sys.modules, "piper", None)  # as if piper-tts were not installed
-    with pytest.raises(SpeechError, match=r"pip install 'audioguide\[piper\]'"):
+    with pytest.raises(SpeechError, match=r"pip install -e '\.\[piper\]' in audioguide's folder"):
         speech.make_engine("piper", voice="x.onnx")

@@ -10,7 +10,7 @@ import pytest
 
 from audioguide import routine, speech
 from audioguide.compiler import compile_routine
-from audioguide.errors import SpeechError, TimingError
+from audioguide.errors import SpeechError
 from audioguide.estimates import upper_bound
 from audioguide.speech import clips
 from audioguide.speech.text import prepare
@@ -68,16 +68,12 @@ def test_a_routine_that_validates_for_a_voice_builds_with_it(engine):
 
     bound = upper_bound(engine)
     rng = random.Random(10)
-    validated = refused = 0
+    warned = 0
     for _ in range(ROUTINES):
         loaded = routine.loads(generated(rng))
-        try:
-            planned = compile_routine(loaded, "medium", bound)
-        except TimingError:
-            refused += 1
-            continue
-        validated += 1
+        planned = compile_routine(loaded, "medium", bound)  # a programme is never refused for its talk
+        warned += bool(planned.warnings)
         for phrase in planned.phrases():
             assert real_ms(phrase) <= bound(phrase), phrase
         compile_routine(loaded, "medium", real_ms)  # raises if the real voice does not fit
-    assert validated >= ROUTINES // 3 and refused, (validated, refused)
+    assert warned, "the generated routines are tight enough to need their talk fitted"

@@ -1,5 +1,6 @@
-"""Memory stays flat in the number of distinct phrases: Pico speaks in a short-lived worker
-process (its leak goes with it), and a voice keeps only a budget of clips in memory."""
+"""Memory stays flat in the number of distinct phrases: Pico frees what it takes (py-nanotts),
+or speaks in a short-lived worker process that takes its leak with it (ttspico), and a voice
+keeps only a budget of clips in memory."""
 
 from __future__ import annotations
 
@@ -10,14 +11,38 @@ from pathlib import Path
 
 import pytest
 
-from audioguide.speech import PhraseCache, Voice, clips, make_engine, pico
+from audioguide.speech import PhraseCache, Voice, clips, make_engine, pico_ttspico
 
 SCRIPTS = Path(__file__).parent.parent / "scripts"
 
 
-def test_pico_speaks_in_a_worker_that_is_replaced(monkeypatch):
-    monkeypatch.setattr(pico, "PHRASES_PER_WORKER", 3)
-    worker = pico._worker()
+PROC_STATUS = Path("/proc/self/status")
+MAX_GROWTH_KB = 5_000  # ttspico in one process would grow by about 24 MB over these phrases
+
+
+def rss_kb() -> int:
+    for line in PROC_STATUS.read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmRSS in /proc/self/status")
+
+
+@pytest.mark.skipif(not PROC_STATUS.exists(), reason="reads the process's memory from /proc")
+@pytest.mark.parametrize("pico_binding", ["pico_nanotts"], indirect=True)
+def test_pico_through_nanotts_speaks_in_process_without_growing(pico_binding):
+    engine = make_engine("pico")
+    for n in range(20):  # the allocator settles
+        engine.synthesize(f"Warm up number {n}.")
+    start = rss_kb()
+    for n in range(100):
+        engine.synthesize(f"Phrase number {n}: lift your heel slowly, hold it, and lower it again.")
+    assert rss_kb() - start < MAX_GROWTH_KB
+
+
+@pytest.mark.parametrize("pico_binding", ["pico_ttspico"], indirect=True)
+def test_pico_speaks_in_a_worker_that_is_replaced(monkeypatch, pico_binding):
+    monkeypatch.setattr(pico_ttspico, "PHRASES_PER_WORKER", 3)
+    worker = pico_ttspico._worker()
     worker.close()
     engine = make_engine("pico")
     first = engine.synthesize("Hold still for twenty seconds.")
@@ -30,10 +55,11 @@ def test_pico_speaks_in_a_worker_that_is_replaced(monkeypatch):
     assert again.raw_data == first.raw_data, "a phrase sounds the same from any worker"
 
 
-def test_a_killed_worker_is_replaced_and_the_phrase_spoken():
+@pytest.mark.parametrize("pico_binding", ["pico_ttspico"], indirect=True)
+def test_a_killed_worker_is_replaced_and_the_phrase_spoken(pico_binding):
     engine = make_engine("pico")
     engine.synthesize("One.")
-    worker = pico._worker()
+    worker = pico_ttspico._worker()
     worker._process.kill()
     worker._process.wait()
     assert len(engine.synthesize("Two.")) > 100

@@ -54,7 +54,10 @@ def test_split_never_deletes_through_a_forged_manifest(tmp_path, fake_engine):
 
 
 def test_split_removes_its_own_stale_tracks_but_not_edited_ones(tmp_path, fake_engine):
-    assert split_build(tmp_path).exit_code == 0
+    mine = tmp_path / "r.yaml"  # the routine file the user edits between builds
+    mine.write_text(SMALL_ROUTINE.read_text())
+    args = ["build", str(mine), "--engine", "fake", "--split", "-o", str(tmp_path)]
+    assert CliRunner().invoke(cli, args).exit_code == 0
     folder = tmp_path / "small-test-routine"
     manifest = json.loads((folder / ".small-test-routine.audioguide.json").read_text())
     assert {"01-wall-sit.mp3", "02-calf-raise.mp3", "02-calf-raise.lrc"} <= set(manifest["files"])
@@ -63,9 +66,7 @@ def test_split_removes_its_own_stale_tracks_but_not_edited_ones(tmp_path, fake_e
     manifest["files"]["old-track.mp3"] = manifest["files"]["02-calf-raise.mp3"]
     (folder / "old-track.mp3").write_bytes((folder / "02-calf-raise.mp3").read_bytes())
     (folder / ".small-test-routine.audioguide.json").write_text(json.dumps(manifest))
-    renamed = SMALL_ROUTINE.read_text().replace("name: Wall sit", "name: Wall squat")
-    (tmp_path / "r.yaml").write_text(renamed)
-    args = ["build", str(tmp_path / "r.yaml"), "--engine", "fake", "--split", "-o", str(tmp_path)]
+    mine.write_text(SMALL_ROUTINE.read_text().replace("name: Wall sit", "name: Wall squat"))
     assert CliRunner().invoke(cli, args).exit_code == 0
     names = {p.name for p in folder.iterdir()}
     assert "01-wall-sit.mp3" not in names and "01-wall-sit.vtt" not in names  # its own, unchanged

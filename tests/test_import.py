@@ -160,20 +160,13 @@ def test_every_number_comes_from_its_sentence_and_every_default_says_check(name)
     assert not re.search(r"\]: the article gives no count", result.text)
 
 
-TOO_SHORT_RESTS = {"run-on-prose.txt"}  # "Rest for 10 seconds between exercises"
-
-
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_every_draft_loads_and_compiles_at_every_level(name):
     result = imported(name)
-    if name in TOO_SHORT_RESTS:
-        # The article's own rest cannot hold the next exercise's name, instruction and countdown
-        # with the slowest voice: the import keeps the article's number and says what to change.
-        assert result.problems and all("rest_between" in problem for problem in result.problems)
-    else:
-        assert result.problems == ()
-        for level in LEVELS:
-            assert compile_routine(result.routine, level).duration_ms > 0
+    # An article's own rest is kept even where it is short: the coach fits its words around it.
+    assert result.problems == ()
+    for level in LEVELS:
+        assert compile_routine(result.routine, level).duration_ms > 0
     assert len(result.routine.exercises) == len(EXPECTED[name]) - 1
 
 

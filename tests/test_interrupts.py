@@ -153,7 +153,9 @@ def lane(root: Path, todo: queue.Queue[Kill], reference: dict[str, dict[str, byt
         if kill.stage == "synthesis":
             shutil.rmtree(cache, ignore_errors=True)  # a cold cache: every phrase is synthesized
         before, left_before = outputs(out), set(leftovers(out, cache))
-        process = cli_build(VERSIONS[version], out, cache)
+        # Named on the command line: versions a and b take turns at one track (from another
+        # routine file, a folder as -o would give the track a name of its own).
+        process = cli_build(VERSIONS[version], out / TRACK, cache)
         wait_for_moment(process, kill, cache, out, rng, final_size)
         landed = process.poll() is None
         if landed:
@@ -175,7 +177,7 @@ def lane(root: Path, todo: queue.Queue[Kill], reference: dict[str, dict[str, byt
             assert len(lines) == 1 and lines[0].startswith(MESSAGES[kill.signal]), f"{where}: {lines}"
             assert set(left) <= left_before, f"{where}: temporary files left: {set(left) - left_before}"
 
-        rebuild(VERSIONS[version], out, cache)  # the next build succeeds...
+        rebuild(VERSIONS[version], out / TRACK, cache)  # the next build succeeds...
         assert outputs(out) == reference[version], f"{where}: the rebuild differs"  # ...byte for byte
         if landed:
             report.append(f"{kill.signal.name} {kill.stage}")

@@ -82,6 +82,22 @@ def test_another_language_than_the_routines_gets_its_own_file_name(small_routine
     assert output_path(german, "medium", tmp_path, lang="en").name == "kurz-en.mp3"
 
 
+def test_a_german_title_is_spelled_out_in_ascii_by_germans_rules(tmp_path):
+    german = routine.loads(tiny("de").replace("title: Kurz", "title: Rückenübungen für Füße"))
+    assert output_path(german, "medium", tmp_path).name == "rueckenuebungen-fuer-fuesse.mp3"
+    french = routine.loads(tiny("fr").replace("title: Court", "title: Étirements de pieds"))
+    assert output_path(french, "medium", tmp_path).name == "etirements-de-pieds.mp3"
+
+
+@pytest.mark.parametrize("lang", ["de", "es", "fr", "it", "pt", "nl"])
+def test_a_translated_builtin_keeps_its_routine_name_with_the_language(lang, tmp_path):
+    translated = routine.load_builtin(routine.localized(None, lang))
+    assert output_path(translated, "medium", tmp_path, lang=lang).name == f"feet-and-back-{lang}.mp3"
+    assert output_path(translated, "hard", None, lang=lang).name == f"feet-and-back-{lang}-hard.mp3"
+    original = routine.load_builtin("feet-and-back")
+    assert output_path(original, "medium", tmp_path, lang="en-GB").name == "feet-and-back.mp3"
+
+
 def test_a_build_says_when_it_replaces_a_track_spoken_by_another_voice(fake_engine, tmp_path):
     loaded = routine.loads(tiny("en"))
     first = build(loaded, BuildOptions(engine="fake", output=tmp_path))

@@ -169,10 +169,10 @@ def test_an_override_on_several_steps_names_each_bad_place():
     ]
 
 
-def test_a_timing_problem_made_by_an_override_is_still_caught(small_routine):
+def test_a_timing_problem_made_by_an_override_is_still_reported(small_routine):
     routine = custom(("set", "rest_between=3s")).routine
-    with pytest.raises(Exception, match="3 s rest before Calf raise is .* too short"):
-        compile_routine(routine)
+    warnings = " ".join(compile_routine(routine).warnings)
+    assert "rest_between: counts down from" in warnings and "the 3 s rest before Calf raise" in warnings
 
 
 def test_an_override_of_one_aliased_step_leaves_its_copies():

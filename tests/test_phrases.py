@@ -75,8 +75,15 @@ exercises:
       - hold: 5s
         count: seconds
         say: Vel.
+  - name: Tellus
+    steps:
+      - {{hold: 20s, say: Nunc., then: continue}}
+      - {{hold: 20s, say: Nisi.}}
+      - reps: 2
+        say: Augue.
+        tempo: [{{say: inspira, for: 3s, count: seconds}}, {{say: exspira, for: 3s}}]
 """
-NEUTRAL_TEXTS = {"Lorem.", "Amet.", "Consectetur.", "Vel.", "Sed."}
+NEUTRAL_TEXTS = {"Lorem.", "Amet.", "Consectetur.", "Vel.", "Sed.", "Nunc.", "Nisi.", "Augue.", "Inspira."}
 
 
 def catalogue(lang: str) -> dict:

@@ -73,7 +73,7 @@ def test_voices_check_gives_up_after_a_short_timeout(run, google, monkeypatch):
 def dry_run_lines(run, *args) -> list[str]:
     result = run("build", SMALL_ROUTINE, "--dry-run", *args)
     assert result.exit_code == 0, result.output
-    return [line for line in result.output.splitlines() if not line.startswith("  ")]
+    return [line for line in result.output.splitlines() if not line.startswith(("  ", "Settings"))]
 
 
 def test_dry_run_names_google_when_it_answers_and_the_offline_fallback(run, google, tmp_path):

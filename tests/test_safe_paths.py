@@ -37,6 +37,21 @@ def test_titles_become_plain_readable_names(title, slug):
     assert slugify(title) == slug
 
 
+@pytest.mark.parametrize(
+    ("title", "lang", "slug"),
+    [
+        ("Rückenübungen für Füße", "de", "rueckenuebungen-fuer-fuesse"),
+        ("ÜBUNGEN", "de-AT", "uebungen"),
+        ("Fuße", "fr", "fusse"),  # no accent to strip from ß: spelled out in any language
+        ("Crème brûlée", "fr", "creme-brulee"),
+        ("Sæt på", "da", "saet-paa"),
+        ("Łódź", "pl", "lodz"),
+    ],
+)
+def test_letters_become_ascii_by_the_languages_rules(title, lang, slug):
+    assert slugify(title, lang) == slug
+
+
 @pytest.mark.parametrize("title", HOSTILE_TITLES)
 @pytest.mark.parametrize("level", routine.LEVELS)
 def test_every_output_path_stays_inside_the_output_folder(tmp_path, title, level):

@@ -65,10 +65,23 @@ def test_it_listens_on_this_computer_only_and_says_so(server):
     assert server.url.startswith("http://127.0.0.1:")
     assert urlsplit(server.url).path == "/"  # no token needed on 127.0.0.1
     assert "audioguide serve --lan" in server.stdout
+    # No QR code: no phone can open 127.0.0.1.
+    assert "█" not in server.stdout and "\x1b[" not in server.stdout and "Scan" not in server.stdout
+
+
+def test_a_qr_code_is_printed_only_for_an_address_a_phone_can_open():
+    from audioguide.cli.serve import _banner
+
+    lan = _banner("http://192.168.1.20:8000/KEY/", "192.168.1.20", "KEY")
     # The QR code of the address is printed before it: in blocks, or in colours where the
     # terminal's encoding has no block characters.
-    before = server.stdout[: server.stdout.index("Page: ")]
+    before = lan[: lan.index("Page: ")]
     assert before.count("\n") > 10 and ("█" in before or "\x1b[" in before)
+    assert "Scan the code" in lan
+    for host, token in (("127.0.0.1", None), ("127.0.0.1", "KEY"), ("localhost", None), ("[::1]", "KEY")):
+        local = _banner(f"http://{host}:8000/", host, token)
+        assert local.startswith("Page: ") and "█" not in local and "Scan" not in local, local
+    assert "--lan" in _banner("http://127.0.0.1:8000/", "127.0.0.1", None)
 
 
 def test_the_feed_is_a_podcast_whose_episodes_are_the_tracks(server, folders, client):

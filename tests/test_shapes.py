@@ -296,5 +296,5 @@ exercises:
     marks = tones(script)
     assert [t.text for t in marks] == ["start", "change", "end"]
     assert [b.start_ms - a.start_ms for a, b in zip(marks, marks[1:], strict=False)] == [30_000, 30_000]
-    switch = next(e for e in script.events if e.text == "Now your left leg.")
+    switch = next(e for e in script.events if e.text.startswith("On the tone: Now your left leg."))
     assert marks[0].start_ms < switch.start_ms and switch.end_ms < marks[1].start_ms - 3000

@@ -75,10 +75,10 @@ MISTAKES = [
     ("a key twice", ("    sets: 2\n", "    sets: 2\n    sets: 3\n"), "6: exercises[0].sets", "appears twice"),
     ("broken YAML", ("title: T", "title: [T"), "", "not valid YAML"),
     (
-        "a transition too short for its cues",
-        ("cues: {countdown: 3}", "rest_between: 3s\ncues: {countdown: 3}"),
-        "2: rest_between",
-        "the 3 s rest before Calf raise is ",
+        "a layout that cannot exist",
+        ("cues: {countdown: 3}", "cues: {countdown: 3, switch_pause: 0}"),
+        "10: exercises[1]",
+        "the switch of sides with no pause (cues.switch_pause: 0) needs a hold before it",
     ),
 ]
 
@@ -138,11 +138,30 @@ def test_build_locates_its_timing_errors_like_validate(tmp_path, fake_engine):
     from audioguide.routine import load
 
     path = tmp_path / "r.yaml"
-    path.write_text(GOOD.replace("title: T\n", "title: T\nrest_between: 3s\n"))
+    path.write_text(GOOD.replace("cues: {countdown: 3}", "cues: {countdown: 3, switch_pause: 0}"))
     with pytest.raises(TimingError) as caught:
         build(load(path), BuildOptions(engine="fake", output=tmp_path / "out"))
-    assert str(caught.value).startswith(f"{path}:2: rest_between: the 3 s rest before Calf raise is ")
-    assert "Make rest_between longer" in str(caught.value)
+    assert str(caught.value).startswith(f"{path}:10: exercises[1]: the switch of sides with no pause")
+
+
+def test_one_run_lists_every_layout_that_cannot_exist_whatever_the_voice(tmp_path):
+    path = tmp_path / "r.yaml"
+    two = GOOD.replace("cues: {countdown: 3}", "cues: {countdown: 3, switch_pause: 0}")
+    two += "  - name: Toe raise\n    sides: [right, left]\n    steps: [{reps: 5, say: Up., tempo: [{say: up, for: 2s}]}]\n"
+    path.write_text(two)
+    reports = [validate.check(path, engine) for engine in (None, "pico", "espeak")]
+    assert [p.split(": ", 2)[:2] for p in reports[0].problems] == [
+        [f"{path}:10", "exercises[1]"],
+        [f"{path}:16", "exercises[2]"],
+    ]
+    assert reports[1].problems == reports[0].problems == reports[2].problems
+
+
+def test_a_published_programme_whose_talk_does_not_fit_validates_with_warnings(tmp_path):
+    path = tmp_path / "r.yaml"
+    path.write_text(GOOD.replace("title: T\n", "title: T\nrest_between: 3s\n"))
+    report = validate.check(path)
+    assert report.ok and any(w.startswith(f"{path}:2: rest_between: ") for w in report.warnings)
 
 
 def test_a_missing_cover_is_found_before_building(tmp_path):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,12 +17,26 @@ from pathlib import Path
 from audioguide import routine
 from audioguide.authoring.schema import routine_schema
 from audioguide.errors import InitError
+from audioguide.phrases import base_language
 
 SCHEMA_FILE = "audioguide-routine.schema.json"
+# A copy's title, in the routine's language: it is spoken, and it names the copy's track, so
+# that the copy's track never takes the place of the built-in's.
+COPY_TITLES = {
+    "en": "{title}, my copy",
+    "de": "{title}, meine Kopie",
+    "es": "{title}, mi copia",
+    "fr": "{title}, ma copie",
+    "it": "{title}, la mia copia",
+    "pt": "{title}, a minha cópia",
+    "nl": "{title}, mijn kopie",
+}
+TITLE_LINE = re.compile(r"^title:.*$", re.MULTILINE)
 
 HEADER = """\
 # yaml-language-server: $schema={schema}
 # Your own copy of the built-in routine "{name}", made by `audioguide init`.
+# Its title is its own, so its track (output/<title>.mp3) never replaces the built-in's.
 #
 # Change what you like: rep counts (reps: 12), holds (hold: 30s), rounds (sets: 3),
 # rests (rest: 20s), or the words that are spoken. Then check it and build it:
@@ -53,7 +68,7 @@ def default_path(name: str) -> Path:
 def write_copy(name: str | None = None, path: Path | None = None, force: bool = False) -> Started:
     """Write the built-in routine `name` to `path` (a file, or a folder for <name>.yaml)."""
     name = name or routine.DEFAULT_ROUTINE
-    text = routine.builtin_text(name)
+    text = own_title(routine.builtin_text(name), routine.load_builtin(name))
     if path is None:
         path = default_path(name)
     elif path.is_dir():
@@ -68,6 +83,13 @@ def write_copy(name: str | None = None, path: Path | None = None, force: bool = 
     _write(path, header + text)
     _write(schema, json.dumps(routine_schema(), indent=1) + "\n")
     return Started(path, schema)
+
+
+def own_title(text: str, original: routine.Routine) -> str:
+    """The built-in's text with a title of the copy's own ("Feet and back, my copy")."""
+    template = COPY_TITLES.get(base_language(original.language), COPY_TITLES["en"])
+    title = template.format(title=original.title)
+    return TITLE_LINE.sub(lambda _: f"title: {json.dumps(title, ensure_ascii=False)}", text, count=1)
 
 
 def _write(path: Path, text: str) -> None:

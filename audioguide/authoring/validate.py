@@ -71,8 +71,9 @@ def check(path: str | Path, engine: str | None = None, duration_of: KnownLength 
             script = compile_routine(loaded, level, length)
             lengths.append(script.duration_ms)
             warnings.update(dict.fromkeys(script.warnings))
-        except TimingError as exc:
-            by_message.setdefault(str(exc), []).append(level)
+        except TimingError as exc:  # one line for each place that cannot be laid out
+            for message in str(exc).splitlines():
+                by_message.setdefault(message, []).append(level)
     problems += [f"{message} (at {_levels(levels)})" for message, levels in by_message.items()]
     summary = f"{loaded.title}, {counted(len(loaded.exercises), 'exercise')}"
     if lengths:

@@ -17,7 +17,7 @@ import sys
 import click
 
 from audioguide import __version__
-from audioguide.cli import custom, importer, pipeline, serve
+from audioguide.cli import config, custom, importer, pipeline, serve
 from audioguide.cli import speech as speech_commands
 from audioguide.cli.helptext import whole_short_help
 from audioguide.errors import AudioguideError, RoutineError
@@ -72,7 +72,13 @@ def cli() -> None:
 
 
 cli.add_command(serve.serve_command)
-for _command in (*pipeline.COMMANDS, *speech_commands.COMMANDS, *custom.COMMANDS, *importer.COMMANDS):
+for _command in (
+    *pipeline.COMMANDS,
+    *speech_commands.COMMANDS,
+    *custom.COMMANDS,
+    *importer.COMMANDS,
+    *config.COMMANDS,
+):
     cli.add_command(_command)
 whole_short_help(cli)  # every summary in `--help` listings reads whole
 

@@ -56,10 +56,19 @@ def customized(spec: str | None, options: dict[str, object]) -> overrides.Custom
     return overrides.resolve(builtin_name(spec), overrides.from_options(asked))
 
 
+def chosen(typed: str | None) -> str | None:
+    """The routine a typed ROUTINE means (your file first); says on stderr when a built-in shares its name."""
+    choice = routine.choose(typed)
+    if choice.note:
+        click.echo(f"note: {choice.note}", err=True)
+    return choice.spec
+
+
 def builtin_name(spec: str | None) -> str | None:
     """A built-in routine's name as installed, whatever its case (`Feet-And-Back`); else `spec`."""
     if spec is None or routine.is_file_spec(spec):
         return spec
+    spec = spec.removeprefix(routine.BUILTIN_PREFIX)
     names = {name.casefold(): name for name in routine.builtin_names()}
     return names.get(spec.casefold(), spec)
 
@@ -76,15 +85,16 @@ def init_command(name: str | None, path: Path | None, force: bool) -> None:
 
 
 @click.command("validate", short_help="Check routine files; list every problem with its place.")
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("files", nargs=-1, required=True)
 @click.option("--engine", default=None, help="Check timing for this voice (default: the slowest measured).")
-def validate_command(files: tuple[Path, ...], engine: str | None) -> None:
+def validate_command(files: tuple[str, ...], engine: str | None) -> None:
     """Check routine FILES; list every problem with its file, line and place.
 
-    Each file is loaded strictly and compiled at every level. Exits 1 if any file has a problem.
+    A name without .yaml is NAME.yaml (or .yml) in this folder. Each file is loaded strictly
+    and compiled at every level. Exits 1 if any file has a problem.
     """
     known = validate.cached_lengths(engine) if engine else None
-    reports = [validate.check(path, engine, known) for path in files]
+    reports = [_checked(typed, engine, known) for typed in files]
     for report in reports:
         if report.ok:
             click.echo(f"ok: {report.path}: {report.summary}")
@@ -99,6 +109,24 @@ def validate_command(files: tuple[Path, ...], engine: str | None) -> None:
         raise RoutineError(
             [f"validate: {problems} in {where}. Fix each at the place listed above, then validate again"]
         )
+
+
+def _checked(typed: str, engine: str | None, known: validate.KnownLength | None) -> validate.Report:
+    """validate's report on one typed FILE: your file first, as build takes it."""
+    try:
+        spec = chosen(typed)
+    except RoutineError as exc:
+        return validate.Report(Path(typed), tuple(exc.problems), "")
+    if spec is not None and not routine.is_file_spec(spec):
+        return validate.Report(
+            Path(typed),
+            (
+                f"{typed}: is the built-in routine {spec}, not a file of yours (built-ins are checked "
+                f"already). For a copy to edit and check: audioguide init {spec}",
+            ),
+            "",
+        )
+    return validate.check(spec or typed, engine, known)
 
 
 @click.command("schema", short_help="Print the routine format's JSON Schema, for editors.")

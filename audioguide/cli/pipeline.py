@@ -8,22 +8,27 @@ from pathlib import Path
 
 import click
 
-from audioguide import routine, speech
+from audioguide import routine, settings, speech
 from audioguide.build import BuildOptions, build
-from audioguide.cli.custom import customized, override_options
+from audioguide.cli.custom import chosen, customized, override_options
 from audioguide.cli.speech import CACHE_DIR_OPTION, show_plan
 from audioguide.compiler import compile_routine
 from audioguide.cues import clock
 from audioguide.dryrun import plan
 from audioguide.estimates import counted, estimate
 from audioguide.export import DEFAULT_BITRATE, DEFAULT_RATE
+from audioguide.phrases import base_language
 from audioguide.routine import DEFAULT_LEVEL, LEVELS
 
 ROUTINE_ARG = click.argument("routine_spec", metavar="[ROUTINE]", required=False)
 LEVEL_OPTION = click.option(
-    "--level", type=click.Choice(LEVELS, case_sensitive=False), default=DEFAULT_LEVEL, show_default=True,
-    help="Where a routine gives a range (10-20 reps), easy takes the low end, hard the high.",
+    "--level", type=click.Choice(LEVELS, case_sensitive=False),
+    help=f"Where a routine gives a range (10-20 reps), easy takes the low end, hard the high. "
+    f"Default: your config's level, else {DEFAULT_LEVEL}.",
 )  # fmt: skip
+# audioguide's own defaults, where neither the command line nor your config says
+DEFAULTS = {"engine": speech.AUTO, "voice": None, "lang": None, "level": DEFAULT_LEVEL, "output": None}
+UNSET_SHOWN = {"voice": "the engine's own", "lang": "the routine's own", "output": "output/"}
 
 
 @click.command("build", short_help="Build a routine into an MP3 track with its sidecars.")
@@ -31,15 +36,14 @@ LEVEL_OPTION = click.option(
 @LEVEL_OPTION
 @click.option(
     "--engine",
-    default=speech.AUTO,
-    show_default=True,
-    callback=lambda ctx, param, value: _engine_name(value),
-    help="Speech engine: auto (Google if reachable, else offline pico or espeak), gtts, pico, espeak, piper.",
+    callback=lambda ctx, param, value: None if value is None else _engine_name(value),
+    help="Speech engine: auto (Google if reachable, else offline pico or espeak), gtts, pico, espeak, piper. "
+    "Default: your config's engine, else auto.",
 )
 @click.option(
     "--lang",
     help="Language, e.g. en, en-GB, de, es, fr, it, pt: the voice's and the phrases'. A built-in "
-    "routine is taken in that language. Default: the routine's own (lang: key), else English.",
+    "routine is taken in that language. Default: your config's lang, else the routine's own (lang: key).",
 )
 @click.option(
     "--tld", default="com", show_default=True, help="gtts only: Google accent domain (com, co.uk, com.au...)."
@@ -73,7 +77,7 @@ LEVEL_OPTION = click.option(
     "-o",
     "--output",
     type=click.Path(path_type=Path),
-    help="Output .mp3 file or folder. Default: output/<routine>.mp3",
+    help="Output .mp3 file or folder. Default: your config's output folder, else output/<routine>.mp3",
 )
 @click.option(
     "--bitrate",
@@ -119,12 +123,20 @@ def build_command(
 ) -> None:
     """Build ROUTINE (a YAML file or a built-in name) into an MP3 with sidecars.
 
-    Without ROUTINE, the built-in feet-and-back (`audioguide list` shows them all).
+    Without ROUTINE, the built-in feet-and-back (`audioguide list` shows them all). A name is
+    your NAME.yaml in this folder when there is one, else the built-in (builtin:NAME always is).
     Overrides change the routine for this build without editing it; the track's name
     and title then say what changed.
     """
-    custom = customized(routine.localized(routine_spec, lang), changes)
+    given = {"engine": engine, "voice": voice, "lang": lang, "level": level, "output": output}
+    chosen_settings = settings.effective(given, DEFAULTS)
+    engine, voice, lang, level, output_dir = (chosen_settings[key].value for key in given)
+    if chosen_settings["voice"].origin == settings.YOUR_CONFIG and not _takes_voice(engine):
+        voice = None  # your config's voice is for the engines that have voices (espeak, piper)
+    output = Path(output_dir) if output_dir else None
+    custom = customized(routine.localized(chosen(routine_spec), lang), changes)
     loaded = custom.routine
+    lang = _lang_for(loaded, chosen_settings)
     engine_options = {"tld": tld, "slow": slow} if engine in ("gtts", speech.AUTO) else {}
     engine_options.update({"voice": voice} if voice else {}, **({"speed": speed} if speed != 1.0 else {}))
     options = BuildOptions(
@@ -133,7 +145,10 @@ def build_command(
         rate=sample_rate, channels=2 if stereo else 1, split=split, cover=cover, reuse=not no_reuse,
     )  # fmt: skip
     if dry_run:
-        show_plan(plan(loaded, options))
+        from_config = chosen_settings["engine"].origin == settings.YOUR_CONFIG
+        by = f"engine {engine} in your config ({settings.config_path()})" if from_config else ""
+        show_plan(plan(loaded, options, by))
+        _show_settings(chosen_settings)
         return
     with _Progress() as progress:
         result = build(loaded, options, progress)
@@ -149,20 +164,49 @@ def build_command(
         f"{counted(result.synthesized, 'phrase')} synthesized, {cached} from cache."
     )
     click.echo(f"Sidecars: {written.timeline}, {written.cues}, and .lrc and .vtt lyrics beside each track")
+    if engine == speech.AUTO and speech.ENGINES[result.engine].online and result.synthesized:
+        _google_notice()
+
+
+def _google_notice() -> None:
+    """Once: where the routine's words went, and how to keep every build offline."""
+    if settings.said(settings.GOOGLE_NOTICE):
+        return
+    click.echo(
+        "note: under the engine auto, this build sent the routine's words to Google's speech service. "
+        "To keep every build offline: audioguide config set engine pico (this note is shown once)",
+        err=True,
+    )
+    settings.remember_said(settings.GOOGLE_NOTICE)
+
+
+def _show_settings(chosen: dict[str, settings.Setting]) -> None:
+    """Each setting the build used and where it came from: command line, your config or default."""
+    click.echo(f"Settings (from the command line, else your config {settings.config_path()}, else default):")
+    for key, setting in chosen.items():
+        value = setting.value if setting.value is not None else f"({UNSET_SHOWN[key]})"
+        click.echo(f"  {key:<7} {value:<24} {setting.origin}")
 
 
 @click.command("script", short_help="Print a routine's cue script and estimated lengths; no audio.")
 @ROUTINE_ARG
 @LEVEL_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print the cue script and estimated lengths as JSON.")
-@click.option("--lang", help="The phrases' language; a built-in routine is taken in it. Default: its own.")
+@click.option(
+    "--lang",
+    help="The phrases' language; a built-in routine is taken in it. Default: your config's, else its own.",
+)
 @override_options
 def script_command(routine_spec, level, as_json, lang, **changes) -> None:
     """Print ROUTINE's cue script and each exercise's estimated length; synthesizes nothing.
 
-    ROUTINE is a YAML file or a built-in name; without it, the built-in feet-and-back.
+    ROUTINE is a YAML file or a built-in name (your NAME.yaml in this folder first); without it,
+    the built-in feet-and-back.
     """
-    planned = estimate(customized(routine.localized(routine_spec, lang), changes).routine, level, lang=lang)
+    chosen_settings = settings.effective({"level": level, "lang": lang}, DEFAULTS)
+    level, lang = chosen_settings["level"].value, chosen_settings["lang"].value
+    loaded = customized(routine.localized(chosen(routine_spec), lang), changes).routine
+    planned = estimate(loaded, level, lang=_lang_for(loaded, chosen_settings))
     if as_json:
         click.echo(json.dumps(planned.to_json(), indent=1))
         return
@@ -189,6 +233,26 @@ def list_command() -> None:
                 f"  languages: {', '.join(versions)} (build --lang {other.rsplit('.', 1)[1]}, "
                 f"or by name: {other})"
             )
+
+
+def _lang_for(loaded: routine.Routine, chosen: dict[str, settings.Setting]) -> str | None:
+    """The language to speak: your config's is for routines that do not say theirs in another.
+
+    A routine whose `lang:` names another language keeps it (a German routine stays German
+    under `lang: en-GB` in your config); the command line's --lang always applies.
+    """
+    lang = chosen["lang"]
+    if lang.origin != settings.YOUR_CONFIG or not loaded.lang or lang.value is None:
+        return lang.value
+    if base_language(loaded.lang) == base_language(lang.value):
+        return lang.value
+    chosen["lang"] = settings.Setting(loaded.lang, f"the routine's own, not your config's {lang.value}")
+    return None
+
+
+def _takes_voice(engine: str) -> bool:
+    cls = speech.ENGINES.get(engine)
+    return cls is not None and cls.supports_voice
 
 
 def _engine_name(name: str) -> str:

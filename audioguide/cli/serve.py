@@ -13,11 +13,11 @@ from pathlib import Path
 
 import click
 
-from audioguide import speech
-from audioguide.build import DEFAULT_OUTPUT_DIR
+from audioguide import settings, speech
 from audioguide.cli.speech import CACHE_DIR_OPTION
 from audioguide.errors import ServeError
 from audioguide.export.files import make_dir
+from audioguide.tracks import DEFAULT_OUTPUT_DIR
 
 LOCAL_HOST = "127.0.0.1"
 LAN_HOST = "0.0.0.0"  # every interface: the phone reaches the computer on its network address
@@ -35,9 +35,8 @@ ROUTE_PROBE = ("10.255.255.255", 1)
     "-o",
     "--output",
     type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_OUTPUT_DIR,
-    show_default=True,
-    help="The folder of tracks to serve; builds from the page are written here too.",
+    help="The folder of tracks to serve; builds from the page are written here too. "
+    f"Default: your config's output folder, else {DEFAULT_OUTPUT_DIR}.",
 )
 @click.option(
     "--routines",
@@ -56,19 +55,18 @@ ROUTE_PROBE = ("10.255.255.255", 1)
 )
 @click.option(
     "--engine",
-    default=speech.AUTO,
-    show_default=True,
-    help="Speech engine for builds from the page: auto, gtts, pico, espeak, piper.",
+    help="Speech engine for builds from the page: auto, gtts, pico, espeak, piper. "
+    "Default: your config's engine, else auto.",
 )
 @CACHE_DIR_OPTION
 def serve_command(
-    output: Path,
+    output: Path | None,
     routines: Path | None,
     lan: bool,
     host: str | None,
     port: int,
     new_key: bool,
-    engine: str,
+    engine: str | None,
     cache_dir: Path | None,
 ) -> None:
     """Serve the tracks to your phone: a page to play, download and customize them, and a podcast feed.
@@ -83,6 +81,9 @@ def serve_command(
 
     from audioguide.web import ServeConfig, create_app
 
+    chosen = settings.effective({"engine": engine, "output": output}, {"engine": speech.AUTO})
+    engine = str(chosen["engine"].value)
+    output = Path(chosen["output"].value or DEFAULT_OUTPUT_DIR)
     host = host or (LAN_HOST if lan else LOCAL_HOST)
     make_dir(output)
     token = _key(output, new_key) if lan or not _is_loopback(host) else None
@@ -97,19 +98,31 @@ def serve_command(
     config = ServeConfig(output, routines, engine, cache_dir, token=token, allowed_hosts=hosts)
     app = create_app(config)
     click.echo(f"Serving {output} (tracks) with builds by the {engine} voice.")
-    click.echo(_terminal_qr(address), nl=False)
-    click.echo(f"Page: {address}")
-    click.echo(f"Feed: {address}feed.xml")
-    if token is None:
-        click.echo("Only this computer can open it; to reach it from a phone, run: audioguide serve --lan")
-    else:
-        click.echo(
-            "Scan the code with the phone's camera (same network). Anyone with the address can use it."
-        )
+    click.echo(_banner(address, shown_host, token), nl=False)
     click.echo("Ctrl-C stops the server.")
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on"))
     with listening:
         server.run(sockets=[listening])
+
+
+def _banner(address: str, shown_host: str, token: str | None) -> str:
+    """The address and feed, with a QR code only for an address a phone can open."""
+    lines = f"Page: {address}\nFeed: {address}feed.xml\n"
+    if _is_loopback(shown_host.strip("[]")):
+        if token is None:
+            return (
+                lines
+                + "Only this computer can open it; to reach it from a phone, run: audioguide serve --lan\n"
+            )
+        return lines + (
+            f"{shown_host} is this computer's own address, which no phone can open: no QR code. "
+            "For a phone, leave out --host (--lan listens on your network)\n"
+        )
+    return (
+        _terminal_qr(address)
+        + lines
+        + "Scan the code with the phone's camera (same network). Anyone with the address can use it.\n"
+    )
 
 
 def _terminal_qr(text: str) -> str:

@@ -118,12 +118,16 @@ def _compile(
             first_exercise(t, exercise, level, slot, count)
         else:
             rest_into(t, previous, slot)
+        t.set_offset = max(0, slot.round - 1) * exercise.sets.at(level)
+        t.rounds = slot.circuit.rounds.at(level) if slot.circuit else 1
         lay_out_exercise(t, exercise, level)
         previous = slot
     t.chapter(book.words("finish"), t.cursor)
     t.place = "outro"
     t.say(routine.outro or book.say("outro"))
     events, warnings = check_overlaps(t, t.cues)
+    if t.problems:  # every place that cannot be laid out, each named once
+        raise TimingError("\n".join(dict.fromkeys(t.problems)))
     duration = max(t.cursor, events[-1].end_ms if events else 0) + TAIL_MS
     events, stretches = grid.stretch(events, frames)
     duration = grid.moved(duration, stretches)

@@ -3,74 +3,150 @@
 from __future__ import annotations
 
 from audioguide.compiler.timeline import (
-    GAP_MS,
     TICK,
     Timeline,
     as_seconds,
 )
-from audioguide.routine import (
-    Reps,
-    fill,
-)
+from audioguide.routine import Phase, Reps, fill
+
+COUNT_GAP_MS = 100  # a counted phase's cue runs into its count, in rhythm: "lower, two, three"
+DROPPED = -1  # a rep number with no room in any phase
 
 
-def count_seconds(t: Timeline, start: int, length: int, busy_until: int, place: str) -> None:
-    """Each whole second after the first spoken as its number, where the cue before has ended."""
+def count_seconds(t: Timeline, start: int, length: int, place: str) -> None:
+    """Each whole second after the first spoken as its number, on that second: every one of them."""
     for second in range(2, length // 1000 + 1):
-        at = start + (second - 1) * 1000
-        if at >= busy_until + GAP_MS:
-            t.speak_at(at, t.book.words("count_second", n=second), "count", place=place)
+        t.speak_at(start + (second - 1) * 1000, t.book.words("count_second", n=second), "count", place=place)
 
 
-def count_reps(t: Timeline, step: Reps, count: int, side: str | None, other: str | None, place: str) -> None:
+def cue_room(phase: Phase) -> int:
+    """How long a phase's cue may last: its first second if its seconds are counted, else the phase."""
+    if phase.count_seconds and phase.duration_ms >= 2000:
+        return 1000 - COUNT_GAP_MS
+    return phase.duration_ms
+
+
+def count_reps(
+    t: Timeline, step: Reps, count: int, side: str | None, other: str | None, place: str, counted_in: bool
+) -> None:
+    """Reps from the cursor, counted in words, numbers or tones. `counted_in`: a countdown ends
+    where the first rep starts, so its "one" is that rep's number."""
     start = t.cursor
-    counting = _counting(t, step, count, side, other)
-    for rep in range(count):
+    cues = [fill(phase.say, side, other) for phase in step.tempo]
+    labels = [_label(t, rep, count) for rep in range(count)]
+    counting, where = _counting(t, step, cues, labels, place)
+    if counted_in and where == 0:  # "three, two, one" and the first rep's cue, with no "One." again
+        labels[0] = None
+    for rep, label in enumerate(labels):
         at = start + rep * step.rep_ms
         if counting == "tones":
             t.tone_at(at, TICK, place=f"{place}.tempo[0].for")
         elif counting == "numbers":
-            fix = "make the rep longer, or count it with tones (count: tones)"
-            t.speak_at(at, t.book.say("rep_number", n=rep + 1), "rep", fix=fix, place=f"{place}.tempo[0].for")
-        if counting != "words":
-            continue
-        for phase_index, phase in enumerate(step.tempo):
-            text = _phase_text(t, step, phase_index, rep, count, side, other)
-            where = f"{place}.tempo[{phase_index}].for"
-            fix = "make this phase longer, or shorten its say"
-            t.speak_at(at, text, "rep" if phase_index == 0 else "phase", fix=fix, place=where)
-            if phase.count_seconds:
-                count_seconds(t, at, phase.duration_ms, at + t.duration_of(text), where)
-            at += phase.duration_ms
+            t.speak_at(at, t.book.say("rep_number", n=rep + 1), "rep", place=f"{place}.tempo[0].for")
+        else:
+            if isinstance(label, str) and where != DROPPED and not _fits(t, step, cues, where, label):
+                label = rep + 1  # "last one" is longer than a number: where it has no room, the number
+            _rep_in_words(t, step, _texts(t, cues, label, where), at, place)
     t.cursor = start + count * step.rep_ms
 
 
-def _phase_text(
-    t: Timeline, step: Reps, phase_index: int, rep: int, count: int, side: str | None, other: str | None
-) -> str:
-    cue = fill(step.tempo[phase_index].say, side, other)
-    if phase_index:
-        return t.book.say("phase", cue=cue)
-    label = t.book.words("last_one") if rep + 1 == count and count > 1 else rep + 1
-    return t.book.say("rep", count=label, cue=cue)  # the phrasebook capitalizes where its language does
+def _rep_in_words(t: Timeline, step: Reps, texts: list[str], at: int, place: str) -> None:
+    """Each phase's cue at its start; a counted phase's seconds each on its second."""
+    for index, (phase, text) in enumerate(zip(step.tempo, texts, strict=True)):
+        where = f"{place}.tempo[{index}].for"
+        if phase.count_seconds and t.duration_of(text) > cue_room(phase):  # numbers only: "one, two..."
+            text = t.book.words("count_second", n=1)
+        t.speak_at(at, text, "rep" if index == 0 else "phase", place=where)
+        if phase.count_seconds:
+            count_seconds(t, at, phase.duration_ms, where)
+        at += phase.duration_ms
 
 
-def _counting(t: Timeline, step: Reps, count: int, side: str | None, other: str | None) -> str:
-    """How reps are counted: as asked, or (auto) words if every cue fits its phase, else numbers
-    if a rep's number fits the rep, else short tones."""
-    if step.counting != "auto":
-        return step.counting
-    fits = all(
-        t.duration_of(_phase_text(t, step, i, rep, count, side, other)) <= phase.duration_ms
-        for rep in range(count)
-        for i, phase in enumerate(step.tempo)
-    )
+def _label(t: Timeline, rep: int, count: int) -> str | int:
+    """What a rep is called: its number, or "last one" (a number where that has no room)."""
+    return t.book.words("last_one") if rep + 1 == count and count > 1 else rep + 1
+
+
+def _labelled(t: Timeline, index: int, cue: str, label: str | int) -> str:
+    key = "rep" if index == 0 else "rep_after"  # "Three. Up." / "Lower, two, three. Up, three."
+    return t.book.say(key, count=label, cue=cue)
+
+
+def _fits(t: Timeline, step: Reps, cues: list[str], index: int, label: str | int) -> bool:
+    return t.duration_of(_labelled(t, index, cues[index], label)) <= cue_room(step.tempo[index])
+
+
+def _texts(t: Timeline, cues: list[str], label: str | int | None, where: int) -> list[str]:
+    """The phases' cues, the rep's number with the phase `where` (none if DROPPED)."""
+    texts = [t.book.say("phase", cue=cue) for cue in cues]
+    if label is not None and where != DROPPED:
+        texts[where] = _labelled(t, where, cues[where], label)
+    return texts
+
+
+def _label_phase(t: Timeline, step: Reps, cues: list[str], labels: list[str | int | None]) -> int:
+    """The phase whose cue carries every rep's number: the first; or, when the first counts its
+    seconds and has no room, the first later phase with room that does not count (a number in a
+    count would be heard as part of it); DROPPED if none has room."""
+    numbers = [label for label in labels if isinstance(label, int)]
+    for index, phase in enumerate(step.tempo):
+        if index and phase.count_seconds:
+            continue
+        if all(_fits(t, step, cues, index, label) for label in numbers):
+            return index
+        if index == 0 and not phase.count_seconds:
+            break  # an uncounted first phase keeps its number, or the reps are counted otherwise
+    return DROPPED
+
+
+def _counting(
+    t: Timeline, step: Reps, cues: list[str], labels: list[str | int | None], place: str
+) -> tuple[str, int]:
+    """How reps are counted, and which phase says the rep's number: words if every cue fits its
+    phase (a counted phase's in its first second), else numbers if a rep's number fits the rep,
+    else short tones. `count:` asks for one; what cannot be said is never said late or cut
+    short: another form is chosen, with a warning."""
+    if step.counting in ("numbers", "tones"):
+        return step.counting, DROPPED
+    plain = [t.book.say("phase", cue=cue) for cue in cues]
+    where = _label_phase(t, step, cues, labels)
+    fits = all(  # a counted phase can always be said: its cue, or its numbers alone
+        phase.count_seconds or t.duration_of(text) <= phase.duration_ms
+        for phase, text in zip(step.tempo, plain, strict=True)
+    ) and (where != DROPPED or step.tempo[0].count_seconds or all(label is None for label in labels))
     if fits:
-        return "words"
+        _words_warnings(t, step, plain, labels if where == DROPPED else [], place)
+        return "words", where
+    count = len(labels)
     numbers = all(t.duration_of(t.book.say("rep_number", n=n)) <= step.rep_ms for n in range(1, count + 1))
     chosen = "numbers" if numbers else "tones"
-    t.warnings.append(
-        f"{t.routine.line_of(t.place)}: {t.place}: reps counted with {chosen}: their spoken cues do not fit "
-        f"a {as_seconds(step.rep_ms)} rep (set count: words to insist, or count: {chosen} to say so)"
+    asked = f"count: {chosen} says so"
+    if step.counting == "auto":
+        asked = f"set count: words to insist, or {asked}"
+    t.warn(
+        f"reps counted with {chosen}: their spoken cues do not fit a {as_seconds(step.rep_ms)} rep ({asked})",
+        t.place,
     )
-    return chosen
+    return chosen, DROPPED
+
+
+def _words_warnings(
+    t: Timeline, step: Reps, plain: list[str], unsaid: list[str | int | None], place: str
+) -> None:
+    """What words reps say otherwise than written: a counted phase's cue left out, numbers not said."""
+    for index, (phase, text) in enumerate(zip(step.tempo, plain, strict=True)):
+        if phase.count_seconds and t.duration_of(text) > cue_room(phase):
+            t.warn(
+                f'"{text}" does not fit the first second of its counted phase, so its seconds are counted '
+                '"one, two, ..." without it: shorten its say to a word or two',
+                f"{place}.tempo[{index}].say",
+                place,
+            )
+    missing = [label for label in unsaid if label is not None]
+    if missing and not all(phase.count_seconds for phase in step.tempo):  # else the count is the guide
+        shown = ", ".join(map(str, missing[:3])) + ("..." if len(missing) > 3 else "")
+        t.warn(
+            f"the rep numbers ({shown}) are not said: no phase of a rep has room for them besides "
+            "its cue and its counted seconds",
+            place,
+        )

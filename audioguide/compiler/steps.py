@@ -8,11 +8,15 @@ from audioguide.compiler.counting import (
 )
 from audioguide.compiler.timeline import (
     CHANGE,
+    FIRST,
     GAP_MS,
     LEAD_MS,
     TONE_MS,
+    HoldSpan,
+    Item,
     Timeline,
     as_seconds,
+    closing_countdown,
     shortened,
 )
 from audioguide.compiler.transitions import (
@@ -22,6 +26,7 @@ from audioguide.compiler.transitions import (
 from audioguide.routine import (
     Exercise,
     Hold,
+    Reps,
     Say,
     Step,
     fill,
@@ -33,6 +38,7 @@ from audioguide.routine import (
 def lay_out_exercise(t: Timeline, exercise: Exercise, level: str) -> None:
     """Every side, every round; the cursor starts at the first start tone."""
     sets = exercise.sets.at(level)
+    _check_lists(t, exercise, level)
     sides = exercise.sides or (None,)
     if exercise.alternate:  # each set on every side in turn
         order = [(r, s) for r in range(sets) for s in range(len(sides))]
@@ -92,13 +98,14 @@ def _step(
         if not changed:
             t.tone_at(t.cursor, "start")
         ahead = fill(following.say, side, other) if step.then_continue and following else ""
-        _hold(t, step, exercise, ahead, place, step.length(level, round_index))
+        _hold(t, step, exercise, ahead, place, step.length(level, t.set_offset + round_index))
         if step.then_continue:
             t.work_end = t.cursor
             t.tone_at(t.cursor, CHANGE)
             return True
     else:  # the first rep's number starts it: no start tone
-        count_reps(t, step, step.reps(level, round_index), side, other, place)
+        counted_in = t.counted_to == t.cursor and step.tempo[0].count_seconds
+        count_reps(t, step, step.reps(level, t.set_offset + round_index), side, other, place, counted_in)
     t.work_end = t.cursor
     t.tone_at(t.work_end, "end")
     t.cursor = t.work_end + TONE_MS + GAP_MS
@@ -109,23 +116,48 @@ def _hold(t: Timeline, step: Hold, exercise: Exercise, ahead: str, place: str, d
     """A hold of exactly its length; `ahead` is the next chained position, announced over it."""
     start = t.cursor
     countdown = exercise.cues.countdown if step.countdown is None else step.countdown
-    usable = len([k for k in range(countdown, 0, -1) if k * 1000 < duration])
+    usable = closing_countdown(countdown, duration)
     halfway = exercise.cues.halfway_ms if step.halfway_ms is None else step.halfway_ms
+    busy_until = start + TONE_MS
     if step.count_seconds:  # "two, three..." on each second replaces the halfway and the countdown
         usable = 0
-        count_seconds(t, start, duration, start + TONE_MS, place)
+        count_seconds(t, start, duration, place)
+        busy_until = start + duration
     elif halfway and duration >= halfway:
         t.speak_at(start + duration // 2, t.book.say("halfway"), "halfway", optional=True)
     end = start + duration
+    t.last_hold = HoldSpan(start, end, usable, busy_until)
     if ahead:
-        speak = end - usable * 1000 - GAP_MS - t.duration_of(ahead)
-        if speak < start + TONE_MS + GAP_MS:
-            raise t.refuse(
-                f'the {as_seconds(duration)} hold is too short to announce "{shortened(ahead)}" before the '
-                "change. Make it longer, shorten the next step's say, or lower its countdown",
-                f"{place}.hold",
-            )
-        t.speak_at(speak, ahead, "instruction")
+        _announce_next_position(t, t.last_hold, ahead, place)
     t.countdown(end, usable)
     t.cursor = end
-    t.last_hold = (start, end, usable)
+
+
+def _announce_next_position(t: Timeline, span: HoldSpan, ahead: str, place: str) -> None:
+    """The next position in a chain, never heard as an action before its change tone: said ahead
+    as "On the tone: sit up." before the countdown, or, where the hold has no room, just after
+    the change tone, over the start of the next position."""
+    if t.before_countdown(span, [Item(t.book.say("ahead", cue=ahead), FIRST)]):
+        return
+    t.speak_at(span.end + TONE_MS + GAP_MS, ahead, "instruction", optional=True)
+    t.warn(
+        f'"{shortened(ahead)}" is said just after the change tone: the {as_seconds(span.end - span.start)} '
+        "hold has no room to announce it before",
+        f"{place}.hold",
+    )
+
+
+def _check_lists(t: Timeline, exercise: Exercise, level: str) -> None:
+    """A value per set that is never reached is a mistake worth a word: [6, 4, 2] over two sets."""
+    done = exercise.sets.at(level) * t.rounds
+    for index, step in enumerate(exercise.steps):
+        values = step.per_set if isinstance(step, (Hold, Reps)) else ()
+        if len(values) > done:
+            key = "hold" if isinstance(step, Hold) else "reps"
+            unused = len(values) - done
+            t.warn(
+                f"lists {len(values)} values, one per set, but {done} set{'s are' if done > 1 else ' is'} "
+                f"done: the last {f'{unused} values are' if unused > 1 else 'value is'} never used",
+                f"{t.place}.steps[{index}].{key}",
+                t.place,
+            )

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from audioguide.cues import SPEECH, TONE, Event
-from audioguide.errors import TimingError
 from audioguide.phrases import Phrasebook
 from audioguide.routine import (
     Circuit,
@@ -41,6 +40,11 @@ REPEAT = "repeat"  # an instruction said before, in the first round: dropped wit
 # What a rest drops to stay at most TALK_SHARE talk: what is nice to hear. The next exercise's
 # equipment and setup are what the rest is for, so only lack of room drops them.
 NICE_TO_HEAR = ("purpose", "rounds", REPEAT, "instruction", "rest", BRIEF)
+# What is required before a start: moved where there is room (over the end of the hold before,
+# after the start tone) before it is dropped, and dropped only as a last resort, first dropped first.
+NEXT = "next"  # "Next up: Wall sit."
+FIRST = "first instruction"  # the first step's say, the last words before the countdown
+LAST_RESORT = ("round number", FIRST, "get ready", "switch", NEXT)
 
 # A rough speaking rate for dry runs, before any audio exists (measured on the Pico voice).
 ESTIMATE_MS_PER_CHAR = 62
@@ -71,6 +75,21 @@ class Item:
     role: str = "instruction"
 
 
+@dataclass(frozen=True)
+class HoldSpan:
+    """The hold that ended the last part: where talk about what comes next may go over its end."""
+
+    start: int
+    end: int
+    countdown: int  # its closing countdown words
+    busy_until: int  # its own talk ends here: a counted hold is busy to its end
+
+    @property
+    def latest(self) -> int:
+        """Where talk over its end must have ended: a gap before its countdown."""
+        return self.end - self.countdown * 1000 - GAP_MS
+
+
 @dataclass
 class Timeline:
     routine: Routine
@@ -80,11 +99,15 @@ class Timeline:
     cues: list[_Cue] = field(default_factory=list)
     chapters: list[tuple[str, int]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # layouts that cannot exist, all of them
     cursor: int = 0  # where the next phrase in sequence may start
     work_end: int = 0  # when the last hold or set of reps ended: rests count from here
     place: str = ""
-    last_hold: tuple[int, int, int] | None = None  # (start, end, countdown words) of the last hold
+    last_hold: HoldSpan | None = None  # the last step, if it was a hold
     changed: bool = False  # the next step starts on a change tone, not a start tone
+    counted_to: int = -1  # where the last countdown ended: its "one" numbers what starts there
+    set_offset: int = 0  # sets done in earlier rounds of the circuit: per-set lists go on counting
+    rounds: int = 1  # how often the current exercise is done over: its circuit's rounds
 
     def chapter(self, title: str, start: int) -> None:
         self.chapters.append((title, start))
@@ -114,13 +137,37 @@ class Timeline:
 
     def countdown(self, end: int, count: int) -> None:
         """ "Three, two, one" with each word starting k seconds before `end`."""
+        self.counted_to = end if count else -1
         for k in range(count, 0, -1):
             self.speak_at(end - k * 1000, self.book.words("countdown", n=k), "countdown")
 
-    def refuse(self, message: str, *places: str) -> TimingError:
-        """A timing error located like validate's: `file:line: place: message`."""
+    def located(self, message: str, *places: str) -> str:
+        """A message located like validate's: `file:line: place: message`."""
         place = next((p for p in places if p in self.routine.lines), places[0])
-        return TimingError(f"{self.routine.line_of(*places, self.place)}: {place}: {message}")
+        return f"{self.routine.line_of(*places, self.place)}: {place}: {message}"
+
+    def warn(self, message: str, *places: str) -> None:
+        self.warnings.append(self.located(message, *places))
+
+    def refuse(self, message: str, *places: str) -> None:
+        """A layout that cannot exist: compiling goes on, to find every such place in one run."""
+        self.problems.append(self.located(message, *places))
+
+    def ended_on_hold(self) -> HoldSpan | None:
+        """The hold the last part ended on, if its end tone is the last cue laid out."""
+        span = self.last_hold
+        if span is None or span.end != self.work_end or self.cues[-1].event.text != "end":
+            return None
+        return span
+
+    def before_countdown(self, span: HoldSpan, items: list[Item]) -> bool:
+        """Say `items` over the quiet end of a hold, ending a gap before its countdown, if they fit."""
+        at = span.latest - self.talk_ms(items) + GAP_MS
+        if not items or at < span.busy_until + GAP_MS:
+            return False
+        for item in items:
+            at = self.speak_at(at, item.text, item.role) + GAP_MS
+        return True
 
 
 @dataclass(frozen=True)
@@ -172,7 +219,8 @@ def check_overlaps(t: Timeline, cues: list[_Cue]) -> tuple[list[Event], list[str
             previous = kept[-1]
             loser = cue if cue.optional else previous if previous.optional else None
             if loser is None:
-                raise _overlap_error(t, previous, cue)
+                t.problems.append(_overlap_error(t, previous, cue))
+                continue
             warnings.append(
                 f'{t.routine.line_of(loser.place)}: {loser.place}: dropped the "{loser.event.text}" cue at '
                 f"{loser.event.start_ms / 1000:.1f} s: it would talk over another cue"
@@ -182,18 +230,24 @@ def check_overlaps(t: Timeline, cues: list[_Cue]) -> tuple[list[Event], list[str
             else:
                 continue
         if cue.event.start_ms < 0:
-            raise t.refuse(f'the cue "{cue.event.text}" would start before the track', cue.place)
+            t.refuse(f'the cue "{cue.event.text}" would start before the track', cue.place)
+            continue
         kept.append(cue)
     return [c.event for c in kept], warnings
 
 
-def _overlap_error(t: Timeline, first: _Cue, second: _Cue) -> TimingError:
+def _overlap_error(t: Timeline, first: _Cue, second: _Cue) -> str:
     a, b = first.event, second.event
     name = a.text if a.kind == SPEECH else f"{a.text} tone"
     other = b.text if b.kind == SPEECH else f"{b.text} tone"
     fix = first.fix or "make that hold, rest or pause longer, shorten the text, or lower the countdown"
-    return t.refuse(
+    return t.located(
         f'the cue "{name}" lasts {a.duration_ms / 1000:.1f} s but only '
         f'{(b.start_ms - a.start_ms) / 1000:.1f} s are free before "{other}". {capitalized(fix)}',
         first.place,
     )
+
+
+def closing_countdown(countdown: int, length: int) -> int:
+    """The words of a hold's closing countdown that fit inside it: "three, two, one" in 3.5 s."""
+    return len([k for k in range(countdown, 0, -1) if k * 1000 < length])

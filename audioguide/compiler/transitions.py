@@ -3,16 +3,19 @@ between rounds, side switches, and running straight on with no rest."""
 
 from __future__ import annotations
 
-import math
 import re
+from collections.abc import Callable
 from dataclasses import replace
 
 from audioguide.compiler.timeline import (
     BRIEF,
     CHANGE,
     DROP_ORDER,
+    FIRST,
     GAP_MS,
+    LAST_RESORT,
     LEAD_MS,
+    NEXT,
     NICE_TO_HEAR,
     REPEAT,
     TALK_SHARE,
@@ -21,7 +24,7 @@ from audioguide.compiler.timeline import (
     Slot,
     Timeline,
     as_seconds,
-    capitalized,
+    closing_countdown,
     shortened,
 )
 from audioguide.routine import (
@@ -62,10 +65,10 @@ def _lead(
 ) -> list[Item]:
     """Said last before a round starts: its round number and first instruction."""
     sets = exercise.sets.at(level)
-    items = [Item(t.book.say("round", n=round_index + 1, total=sets), "")] if sets > 1 else []
+    items = [Item(t.book.say("round", n=round_index + 1, total=sets), "round number")] if sets > 1 else []
     first = exercise.steps[0]
     if not isinstance(first, Say):
-        items.append(Item(fill(first.say, side, other), ""))
+        items.append(Item(fill(first.say, side, other), FIRST))
     return items
 
 
@@ -77,6 +80,17 @@ def _countdown_into(exercise: Exercise) -> int:
     if isinstance(first, Hold) and first.countdown is not None:
         return first.countdown
     return exercise.cues.countdown
+
+
+def _timed_start(exercise: Exercise, level: str, round_index: int = 0) -> tuple[int, int] | None:
+    """The length and closing countdown of an exercise's first step if it is a quiet timed hold,
+    whose first seconds can take its instruction, just after its start tone."""
+    first = exercise.steps[0]
+    if not isinstance(first, Hold) or first.count_seconds or first.then_continue:
+        return None
+    length = first.length(level, round_index)
+    countdown = exercise.cues.countdown if first.countdown is None else first.countdown
+    return length, closing_countdown(countdown, length)
 
 
 def _sides(exercise: Exercise) -> tuple[str | None, str | None]:
@@ -111,16 +125,14 @@ def first_exercise(t: Timeline, exercise: Exercise, level: str, slot: Slot, coun
     for item in _announcements(t, exercise, level) + _lead(t, exercise, level, side, other):
         t.say(item.text)
     setting = "cues.get_ready"
-    fix = f"make {setting} longer, or lower the countdown"
     _window(
         t,
         t.cursor,
         t.cursor + exercise.cues.get_ready_ms,
-        [Item(book.say("get_ready"), "")],
+        [Item(book.say("get_ready"), "get ready")],
         [],
         _countdown_into(exercise),
         f"the {as_seconds(exercise.cues.get_ready_ms)} get-ready pause ({setting})",
-        fix,
         (f"{t.place}.{setting}", setting, t.place),
         half=False,
     )
@@ -143,59 +155,66 @@ def rest_into(t: Timeline, previous: Slot, slot: Slot) -> None:
     again = slot.round > 1  # a circuit's later round: what it is and how to set up is known
     head = [Item(t.book.say("rest", duration=t.book.duration(rest_ms)), "rest", "rest")] if rest_ms else []
     head += _circuit_items(t, slot)
-    head.append(Item(t.book.say("next", name=upcoming.name), ""))
+    head.append(Item(t.book.say("next", name=upcoming.name), NEXT))
     side, other = _sides(upcoming)
     places = (key, before)
     name = f"the {as_seconds(rest_ms)} rest before {upcoming.name}"
-    fix = f"make {key.split('.')[-1]} longer, or shorten what is said"
     items = [] if again else _announcements(t, upcoming, t.level)
     lead = _lead(t, upcoming, t.level, side, other)
     if not rest_ms:
-        _run_on(t, head + items + lead, name, fix, places)
+        _run_on(t, head + items + lead, name, places)
         return
     end = t.work_end + rest_ms
-    _window(t, t.cursor, end, head + items, lead, _countdown_into(upcoming), name, fix, places, half=False)
+    work = _timed_start(upcoming, t.level)
+    _window(t, t.cursor, end, head + items, lead, _countdown_into(upcoming), name, places, False, work)
 
 
 def _circuit_place(routine: Routine, circuit: Circuit) -> str:
     return routine.place_of(circuit.first).rsplit(".exercises[", 1)[0]
 
 
-def _run_on(t: Timeline, items: list[Item], name: str, fix: str, places: tuple[str, ...]) -> None:
+def _run_on(t: Timeline, items: list[Item], name: str, places: tuple[str, ...]) -> None:
     """No rest: what comes next is said over the end of the hold before, and a change tone
-    replaces its end tone; the next work starts on it."""
-    if t.last_hold is None or t.last_hold[1] != t.work_end or t.cues[-1].event.text != "end":
-        raise t.refuse(
-            f"{name} needs a hold before it, to announce what comes next over it. {capitalized(fix)}", *places
+    replaces its end tone; the next work starts on it. Its actions are said as such ("On the
+    tone: switch to your left side."): nobody should move before the tone."""
+    span = t.ended_on_hold()
+    if span is None:
+        t.refuse(
+            f"{name} needs a hold before it, to announce what comes next over it: give it a rest, or end "
+            "the exercise before it on a hold",
+            *places,
         )
-    start, end, countdown = t.last_hold
+        return
     t.cues.pop()  # the end tone: the work runs on
-    t.tone_at(end, CHANGE)
-    latest = end - countdown * 1000 - GAP_MS
-    room = latest + GAP_MS - (start + TONE_MS + GAP_MS)
-    kept = list(items)
-    for what in DROP_ORDER:
+    t.tone_at(span.end, CHANGE)
+    kept = _ahead_of_tone(t, items)
+    room = span.latest - span.busy_until - GAP_MS
+    for what in DROP_ORDER + LAST_RESORT:
         if t.talk_ms(kept) <= room:
             break
         for item in [i for i in kept if i.what == what]:
             kept.remove(item)
-            if what == REPEAT:
-                continue
-            t.warnings.append(
-                f"{t.routine.line_of(*places)}: {places[0]}: dropped the {item.what} "
-                f'("{shortened(item.text)}"): with no rest, it does not fit over the end of the hold before'
-            )
-    at = latest - t.talk_ms(kept) + GAP_MS
-    if at < start + TONE_MS + GAP_MS:
-        spoken = " ".join(f'"{shortened(i.text)}"' for i in kept)
-        raise t.refuse(
-            f"{name}: the hold before it is too short to announce {spoken} over its end. {capitalized(fix)}",
-            *places,
-        )
-    for item in kept:
-        at = t.speak_at(at, item.text, item.role) + GAP_MS
-    t.cursor = end
+            if what != REPEAT:
+                t.warn(
+                    f'dropped the {item.what} ("{shortened(item.text)}"): with no rest, it does not fit '
+                    "over the end of the hold before",
+                    *places,
+                )
+    t.before_countdown(span, kept)
+    t.cursor = span.end
     t.changed = True
+
+
+ACTIONS = ("switch", FIRST, REPEAT)  # what a listener does on hearing it
+
+
+def _ahead_of_tone(t: Timeline, items: list[Item]) -> list[Item]:
+    """The actions among `items` as one phrase in the form said ahead of a tone, where the first was."""
+    actions = [item for item in items if item.what in ACTIONS]
+    if not actions:
+        return items
+    ahead = Item(t.book.say("ahead", cue=" ".join(item.text for item in actions)), actions[0].what)
+    return [ahead if item is actions[0] else item for item in items if item not in actions[1:]]
 
 
 def _window(
@@ -206,53 +225,107 @@ def _window(
     tail: list[Item],
     countdown: int,
     name: str,
-    fix: str,
     places: tuple[str, ...],
     half: bool,
+    work: tuple[int, int] | None = None,
 ) -> None:
     """Fill [start, end) exactly: head from the start, tail then countdown ending at `end`.
 
-    Items are dropped in DROP_ORDER until the talk fits (and, for a rest, is at most half of
-    it); required items that cannot fit are an error naming the key to change.
+    The window's length is the user's; what is said fits around it (docs/how-it-sounds.md):
+    what is nice to hear is dropped first; what is required is then moved where there is room
+    (the next exercise's name over the end of the hold before, the first instruction just after
+    the start tone of a timed hold), the countdown gets shorter, and only then is required talk
+    dropped. Each such change is a warning. A rest between rounds (`half`) is at most half talk.
     """
     if half:  # a rest between rounds is exact whatever it holds: a short one counts down less
         countdown = max(0, min(countdown, (end - start - LEAD_MS) // 1000))
-    countdown_ms = countdown * 1000 if countdown else LEAD_MS - GAP_MS
-    room = end - countdown_ms - start
     kept = head + tail
     needed = [item for item in kept if item.what not in NICE_TO_HEAR]
-    budget = max(int((end - t.work_end) * TALK_SHARE), t.talk_ms(needed)) if half else room
-    for what in DROP_ORDER:
-        if t.talk_ms(kept) <= min(room, budget):
-            break
-        for item in [i for i in kept if i.what == what]:
-            if what == "rest":  # say less before saying nothing: still true, and still a rest
-                brief = replace(item, text=t.book.say("rest_short"), what=BRIEF)
-                kept[kept.index(item)] = brief
-                head = [brief if i is item else i for i in head]
-                continue
-            kept.remove(item)
-            if what != REPEAT:
-                t.warnings.append(
-                    f"{t.routine.line_of(*places)}: {places[0]}: dropped the {item.what} "
-                    f'("{shortened(item.text)}"): it does not fit {name}'
-                )
-    if t.talk_ms(kept) > room:
-        need = math.ceil((t.talk_ms(kept) + countdown_ms + start - end) / 100) / 10
-        spoken = " ".join(f'"{shortened(i.text)}"' for i in kept)
-        raise t.refuse(
-            f"{name} is {need:.1f} s too short for {spoken} and its countdown. {capitalized(fix)}", *places
-        )
+    budget = max(int((end - t.work_end) * TALK_SHARE), t.talk_ms(needed)) if half else end - start
+
+    def roomy() -> bool:
+        return t.talk_ms(kept) <= end - start - (countdown * 1000 if countdown else LEAD_MS - GAP_MS)
+
+    def fits() -> bool:
+        return roomy() and t.talk_ms(kept) <= budget
+
+    said = f"it does not fit {name}"
+    _drop(t, kept, DROP_ORDER[: DROP_ORDER.index(BRIEF) + 1], fits, places, said)
+    if not fits():
+        _over_hold_before(t, kept, places, said)
+    first = next((item for item in kept if item.what == FIRST), None)
+    if not fits() and work and first and _after_start_tone(t, first, end, work):
+        kept.remove(first)
+        t.warn(f'"{shortened(first.text)}" is said just after the start tone: {said}', *places)
+    written = countdown
+    while not roomy() and countdown > 1:  # "one" alone still marks the start
+        countdown -= 1
+    _drop(t, kept, DROP_ORDER[DROP_ORDER.index(BRIEF) + 1 :], fits, places, said)
+    while not roomy() and countdown:
+        countdown -= 1
+    if countdown < written:
+        t.warn(f"counts down from {countdown} rather than {written}: {said}", *places)
+    _drop(t, kept, LAST_RESORT, fits, places, said)
+    countdown_ms = countdown * 1000 if countdown else LEAD_MS - GAP_MS
     at = start
-    for item in head:
-        if item in kept:
-            at = t.speak_at(at, item.text, item.role) + GAP_MS
-    tail_kept = [item for item in tail if item in kept]
+    for item in [item for item in head if item in kept]:
+        at = t.speak_at(at, item.text, item.role) + GAP_MS
+    tail_kept = [item for item in kept if item not in head]
     at = end - countdown_ms - t.talk_ms(tail_kept)
     for item in tail_kept:
         at = t.speak_at(at, item.text, item.role) + GAP_MS
     t.countdown(end, countdown)
     t.cursor = end
+
+
+def _over_hold_before(t: Timeline, kept: list[Item], places: tuple[str, ...], said: str) -> None:
+    """Say what comes next over the quiet end of the hold that ended the last part: its name with
+    its equipment and setup if they fit there, else its name alone."""
+    span = t.ended_on_hold()
+    if span is None:
+        return
+    announced = [item for item in kept if item.what in (NEXT, "equipment", "setup")]
+    for moving in (announced, announced[:1]):
+        if moving and moving[0].what == NEXT and t.before_countdown(span, moving):
+            for item in moving:
+                kept.remove(item)
+            shown = " ".join(f'"{shortened(item.text)}"' for item in moving)
+            t.warn(
+                f"{shown} {'is' if len(moving) == 1 else 'are'} said over the end of the hold before: {said}",
+                *places,
+            )
+            return
+
+
+def _drop(
+    t: Timeline,
+    kept: list[Item],
+    order: tuple[str, ...],
+    fits: Callable[[], bool],
+    places: tuple[str, ...],
+    said: str,
+) -> None:
+    """Drop items from `kept`, by kind in `order`, until they fit; each drop but a repeat is a warning."""
+    for what in order:
+        if fits():
+            return
+        for item in [i for i in kept if i.what == what]:
+            if what == "rest":  # say less before saying nothing: still true, and still a rest
+                kept[kept.index(item)] = replace(item, text=t.book.say("rest_short"), what=BRIEF)
+                continue
+            kept.remove(item)
+            if what != REPEAT:
+                t.warn(f'dropped the {item.what} ("{shortened(item.text)}"): {said}', *places)
+
+
+def _after_start_tone(t: Timeline, item: Item, start: int, work: tuple[int, int]) -> bool:
+    """Say `item` just after the start tone at `start`, if the timed hold it starts has room."""
+    length, countdown = work
+    at = start + TONE_MS + GAP_MS
+    if at + t.duration_of(item.text) + GAP_MS > start + length - countdown * 1000:
+        return False
+    t.speak_at(at, item.text, item.role)
+    return True
 
 
 def switch_sides(
@@ -262,13 +335,8 @@ def switch_sides(
     if not exercise.cues.switch_pause_ms:  # no pause: the switch is announced over the work before
         lead = _lead(t, exercise, level, side, other, round_index)
         name = "the switch of sides with no pause (cues.switch_pause: 0)"
-        fix = "give cues.switch_pause a length, or make the hold before it longer"
         _run_on(
-            t,
-            _switch_items(t, exercise, side, other) + lead,
-            name,
-            fix,
-            (f"{t.place}.cues.switch_pause", t.place),
+            t, _switch_items(t, exercise, side, other) + lead, name, (f"{t.place}.cues.switch_pause", t.place)
         )
         return
     t.say(*(item.text for item in _switch_items(t, exercise, side, other)))
@@ -284,8 +352,8 @@ def switch_sides(
 
 
 def _switch_items(t: Timeline, exercise: Exercise, side: str | None, other: str | None) -> list[Item]:
-    items = [Item(fill(exercise.switch, side, other) or t.book.say("switch", side=side), "")]
-    return items + [Item(fill(s, side, other), "") for s in _side_sentences(exercise.setup)]
+    items = [Item(fill(exercise.switch, side, other) or t.book.say("switch", side=side), "switch")]
+    return items + [Item(fill(s, side, other), "switch") for s in _side_sentences(exercise.setup)]
 
 
 def _has_side(text: str) -> bool:
@@ -316,10 +384,9 @@ def rest_between_rounds(
     if not isinstance(first, Say):
         tail.append(Item(fill(first.say, side, other), REPEAT))
     name = f"the {as_seconds(rest_ms)} rest between rounds"
-    fix = "make rest longer, or lower the countdown"
     places = (f"{t.place}.rest", t.place)
     if not rest_ms:
-        _run_on(t, head + tail, name, fix, places)
+        _run_on(t, head + tail, name, places)
         return
     end = t.work_end + rest_ms
-    _window(t, t.cursor, end, head, tail, _countdown_into(exercise), name, fix, places, half=True)
+    _window(t, t.cursor, end, head, tail, _countdown_into(exercise), name, places, half=True)

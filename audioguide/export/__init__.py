@@ -48,6 +48,7 @@ class TrackInfo:
     year: str = ""
     cover: Path | None = None  # a picture to embed; None: one generated from the album title
     custom: str = ""  # what command-line overrides changed, e.g. "heel-raises reps 16"
+    source: str = ""  # the routine it was made from: a file's absolute path, or `builtin:NAME`
 
     @property
     def settings(self) -> str:
@@ -89,7 +90,7 @@ def write_track(
     with staged(mp3) as stage:
         tags = TrackTags(info.title, info.album, info.settings, info.year)
         lyrics = _write_one(stage, script, pcm, mp3, tags, picture, audio, reuse)
-        stage.write_text(timeline, text.timeline_json(script, info.engine, info.voice, info.custom))
+        stage.write_text(timeline, _timeline(script, info))
         stage.write_text(cues, script.to_text())
     return Written(mp3, timeline, cues, tracks=(mp3,), lyrics=lyrics)
 
@@ -129,7 +130,7 @@ def write_split(
             text.PlaylistEntry(t.name, p.title, p.duration_ms) for t, p in zip(tracks, pieces, strict=True)
         ]
         stage.write_text(playlist, text.m3u8(info.album, entries))
-        stage.write_text(timeline, text.timeline_json(script, info.engine, info.voice, info.custom))
+        stage.write_text(timeline, _timeline(script, info))
         stage.write_text(cues, script.to_text())
         manifest = stage.write_manifest(playlist)
     remove_owned(folder, previous, {*stage.targets(), manifest.name})
@@ -157,6 +158,10 @@ def _write_one(
     stage.write_text(lrc, text.lrc(script, tags.title, tags.album))
     stage.write_text(vtt, text.vtt(script))
     return lrc, vtt
+
+
+def _timeline(script: CueScript, info: TrackInfo) -> str:
+    return text.timeline_json(script, info.engine, info.voice, info.custom, info.source)
 
 
 def _cover(info: TrackInfo) -> covers.Cover:

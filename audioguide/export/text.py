@@ -38,8 +38,12 @@ def lines(script: CueScript) -> tuple[Line, ...]:
     return tuple(Line(e.start_ms, e.end_ms, e.text) for e in script.events if e.kind == SPEECH)
 
 
-def timeline_json(script: CueScript, engine: str, voice: str, custom: str = "") -> str:
-    data: dict[str, Any] = {**script.to_json(), "engine": engine, "voice": voice, "changed": custom}
+def timeline_json(script: CueScript, engine: str, voice: str, custom: str = "", source: str = "") -> str:
+    """The cue script as JSON, with the voice that spoke it, what overrides changed and the
+    routine it was made from (`source`: a file's absolute path, or `builtin:NAME`)."""
+    data: dict[str, Any] = {
+        **script.to_json(), "engine": engine, "voice": voice, "changed": custom, "source": source,
+    }  # fmt: skip
     return json.dumps(data, indent=1) + "\n"
 
 

@@ -6,12 +6,16 @@ ROUTINE argument. All are re-exported here: `from audioguide.routine import Rout
 """
 
 from audioguide.routine.library import (
+    BUILTIN_PREFIX,
     DEFAULT_ROUTINE,
     TRANSLATION_MARK,
+    Choice,
     builtin_languages,
     builtin_names,
+    builtin_of,
     builtin_source,
     builtin_text,
+    choose,
     is_file_spec,
     load_builtin,
     localized,
@@ -65,6 +69,9 @@ from audioguide.routine.model import (
 )
 
 __all__ = [
+    "BUILTIN_PREFIX",
+    "Choice",
+    "choose",
     "CIRCUIT_KEYS",
     "COUNTING",
     "CUE_KEYS",
@@ -102,6 +109,7 @@ __all__ = [
     "Step",
     "builtin_languages",
     "builtin_names",
+    "builtin_of",
     "builtin_source",
     "builtin_text",
     "fill",

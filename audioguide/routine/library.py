@@ -3,10 +3,17 @@
 A built-in routine is `routines/<name>.yaml` in the package; a translation sits beside it
 as `<name>.<lang>.yaml`. ROUTINE is a file when it looks like one (a path, a `.yaml` name,
 or anything that exists), and a built-in name otherwise.
+
+What a person types is read by `choose` first: your routines come first, so a bare name
+means `NAME`, `NAME.yaml` or `NAME.yml` in the current folder when one is there, and the
+built-in of that name only otherwise (or when asked for as `builtin:NAME`).
 """
 
 from __future__ import annotations
 
+import difflib
+import os
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -96,5 +103,98 @@ def resolve_text(spec: str | None) -> tuple[str, str]:
     return builtin_text(name), builtin_source(name)
 
 
+BUILTIN_SOURCE_SUFFIX = ".yaml (built-in)"
+
+
+BUILTIN_PREFIX = "builtin:"  # `builtin:feet-and-back`: the built-in even beside a file of that name
+ROUTINE_SUFFIXES = (".yaml", ".yml")
+MAX_SUGGESTIONS = 3
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What a typed ROUTINE means: `spec` as `resolve` takes it, and a note when it was ambiguous."""
+
+    spec: str | None
+    note: str = ""  # one line for the person: which of two routines of that name is used
+
+
+def choose(typed: str | None, folder: Path | None = None) -> Choice:
+    """Your file first: a bare NAME is `NAME`, `NAME.yaml` or `NAME.yml` in `folder` (default: the
+    current folder) if one is there, else the built-in NAME; `builtin:NAME` is always the built-in.
+
+    A name that is neither is an error that suggests the near names it sees.
+    """
+    if typed is None:
+        return Choice(None)
+    folder = folder or Path(os.curdir)
+    builtins = {name.casefold(): name for name in _builtin_files()}
+    if typed.startswith(BUILTIN_PREFIX):
+        name = typed[len(BUILTIN_PREFIX) :]
+        if name.casefold() not in builtins:
+            raise RoutineError([f"{typed}: no such built-in routine{_suggestion(name, [])}"])
+        return Choice(builtins[name.casefold()])
+    local = _routine_files(folder)
+    if "/" in typed or typed.endswith(ROUTINE_SUFFIXES):  # a file, by its look
+        if not _exists(typed):
+            parent = Path(typed).parent
+            beside = [str(parent / name) for name in _routine_files(parent)] if "/" in typed else local
+            raise RoutineError([f"{typed}: no such file{_suggestion(typed, beside)}"])
+        return Choice(typed)
+    named = (typed, *(typed + suffix for suffix in ROUTINE_SUFFIXES))
+    found = next((name for name in named if _is_file(folder / name)), None)
+    builtin = builtins.get(typed.casefold())
+    if found is not None:
+        path = found if folder == Path(os.curdir) else str(folder / found)
+        note = (
+            f"using your file {path}, not the built-in routine {builtin}; for the built-in, "
+            f"give its name as {BUILTIN_PREFIX}{builtin}"
+            if builtin
+            else ""
+        )
+        return Choice(path, note)
+    if builtin is not None:
+        return Choice(builtin)
+    if _exists(typed):  # a folder or the like: reading it says what it is
+        return Choice(typed)
+    raise RoutineError([f"{typed}: no such file or built-in routine{_suggestion(typed, local)}"])
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def _routine_files(folder: Path) -> list[str]:
+    try:
+        return sorted(e.name for e in os.scandir(folder) if e.name.endswith(ROUTINE_SUFFIXES) and e.is_file())
+    except OSError:
+        return []
+
+
+def _suggestion(typed: str, local: list[str]) -> str:
+    """`. Did you mean morning-knees.yaml?` from the files in the folder and the built-in names."""
+    wanted = Path(typed).name.casefold()
+    names = {Path(path).name.casefold(): path for path in local}
+    names.update({Path(path).stem.casefold(): path for path in local})  # by stem too: morning-knes
+    names.update({name: name for name in builtin_names()})
+    near = difflib.get_close_matches(wanted, list(names), n=MAX_SUGGESTIONS, cutoff=0.6)
+    shown = list(dict.fromkeys(names[n] for n in near))
+    if shown:
+        listed = ", ".join(shown[:-1]) + " or " + shown[-1] if len(shown) > 1 else shown[0]
+        return f". Did you mean {listed}? (`audioguide list` shows the built-in routines)"
+    return ". Run `audioguide list` for built-in routines"
+
+
 def builtin_source(name: str) -> str:
-    return f"{name}.yaml (built-in)"
+    return f"{name}{BUILTIN_SOURCE_SUFFIX}"
+
+
+def builtin_of(loaded: Routine) -> str | None:
+    """The built-in's name (`feet-and-back.de`) when `loaded` is a built-in routine; else None."""
+    if not loaded.source.endswith(BUILTIN_SOURCE_SUFFIX):
+        return None
+    name = loaded.source[: -len(BUILTIN_SOURCE_SUFFIX)]
+    return name if name in _builtin_files() else None

@@ -201,7 +201,8 @@ class Routine:
 
     @property
     def slug(self) -> str:
-        return slugify(self.title)
+        """The title as a file name, spelled by the rules of the routine's language."""
+        return slugify(self.title, self.language)
 
     @property
     def language(self) -> str:
@@ -209,13 +210,31 @@ class Routine:
         return self.lang or DEFAULT_LANG
 
 
-def slugify(text: str) -> str:
-    """`Heel raises` -> `heel-raises`, `Übungen` -> `ubungen`: a readable file name.
+# Letters a language spells out in plain ASCII its own way (German Füße -> Fuesse), before
+# accents come off the rest; keyed by base language.
+TRANSLITERATIONS: dict[str, dict[str, str]] = {
+    "de": {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ẞ": "ss", "Ä": "ae", "Ö": "oe", "Ü": "ue"},
+    "da": {"æ": "ae", "ø": "oe", "å": "aa", "Æ": "ae", "Ø": "oe", "Å": "aa"},
+    "nb": {"æ": "ae", "ø": "oe", "å": "aa", "Æ": "ae", "Ø": "oe", "Å": "aa"},
+    "no": {"æ": "ae", "ø": "oe", "å": "aa", "Æ": "ae", "Ø": "oe", "Å": "aa"},
+}
+# Latin letters that no accent-stripping turns into ASCII, in any language.
+LATIN_LETTERS = str.maketrans(
+    {"ß": "ss", "ẞ": "ss", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "ø": "o", "Ø": "o",
+     "ł": "l", "Ł": "l", "đ": "d", "Đ": "d", "ð": "d", "Ð": "d", "þ": "th", "Þ": "th", "ı": "i"}
+)  # fmt: skip
 
-    Never empty, never a path (no separators, dots or control characters), never a name
-    Windows reserves, and short enough for any file system even with suffixes added.
+
+def slugify(text: str, lang: str = "") -> str:
+    """`Heel raises` -> `heel-raises`, `Übungen` -> `ubungen` (in German, `uebungen`): a file name.
+
+    Latin letters become ASCII by the language's own rules where it has them (German ä ö ü ß
+    -> ae oe ue ss), otherwise by dropping accents; other scripts stay. Never empty, never a
+    path (no separators, dots or control characters), never a name Windows reserves, and short
+    enough for any file system even with suffixes added.
     """
-    # Accents come off (é -> e), so names stay plain where they can; other scripts stay.
+    rules = TRANSLITERATIONS.get(lang.lower().replace("_", "-").split("-")[0], {})
+    text = "".join(rules.get(c, c) for c in text).translate(LATIN_LETTERS)
     decomposed = unicodedata.normalize("NFKD", text)
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))
     slug = re.sub(r"[\W_]+", "-", plain.lower()).strip("-")

@@ -2,8 +2,8 @@
 
 ttspico keeps about 190 KB per phrase spoken that it never gives back, so a process that
 speaks hundreds of long phrases grows by tens of megabytes. audioguide runs it here, in
-a short-lived process (`pico.py` starts it, and replaces it every few dozen phrases), so
-the build's own memory stays flat in the number of distinct phrases.
+a short-lived process (`pico_ttspico.py` starts it, and replaces it every few dozen
+phrases), so the build's own memory stays flat in the number of distinct phrases.
 
 Run as a script, never imported by audioguide: it needs nothing but ttspico. Protocol,
 one request at a time: a JSON line {"lang", "folder", "text"} in; out, an 8-byte signed
@@ -34,7 +34,7 @@ def main() -> None:
         try:
             # The folder audioguide found, and no other of ttspico's own guesses (a damaged
             # installation is reported, not papered over). A fresh engine per phrase: its
-            # audio depends on its text alone (see pico.py).
+            # audio depends on its text alone (see pico_ttspico.py).
             ttspico._LANG_DIR = request["folder"]
             engine = ttspico.TtsEngine(request["lang"], request["folder"])
             stage = "speak"

@@ -1,6 +1,6 @@
 """Piper: a neural voice that runs offline, much more natural than Pico or eSpeak NG.
 
-An optional extra (`pip install 'audioguide[piper]'`). A voice is a model file
+An optional extra (`pip install -e '.[piper]'` in audioguide's folder). A voice is a model file
 (`NAME.onnx`) with its config (`NAME.onnx.json`). `--voice` names the file, or a voice by
 its NAME, found where users put voices: the voices folder under the user's data folder
 (where `audioguide voices download NAME` puts them) and any installed Python distribution
@@ -233,7 +233,7 @@ class PiperEngine(Engine):
         try:
             import piper  # noqa: F401
         except ImportError:
-            return "the piper-tts package is not installed (pip install 'audioguide[piper]')"
+            return "the piper-tts package is not installed (pip install -e '.[piper]' in audioguide's folder)"
         return None
 
     def resolve_lang(self, lang: str) -> str:  # type: ignore[override]
