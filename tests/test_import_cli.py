@@ -21,6 +21,7 @@ from audioguide.cli import cli
 ARTICLES = Path(__file__).parent / "articles"
 SEED = ARTICLES / "seed-feet-and-back.txt"
 FAST_SECONDS = 2.0  # a refused input is refused at once, without reading it all
+READ_SECONDS = 10.0  # a long odd text is read in time that grows with its length, not its square
 
 
 def run(*args: str, input: bytes | None = None):
@@ -102,6 +103,26 @@ def test_five_megabytes_of_text_are_refused_fast_from_a_file_and_from_stdin(tmp_
     _refused(run("-", "-o", str(tmp_path / "d.yaml"), input=big.read_bytes()), "more than 3 MB")
     assert time.monotonic() - started < FAST_SECONDS
     assert not (tmp_path / "d.yaml").exists()
+
+
+PATHOLOGICAL = {
+    "tab lines without a header": "".join(f"a{i}\tb\tc\n" for i in range(20_000)),
+    "pipe lines": "".join(f"a{i} | b | c\n" for i in range(20_000)),
+    "aligned columns": "".join(f"Exercise{i}    Sets    Reps\n" for i in range(20_000)),
+    "safety words": "## Squat\n\nDo 10 squats. " + "if when stop " * 15_000,
+    "side words": "## Squat\n\nDo 10 squats. " + "left do the same right " * 10_000,
+    "run-on clauses": "I do a calf stretch for 20 seconds" + ", then x" * 5_000,
+}
+
+
+@pytest.mark.parametrize("text", PATHOLOGICAL.values(), ids=PATHOLOGICAL.keys())
+def test_long_pathological_text_is_read_fast(text):
+    started = time.monotonic()
+    try:
+        import_article(text.encode(), "x.txt")
+    except ImportArticleError:
+        pass
+    assert time.monotonic() - started < READ_SECONDS
 
 
 def test_binary_junk_is_refused_as_not_text(tmp_path):
@@ -229,7 +250,8 @@ def test_a_number_no_routine_can_take_is_left_out_and_named(tmp_path):
     )
     result = run(str(article), "-o", str(tmp_path / "d.yaml"))
     assert result.exit_code == 0, result.output
-    assert "Numbers left out" in result.output and "3 hours" in result.output
+    assert "Numbers left out" in result.output and "9" * 400 in result.output
+    assert "3 hours" in result.output.split("does not use", 1)[-1]
     text = (tmp_path / "d.yaml").read_text()
     assert "999" not in text and "3h" not in text and "hold: 20s" in text
 

@@ -73,6 +73,13 @@ def _summary(imported: importer.Imported, where: str, to_stderr: bool) -> None:
     if draft.refused:
         lines.append(f"Numbers left out, out of a routine's range or without a unit ({len(draft.refused)}):")
         lines += [f"  {sentence}" for sentence in draft.refused]
+    if draft.safety:
+        lines.append(f"Safety advice, spoken once in the intro: {draft.safety}")
+    if draft.unsure:
+        lines.append(
+            f"Sentences with numbers the draft does not use; check nothing was lost ({len(draft.unsure)}):"
+        )
+        lines += [f"  {sentence}" for sentence in draft.unsure]
     if draft.skipped:
         lines.append("Sections that are not exercises, left out: " + "; ".join(draft.skipped))
     lines += [f"warning: the draft cannot be built as it is, {problem}" for problem in imported.problems]

@@ -1,10 +1,13 @@
 """`audioguide import`: an exercise article (text, Markdown or a saved web page) -> a draft routine.
 
-The article is cut into blocks (`blocks`), the blocks into one section per exercise
-(`sections`), and each section is read sentence by sentence for its values (`extract`; a
-table row cell by cell, `table`), by rules kept as data per language (`rules/en.yaml`).
-The draft (`draft`) writes every value with the sentence it came from, and marks each
-default it had to use with `check:`. The draft is loaded and compiled like any routine
+The article is cut into blocks (`blocks`: headings, items, paragraphs, table rows; tables typed
+as text in `plaintables`, a page's HowTo data in `jsonld`), the blocks into one section per
+exercise (`sections`), and each section is read sentence by sentence (`sentences`: numbers in
+words, notations, and numbers that are never values) for its values (`extract`; a table row
+cell by cell, `table`), by rules kept as data per language (`rules/en.yaml`). What the article
+says for the whole routine (title, intro, safety advice, a shared rest) is `whole`. The draft
+(`draft`) writes every value with the sentence it came from (`values` spells them), and marks
+each default it had to use with `check:`. The draft is loaded and compiled like any routine
 before it is handed back.
 
 Offline and deterministic: the same bytes always give the same draft.
@@ -13,7 +16,6 @@ Offline and deterministic: the same bytes always give the same draft.
 from __future__ import annotations
 
 import os
-import re
 import stat
 import sys
 import tempfile
@@ -24,15 +26,13 @@ from typing import BinaryIO
 
 from audioguide import routine
 from audioguide.authoring.importer import blocks as blocks_
-from audioguide.authoring.importer import extract, sections, table
+from audioguide.authoring.importer import extract, sections, table, whole
 from audioguide.authoring.importer.draft import Draft, Value, to_yaml
 from audioguide.authoring.importer.errors import ImportArticleError
-from audioguide.authoring.importer.rules import DEFAULT_LANGUAGE, Rules, rules_for
-from audioguide.authoring.importer.sentences import normalize
-from audioguide.authoring.importer.sentences import split as split_sentences
+from audioguide.authoring.importer.rules import DEFAULT_LANGUAGE, rules_for
 from audioguide.compiler import compile_routine
 from audioguide.errors import RoutineError, TimingError
-from audioguide.routine import LEVELS, MAX_TEXT_CHARS, Routine
+from audioguide.routine import LEVELS, Routine
 
 __all__ = ["MAX_INPUT_BYTES", "Imported", "ImportArticleError", "import_article", "read_input", "write_draft"]
 
@@ -40,7 +40,6 @@ MAX_INPUT_BYTES = 3 * 1024 * 1024  # a saved article page with its markup; a boo
 MAX_ARTICLE_CHARS = 200_000  # the article's text once the page's markup is gone
 BINARY_SAMPLE = 8192
 MAX_CONTROL_SHARE = 0.01  # more control characters than this in the sample, and it is no text
-MAX_TITLE_WORDS = 25
 STDIN = "-"
 
 
@@ -116,7 +115,7 @@ def import_article(raw: bytes, name: str = "the article", language: str = DEFAUL
     rules = rules_for(language)
     text = _decode(raw, name)
     try:
-        found_blocks, page_title = blocks_.to_blocks(text)
+        found_blocks, page_title = blocks_.to_blocks(text, rules.table_columns["name"])
     except RecursionError:
         raise ImportArticleError(
             f"{name}: its HTML nests elements thousands deep; no article does. Save the article alone"
@@ -141,7 +140,12 @@ def import_article(raw: bytes, name: str = "the article", language: str = DEFAUL
     exercises = []
     seen: set[str] = set()
     for section in found:
-        exercise = table.build_row(section, context) if section.row else extract.build(section, context)
+        if section.row and section.paragraphs:
+            exercise = table.merge(extract.build(section, context), table.build_row(section, context))
+        elif section.row:
+            exercise = table.build_row(section, context)
+        else:
+            exercise = extract.build(section, context)
         slug = routine.slugify(exercise.name)
         n = 1
         while slug in seen:
@@ -151,7 +155,13 @@ def import_article(raw: bytes, name: str = "the article", language: str = DEFAUL
             exercise = replace(exercise, name=f"{exercise.name} {n}")
         seen.add(slug)
         exercises.append(exercise)
-    title, title_check = _title(found_blocks, page_title, found, name, rules.defaults["title"])
+    shared = whole.shared_rest(found_blocks, found, rules)
+    if shared is not None:  # "Rest 90s between sets" said once for the whole routine
+        exercises = [
+            replace(e, rest=shared) if e.sets is not None and (e.rest is None or e.rest.check) else e
+            for e in exercises
+        ]
+    title, title_check = whole.title(found_blocks, page_title, found, name, rules.defaults["title"])
     rest_between = context.rest_between or Value(
         rules.defaults["rest_between"],
         "",
@@ -160,15 +170,19 @@ def import_article(raw: bytes, name: str = "the article", language: str = DEFAUL
     )
     draft = Draft(
         title=title,
-        intro=_intro(found_blocks, found, rules),
+        intro=whole.intro(found_blocks, found, rules),
         exercises=tuple(exercises),
         rest_between=rest_between,
         title_check=title_check,
         dropped=tuple(context.dropped),
         refused=tuple(context.refused),
         skipped=tuple(s for s in skipped if s != title),
+        unsure=tuple(dict.fromkeys(context.unsure)),
+        safety=whole.safety(found_blocks, context, rules),
+        safety_key="safety" in routine.ROUTINE_KEYS,
         source_name=name,
     )
+    draft = replace(draft, unsure=whole.unused(found_blocks, draft, rules))
     yaml_text = to_yaml(draft)
     try:
         loaded = routine.loads(yaml_text, source="the draft")
@@ -185,44 +199,6 @@ def import_article(raw: bytes, name: str = "the article", language: str = DEFAUL
         except TimingError as exc:
             problems.append(f"at level {level}: {exc}")
     return Imported(draft, yaml_text, loaded, tuple(dict.fromkeys(problems)))
-
-
-def _title(
-    found_blocks: list[blocks_.Block], page_title: str, found: list[sections.Section], name: str, default: str
-) -> tuple[str, str]:
-    first_names = {s.name for s in found}
-    for block in found_blocks[:3]:
-        text = block.text
-        if sections.name_of(text) in first_names:
-            break
-        if block.kind == blocks_.HEADING or (
-            len(text.split()) <= MAX_TITLE_WORDS and not re.search(r"[.!?:]$", text)
-        ):
-            return text[:MAX_TEXT_CHARS], ""
-    if page_title:
-        return re.split(r"\s+[|\u2013\u2014-]\s+", page_title)[0][:MAX_TEXT_CHARS], ""
-    stem = Path(name).stem if name not in ("standard input", "the article") else ""
-    if stem:
-        return stem.replace("-", " ").replace("_", " ").strip().capitalize()[:MAX_TEXT_CHARS] or default, (
-            "the article has no title; this one is made from its file name"
-        )
-    return default, "the article has no title; this one is the import's default"
-
-
-def _intro(found_blocks: list[blocks_.Block], found: list[sections.Section], rules: Rules) -> str:
-    """What the article says to have ready before any exercise ("You'll need a band and a towel.")."""
-    inside = " ".join(p for section in found for p in section.paragraphs)
-    needs = []
-    for block in found_blocks:
-        if block.kind != blocks_.PARA:
-            continue
-        for sentence in split_sentences(block.text, rules):
-            norm = normalize(sentence, rules)
-            ready = rules.need_sentence.search(norm) or rules.ready_sentence.search(norm)
-            if ready and sentence not in inside and not any(p.search(norm) for p in rules.asides):
-                needs.append(sentence)
-    intro = " ".join(dict.fromkeys(needs))
-    return intro if len(intro) <= MAX_TEXT_CHARS else ""
 
 
 def write_draft(text: str, path: Path, force: bool = False) -> None:

@@ -8,8 +8,12 @@ same blocks. What follows (finding the exercises) never needs to know which it w
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from audioguide.authoring.importer import jsonld, plaintables
 
 if TYPE_CHECKING:  # BeautifulSoup loads only when a web page is read: every command starts faster
     from bs4 import Tag
@@ -22,14 +26,29 @@ ROW = "row"
 
 IMPLICIT_LEVEL = 7  # a short line standing alone, read as a heading below every real one
 MAX_IMPLICIT_WORDS = 10
+MAX_EXCLAIMED_WORDS = 3
 _LOOKS_HTML = re.compile(r"<(?:!doctype\s+html|html|body|article|p|div|h[1-6]|ul|ol|table)\b", re.I)
 _ATX = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _SETEXT = re.compile(r"^\s{0,3}(=+|-+)\s*$")
 # "1. ", "2) ", and a one-word label in any language before the number: "Step 3:", "Übung 4."
 _NUMBERED = re.compile(r"^\s*(?:[^\W\d_]{2,12}\.?\s+)?(\d{1,2})\s*[.):]\s+(.*)$")
 _BULLET = re.compile(r"^\s*[-*+\u2022\u25cf\u25aa\u2013]\s+(.*)$")
-_ROW = re.compile(r"^\s*\|(.*)\|\s*$")
-_RULE_ROW = re.compile(r"^[\s|:-]+$")
+_FENCE = re.compile(r"^\s*(?:```|~~~)")
+# "Goblet squat 3x10", "Wall sit - 3 x 30 secs": a name, then sets x reps (a forum's or a note's shorthand)
+_SHORTHAND = re.compile(
+    r"^\s*(?P<name>[A-Za-z][A-Za-z' ()/-]{1,40}?)\s*[:\u2013-]?\s+"
+    r"(?P<dose>\d+\s*[x\u00d7]\s*\d+(?:\s*-\s*\d+)?\s*(?:[a-z]+\s*)?(?:/\s*[a-z]+|(?:each|per)\s+[a-z]+)?)\s*$",
+    re.I,
+)
+# A plain-text table's header names its exercise column so (the rules' own words when given)
+NAME_HEADER = re.compile(
+    r"\b(?:exercises?|name|movements?|moves?|stretch(?:es)?|activity|drills?|station)\b", re.I
+)
+# PDF-to-text: a page's number line, letters joined into one ligature, words broken at a line's end
+_PAGE_LINE = re.compile(r"^.*\bpage\s+\d+(?:\s+of\s+\d+)?\b.*$", re.I)
+_LAYOUT_GAP = re.compile(r"\S\s{4,}\S")  # a running header or footer: text at both margins
+_LIGATURES = re.compile("[\ufb00-\ufb06]")
+_BROKEN_WORD = re.compile(r"(?<=[A-Za-z])-\n\s*(?=[a-z])")
 _MARKUP = re.compile(r"(\*\*|(?<!_)__(?!_)|\*|`|!?\[([^\]]*)\]\([^)]*\))")  # a form's ____ stays
 _SPACES = re.compile(r"\s+")
 _SCRIPTS = re.compile(r"<(script|style|noscript|svg|template)\b.*?</\1\s*>", re.I | re.S)
@@ -51,7 +70,8 @@ _CHROME_TAGS = (
 )
 _CHROME_NAMES = re.compile(
     r"(?:^|[\s_-])(?:ads?|advert\w*|sponsor\w*|promo\w*|banner|newsletter|cookie\w*|share|sharing|social|"
-    r"related|comments?|sidebar|menu|nav\w*|breadcrumbs?|popup|modal|subscribe|footer|header)(?:$|[\s_-])",
+    r"related|comments?|commentlist|responses?|replies|reply|respond|discussion|disqus|wpdiscuz|reviews?|"
+    r"testimonials?|sidebar|widgets?|menu|nav\w*|breadcrumbs?|popup|modal|subscribe|footer|header)(?:$|[\s_-])",
     re.I,
 )
 
@@ -80,8 +100,28 @@ def clean(text: str) -> str:
 # --- plain text and Markdown --------------------------------------------------------------
 
 
-def from_text(text: str) -> list[Block]:
+def _unpage(text: str) -> str:
+    """A PDF's text without its running headers, footers and page numbers, words made whole."""
+    text = _LIGATURES.sub(lambda m: unicodedata.normalize("NFKC", m[0]), text)
+    text = _BROKEN_WORD.sub("", text)
     lines = text.split("\n")
+    masked = [re.sub(r"\d+", "#", line.strip()) for line in lines]
+    repeated = Counter(m for m, line in zip(masked, lines, strict=True) if _LAYOUT_GAP.search(line))
+    kept = [
+        line
+        for m, line in zip(masked, lines, strict=True)
+        if not (_PAGE_LINE.match(line) and len(line.split()) <= MAX_IMPLICIT_WORDS * 2)
+        and not (repeated.get(m, 0) > 1)
+    ]
+    return "\n".join(kept)
+
+
+def from_text(text: str, name_header: re.Pattern[str] = NAME_HEADER) -> list[Block]:
+    def is_header(cells: list[str]) -> bool:
+        return any(name_header.search(c) for c in cells[:2]) and sum(bool(c) for c in cells) > 1
+
+    lines = _unpage(text).split("\n")
+    tables = plaintables.find(lines, is_header)
     blocks: list[Block] = []
     para: list[str] = []
     item: Block | None = None
@@ -104,10 +144,34 @@ def from_text(text: str) -> list[Block]:
             blocks.append(_paragraph(" ".join(para), alone=len(para) == 1))
             para = []
 
+    fenced = False
+    skip_to = 0
+    item_indent = 0
     for i, line in enumerate(lines):
+        if i < skip_to:
+            continue
+        if i in tables:
+            flush()
+            skip_to, rows = tables[i]
+            for cells in rows:
+                row = tuple(clean(c) for c in cells)
+                blocks.append(Block(ROW, " | ".join(row), cells=row))
+            continue
         following = lines[i + 1] if i + 1 < len(lines) else ""
+        if _FENCE.match(line):
+            flush()
+            fenced = not fenced
+            continue
         if not line.strip():
             flush()
+            continue
+        if (short := _SHORTHAND.match(line)) and (fenced or not para or _SHORTHAND.match(para[-1])):
+            flush()
+            blocks.append(Block(ITEM, clean(f"{short['name'].strip()}: {short['dose']}")))
+            continue
+        if fenced:
+            flush()
+            blocks.append(Block(PARA, clean(line)))
             continue
         if _SETEXT.match(line) and not para and blocks and blocks[-1].kind == PARA and item is None:
             continue  # underline of the heading just made
@@ -115,7 +179,6 @@ def from_text(text: str) -> list[Block]:
             following.strip()
             and _SETEXT.match(following)
             and line.strip()
-            and not _ROW.match(line)
             and not _BULLET.match(line)
         ):
             flush()
@@ -124,14 +187,16 @@ def from_text(text: str) -> list[Block]:
             else:
                 blocks.append(Block(HEADING, clean(line), level=1 if following.strip()[0] == "=" else 2))
             continue
-        if m := _ROW.match(line):
-            flush()
-            if not _RULE_ROW.match(m[1]):
-                cells = tuple(clean(c) for c in m[1].split("|"))
-                blocks.append(Block(ROW, " | ".join(cells), cells=cells))
+        indent = len(line) - len(line.lstrip())
+        if item is not None and indent > item_indent and (sub := _BULLET.match(line)):
+            # a sub-bullet ("* 10 circles clockwise") is part of its item, a sentence of its own
+            joined = item.text if item.text.endswith((".", "!", "?", ":")) else item.text + "."
+            item = Block(ITEM, clean(f"{joined} {sub[1][:1].upper()}{sub[1][1:]}"), number=item.number)
+            item_lines.append(sub[1].strip())
             continue
         if (m := _NUMBERED.match(line)) or (b := _BULLET.match(line)):
             flush()
+            item_indent = indent
             if m:
                 item = Block(ITEM, clean(m[2]), number=int(m[1]))
             else:
@@ -160,7 +225,8 @@ def _titled(lines: list[str]) -> bool:
 def _paragraph(text: str, alone: bool) -> Block:
     text = clean(text)
     words = text.split()
-    if alone and 0 < len(words) <= MAX_IMPLICIT_WORDS and not re.search(r"[.!?:;,]$", text):
+    exclaimed = len(words) <= MAX_EXCLAIMED_WORDS and text.endswith("!")  # "That's it!"
+    if alone and 0 < len(words) <= MAX_IMPLICIT_WORDS and (exclaimed or not re.search(r"[.!?:;,]$", text)):
         return Block(HEADING, text, level=IMPLICIT_LEVEL)
     return Block(PARA, text)
 
@@ -172,6 +238,15 @@ def from_html(text: str) -> tuple[list[Block], str]:
     """The blocks of the page's content, and the page's title (empty if it has none)."""
     from bs4 import BeautifulSoup
 
+    name, steps = jsonld.howto(text)
+    if steps:
+        blocks = [Block(HEADING, clean(name), level=1)] if name else []
+        for n, (title, body) in enumerate(steps, 1):
+            if title and body and clean(title) != clean(body):
+                blocks += [Block(ITEM, clean(title), number=n), Block(PARA, clean(body))]
+            else:
+                blocks.append(Block(ITEM, clean(title or body), number=n))
+        return blocks, clean(name)
     text = _SCRIPTS.sub(" ", text)  # most of a saved page's bytes; gone before parsing, for speed
     soup = BeautifulSoup(text, "html.parser")
     title_tag = soup.find("title")
@@ -275,8 +350,8 @@ def _walk(node: Tag, blocks: list[Block]) -> None:
     flush()
 
 
-def to_blocks(text: str) -> tuple[list[Block], str]:
+def to_blocks(text: str, name_header: re.Pattern[str] = NAME_HEADER) -> tuple[list[Block], str]:
     """Blocks and a title the page declares (HTML's <title>; empty for text)."""
     if is_html(text):
         return from_html(text)
-    return from_text(text), ""
+    return from_text(text, name_header), ""

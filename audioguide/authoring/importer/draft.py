@@ -65,6 +65,9 @@ class Draft:
     dropped: tuple[str, ...] = ()  # asides left out
     refused: tuple[str, ...] = ()  # sentences whose number is out of a routine's range, or has no unit
     skipped: tuple[str, ...] = ()  # sections that were not exercises
+    unsure: tuple[str, ...] = ()  # sentences with a number no value was taken from
+    safety: str = ""  # the article's safety advice, spoken once in the intro
+    safety_key: bool = True  # whether routines have a `safety` key (else the advice is a comment)
     source_name: str = ""
 
     def values(self) -> list[tuple[str, Value]]:
@@ -156,6 +159,11 @@ def to_yaml(draft: Draft) -> str:
         "",
         f"title: {_text(draft.title)}" + (f"  # check: {draft.title_check}" if draft.title_check else ""),
         *([f"intro: {_text(draft.intro)}"] if draft.intro else []),
+        *(
+            [("" if draft.safety_key else "# ") + f"safety: {_text(draft.safety)}"]
+            if draft.safety
+            else []
+        ),
         _line("", "rest_between", draft.rest_between),
         "",
         "exercises:",

@@ -6,20 +6,27 @@ routine needs but the article does not give is the documented default, marked `c
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 
 from audioguide.authoring.importer import sentences
-from audioguide.authoring.importer.draft import HOLD, REPS, SAY, Exercise, Phase, Step, Value
+from audioguide.authoring.importer.draft import HOLD, REPS, SAY, Exercise, Step, Value
 from audioguide.authoring.importer.rules import Rules
 from audioguide.authoring.importer.sections import Section
 from audioguide.authoring.importer.sentences import Quantity
-from audioguide.routine import MAX_COUNT, MAX_DURATION_MS, MAX_TEXT_CHARS, parse_duration
+from audioguide.authoring.importer.values import (
+    MS_PER_SECOND,
+    REST_CHECK,
+    count_value,
+    duration_value,
+    fit,
+    tempo,
+)
+from audioguide.routine import parse_duration
 
-MS_PER_SECOND = 1000
+_NOTHING = re.compile(r"^(?:no\s+equipment|nothing|none|no\s+props?)\b", re.I)  # "You will need: nothing"
+_HUGE_NUMBER = re.compile(r"\d{7,}")
 MIN_SAY_WORDS = 4  # fewer words left once the numbers are out ("Hold, then switch."), and the step borrows
-REST_CHECK = "the article gives no rest between rounds; {default} is the documented default"
 
 
 @dataclass
@@ -30,62 +37,8 @@ class Context:
     rest_between: Value | None = None
     dropped: list[str] = field(default_factory=list)  # asides
     refused: list[str] = field(default_factory=list)  # sentences whose number no routine can take
-
-
-SECONDS_PER_MINUTE = 60
-
-
-def seconds_text(seconds: float) -> str:
-    """`20s`, `1m`, `1m30s`: as the routine format writes durations."""
-    minutes, rest = divmod(seconds, SECONDS_PER_MINUTE)
-    if not minutes or rest != int(rest):
-        return f"{seconds:g}s"
-    return f"{minutes:g}m" + (f"{rest:g}s" if rest else "")
-
-
-def duration_value(q: Quantity, source: str) -> Value | None:
-    if not 0 < q.low * MS_PER_SECOND <= MAX_DURATION_MS:
-        return None
-    if q.is_range:
-        check = (
-            f"the article gives {seconds_text(q.low)}-{seconds_text(q.high or q.low)}; a duration is one "
-            "length, so the shortest was taken"
-        )
-        return Value(seconds_text(q.low), source, check)
-    return Value(seconds_text(q.low), source)
-
-
-def count_value(q: Quantity, source: str) -> Value | None:
-    low, high = q.low, q.high if q.high is not None else q.low
-    if not (math.isfinite(low) and math.isfinite(high)) or low != int(low) or high != int(high):
-        return None  # "10.5 times", or a number of hundreds of digits
-    low, high = sorted((int(low), int(high)))
-    if not 1 <= low <= high <= MAX_COUNT:
-        return None
-    return Value(str(low) if low == high else f"{low}-{high}", source)
-
-
-def fit(text: str, rules: Rules) -> list[str]:
-    """Text cut into pieces a routine accepts (at most MAX_TEXT_CHARS), at sentence ends."""
-    pieces: list[str] = []
-    for sentence in sentences.split(text, rules):
-        sentence = sentence[:MAX_TEXT_CHARS]
-        if pieces and len(pieces[-1]) + 1 + len(sentence) <= MAX_TEXT_CHARS:
-            pieces[-1] += " " + sentence
-        else:
-            pieces.append(sentence)
-    return pieces
-
-
-def tempo(rules: Rules, hold: Value | None) -> tuple[Phase, ...]:
-    """The documented default tempo of a rep (marked check), around the article's hold if it gives one."""
-    default = rules.defaults["tempo"]
-    check = f"the article gives no tempo; {default[0]['for']} a part is the documented default"
-    check += " (docs/importing.md)"
-    phases = [Phase(p["say"], Value(p["for"], "", check)) for p in default]
-    if hold is not None:
-        phases.insert(1, Phase(rules.defaults["hold_phase"], hold))
-    return tuple(phases)
+    unsure: list[str] = field(default_factory=list)  # sentences with a number no exercise was given
+    safety: list[str] = field(default_factory=list)  # safety advice, spoken once in the intro
 
 
 class Builder:
@@ -106,6 +59,7 @@ class Builder:
         self.rest: Value | None = None
         self.side_marks: list[tuple[int, str, str, bool]] = []  # (step, sentence, body part, alone)
         self.first_side = ""
+        self.in_turn = False  # the exercise moves to one side, then to the other
         self.notes: list[str] = []
         self.borrowed: int | None = None  # the step, made in this paragraph, whose words are the name
 
@@ -113,6 +67,9 @@ class Builder:
 
     def paragraph(self, text: str) -> None:
         self.borrowed = None
+        if text.startswith("(") and text.endswith(")"):  # a paragraph in brackets: the writer's aside
+            self.context.dropped.append(text)
+            return
         for sentence in sentences.split(text, self.rules):
             self.sentence(sentence)
         if self.pending and self.borrowed is not None:
@@ -128,19 +85,32 @@ class Builder:
     def sentence(self, original: str) -> None:
         rules = self.rules
         norm = sentences.normalize(original, rules)
+        if is_safety(norm, rules):
+            self.context.safety.append(original)
+            return
         if any(p.search(norm) for p in rules.asides):
             self.context.dropped.append(original)
+            return
+        if any(p.search(norm) for p in rules.progressions):  # for later: listed, never spoken now
+            self.context.unsure.append(original)
             return
         if not self.first_side and (
             m := re.search(rf"\b({_sides(rules)})\b" + _body_after(rules), norm, re.I)
         ):
             self.first_side = m[1].lower()
+        if _HUGE_NUMBER.search(norm):  # no routine's value, and no sentence to speak
+            self.context.refused.append(original)
+            return
         found = sentences.quantities(norm, rules)
+        kept = [q for q in found if not sentences.elsewhere(norm, q, rules)]
+        if len(kept) < len(found) or sentences.mask(norm, rules) != norm:
+            self.context.unsure.append(original)
+            found = kept
         if (need := rules.need_sentence.search(norm)) and not found:
             self._needs(need["things"], original)
             return
         self._equipment(original, norm)
-        side = self._side(norm)
+        side = self._side(norm, counted=bool(found))
         if not found:
             if side and self.steps:
                 self.side_marks.append((len(self.steps) - 1, original, side, True))
@@ -171,13 +141,19 @@ class Builder:
     def _needs(self, things: str, original: str) -> None:
         for thing in re.split(r",\s*(?:and\s+)?|\s+and\s+|\s+plus\s+", things):
             thing = thing.strip().rstrip(".!").strip()
-            if thing and not any(thing.lower() == known.lower() for known in self.equipment):
+            known = any(thing.lower() == k.lower() for k in self.equipment)
+            if thing and not _NOTHING.match(thing) and not known:
                 self.equipment = [k for k in self.equipment if k.lower() not in thing.lower()]
                 self.equipment.append(thing)
         self.equipment_source = original
 
-    def _side(self, norm: str) -> str:
+    def _side(self, norm: str, counted: bool = True) -> str:
         m = self.rules.both_sides.search(norm)
+        if m and m["after_count"] is not None and not counted:
+            self.in_turn = True  # "roll to one side, then to the other": a way, not yet a side
+            m = None
+        if not m and (self.first_side or self.in_turn) and self.rules.each_way.search(norm):
+            return self.rules.singular.get("one", "side")  # "each way", after turning to the left
         if not m:
             return ""
         part = next((g for g in m.groups() if g), "side").lower()
@@ -197,7 +173,7 @@ class Builder:
         reps: list[Quantity] = []
         whole = False
         for q in found:
-            clause = _clause(norm, q, rules)
+            clause = sentences.clause(norm, q, rules)
             if q.kind == sentences.HOLD and rules.rest_words.search(clause):
                 value = duration_value(q, original)
                 if value and rules.between_exercises.search(norm):
@@ -213,6 +189,8 @@ class Builder:
                 reps.append(q)
             else:
                 holds.append(q)
+        if len(reps) > 1 and re.search(r"\btimes?$", norm[reps[-1].start : reps[-1].end]):
+            self.sets = count_value(reps.pop(), original) or self.sets  # "5 jumps forward, 3 times"
         say = self._say(norm, found)
         whole = whole or bool(reps and not say and rules.bare_repeat.search(norm))
         if say and self.pending:
@@ -302,6 +280,13 @@ class Builder:
         if self.pending:
             self.steps.append(Step(SAY, " ".join(self.pending)))
             self.step_sources.append("")
+        if self.sets is not None and not any(s.kind != SAY for s in self.steps):
+            # "Do 10 rounds" of one movement, "4 x 100 m strides": the count is its repetitions
+            say = self.steps.pop().say if self.steps else self._borrowed_say()
+            self.step_sources = self.step_sources[: len(self.steps)]
+            self.steps.append(Step(REPS, say, self.sets, tempo(self.rules, None)))
+            self.step_sources.append(self.sets.source)
+            self.sets = None
         if not self.steps:
             spoken = self.setup.pop() if self.setup else self.section.name + "."
             self.steps.append(Step(SAY, spoken))
@@ -362,6 +347,10 @@ class Builder:
         return value, self.rules.switch_cue.format(side="{side}", part=part)
 
 
+def is_safety(norm: str, rules: Rules) -> bool:
+    return any(p.search(norm) for p in rules.safety)
+
+
 def _body_after(rules: Rules) -> str:
     """Lookahead: a body part (perhaps after one word) follows, so "right" is a side, not "correct"."""
     parts = "|".join(re.escape(p) for p in rules.side_parts)
@@ -375,13 +364,6 @@ def _placeholders(text: str, side: str, other: str, rules: Rules) -> str:
 
 def _sides(rules: Rules) -> str:
     return "|".join(re.escape(word) for word in rules.side_words)
-
-
-def _clause(sentence: str, q: Quantity, rules: Rules) -> str:
-    breaks = list(rules.clause_breaks.finditer(sentence))
-    starts = [0, *(m.end() for m in breaks if m.end() <= q.start)]
-    ends = [m.start() for m in breaks if m.start() >= q.end] + [len(sentence)]
-    return sentence[max(starts) : min(ends)]
 
 
 def build(section: Section, context: Context) -> Exercise:

@@ -21,6 +21,20 @@ class Rules:
     number_phrases: tuple[tuple[re.Pattern[str], str], ...]
     range_joiners: tuple[str, ...]
     time_units: dict[str, int]
+    after_numbers: tuple[tuple[re.Pattern[str], str], ...]
+    not_values: tuple[re.Pattern[str], ...]
+    per_side: str
+    count_of: str
+    bare_count_verbs: str
+    between_sets: re.Pattern[str]
+    side_nouns: str
+    progressions: tuple[re.Pattern[str], ...]
+    safety: tuple[re.Pattern[str], ...]
+    not_hold: re.Pattern[str]
+    hold_cue: re.Pattern[str]
+    each_way: re.Pattern[str]
+    phase_heading: re.Pattern[str]
+    names_exercise: re.Pattern[str]
     rep_units: frozenset[str]
     set_units: frozenset[str]
     not_rep_nouns: frozenset[str]
@@ -55,6 +69,8 @@ class Rules:
     count_tail: re.Pattern[str]
     dangling_tail: re.Pattern[str]
     sequence_starts: re.Pattern[str]
+    clause_starts: re.Pattern[str]
+    felt_in: re.Pattern[str]
     not_exercise_headings: re.Pattern[str]
     exercise_words: frozenset[str]
     not_exercise_words: frozenset[str]
@@ -87,6 +103,20 @@ def rules_for(language: str = DEFAULT_LANGUAGE) -> Rules:
         number_phrases=tuple((_re(rf"\b{re.escape(w)}\b"), data["number_phrases"][w]) for w in words),
         range_joiners=tuple(data["range_joiners"]),
         time_units={str(k): int(v) for k, v in data["time_units"].items()},
+        after_numbers=tuple((_re(k), v) for k, v in (data.get("after_numbers") or {}).items()),
+        not_values=tuple(_re(p) for p in data["not_values"]),
+        per_side=data["per_side"],
+        count_of=data["count_of"],
+        bare_count_verbs=data["bare_count_verbs"],
+        between_sets=_re(data["between_sets"]),
+        side_nouns=data["side_nouns"],
+        progressions=tuple(_re(p) for p in data["progressions"]),
+        safety=tuple(_re(p) for p in data["safety"]),
+        not_hold=_re(data["not_hold"]),
+        hold_cue=_re(data["hold_cue"]),
+        each_way=_re(data["each_way"]),
+        phase_heading=_re(data["phase_heading"]),
+        names_exercise=_re(data["names_exercise"]),
         rep_units=frozenset(data["rep_units"]),
         set_units=frozenset(data["set_units"]),
         not_rep_nouns=frozenset(data["not_rep_nouns"]),
@@ -121,6 +151,8 @@ def rules_for(language: str = DEFAULT_LANGUAGE) -> Rules:
         count_tail=_re(data["count_tail"]),
         dangling_tail=_re(data["dangling_tail"]),
         sequence_starts=_re(data["sequence_starts"]),
+        clause_starts=_re(data["clause_starts"]),
+        felt_in=_re(data["felt_in"]),
         not_exercise_headings=_re(data["not_exercise_headings"]),
         exercise_words=frozenset(data["exercise_words"]),
         not_exercise_words=frozenset(data["not_exercise_words"]),

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from audioguide.authoring.importer import sentences
 from audioguide.authoring.importer.draft import HOLD, REPS, SAY, Exercise, Step, Value
-from audioguide.authoring.importer.extract import REST_CHECK, Context, count_value, duration_value, fit, tempo
+from audioguide.authoring.importer.extract import Context
 from audioguide.authoring.importer.rules import Rules
 from audioguide.authoring.importer.sections import Section
 from audioguide.authoring.importer.sentences import Quantity
+from audioguide.authoring.importer.values import REST_CHECK, count_value, duration_value, fit, tempo
 
 
 def build_row(section: Section, context: Context) -> Exercise:
@@ -17,22 +19,23 @@ def build_row(section: Section, context: Context) -> Exercise:
     rules = context.rules
     source = " | ".join(section.row)
     cells: dict[str, str] = {}
-    units: dict[str, str] = {}
-    for header, cell in zip(section.header, section.row, strict=False):
-        kind = next((k for k, p in rules.table_columns.items() if k != "name" and p.search(header)), "")
-        if kind and cell and kind not in cells:
-            cells[kind] = cell
-            units[kind] = header
     values: dict[str, Value | None] = {}
-    for kind in ("reps", "sets"):
-        if kind in cells:
-            m = re.search(r"(\d+)(?:\s*-\s*(\d+))?", sentences.normalize(cells[kind], rules))
-            if m:
-                q = Quantity(REPS, float(m[1]), float(m[2]) if m[2] else None, 0, 0)
-                values[kind] = count_value(q, source)
-    for kind in ("hold", "rest"):
-        if kind in cells:
-            values[kind] = _cell_duration(cells[kind], units[kind], source, rules, context)
+    two_sided = False
+    for header, cell in zip(section.header, section.row, strict=False):
+        kinds = [k for k, p in rules.table_columns.items() if k != "name" and p.search(header)]
+        if not kinds or not cell:
+            continue
+        for kind in kinds:
+            cells.setdefault(kind, cell)
+        if kinds[0] in ("how", "equipment", "sides"):
+            continue
+        norm = sentences.normalize(cell, rules)
+        two_sided = two_sided or bool(rules.both_sides.search(norm)) or bool(re.search(r"/\s*side", norm))
+        if "rest" in kinds:
+            values.setdefault("rest", _cell_duration(cell, header, source, rules, context))
+            continue
+        for kind, value in _cell_values(norm, kinds, header, source, rules).items():
+            values.setdefault(kind, value)
     notes = []
     say = cells.get("how") or section.name + "."
     hold = values.get("hold")
@@ -50,7 +53,7 @@ def build_row(section: Section, context: Context) -> Exercise:
     elif rest and not sets:
         rest, rest_after = None, rest
     sides, switch = None, ""
-    if cells.get("sides", "").strip().lower() in rules.yes_words:
+    if two_sided or cells.get("sides", "").strip().lower() in rules.yes_words:
         sides = Value(
             "[" + ", ".join(rules.default_sides) + "]", source, "the article does not say which side is first"
         )
@@ -71,6 +74,38 @@ def build_row(section: Section, context: Context) -> Exercise:
     )
 
 
+def _cell_values(
+    norm: str, kinds: list[str], header: str, source: str, rules: Rules
+) -> dict[str, Value | None]:
+    """What one cell gives: "3 x 10", "10, hold 3 s at top", "15 each side", "30 s", a bare number."""
+    found: dict[str, Value | None] = {}
+    quantities = sentences.quantities(norm, rules)
+    for q in quantities:
+        if q.kind == sentences.HOLD:
+            found.setdefault("hold", duration_value(q, source))
+        elif q.kind == sentences.SETS:
+            found.setdefault("sets", count_value(q, source))
+        else:
+            found.setdefault("reps", count_value(q, source))
+    masked = sentences.mask(norm, rules)
+    taken = [(q.start, q.end) for q in quantities]
+    for m in re.finditer(r"\b(\d+)(?:\s*-\s*(\d+))?\b", masked):
+        if any(s <= m.start() < e for s, e in taken):
+            continue
+        kind = next((k for k in kinds if k in ("reps", "sets", "hold") and k not in found), "")
+        if kind == "hold":
+            unit = re.search(r"\b(sec\w*|s|min\w*)\b", header, re.I)
+            if not unit:
+                continue
+            scale = 60 if unit[1].lower().startswith("min") else 1
+            q = Quantity(sentences.HOLD, float(m[1]) * scale, float(m[2]) * scale if m[2] else None, 0, 0)
+            found[kind] = duration_value(q, source)
+        elif kind:
+            q = Quantity(REPS, float(m[1]), float(m[2]) if m[2] else None, 0, 0)
+            found[kind] = count_value(q, source)
+    return found
+
+
 def _cell_duration(cell: str, header: str, source: str, rules: Rules, context: Context) -> Value | None:
     norm = sentences.normalize(cell, rules)
     found = [q for q in sentences.quantities(norm, rules) if q.kind == sentences.HOLD]
@@ -85,3 +120,28 @@ def _cell_duration(cell: str, header: str, source: str, rules: Rules, context: C
     if m:
         context.refused.append(f"{source} (a number without a unit: {cell!r})")
     return None
+
+
+def merge(prose: Exercise, row: Exercise) -> Exercise:
+    """An exercise told in prose and summed up in a table row: the prose's words, each value
+    the prose lacks taken from the row (a row's rep count with its hold over a prose hold)."""
+    counted = [s for s in prose.steps if s.kind != SAY]
+    row_step = next((s for s in row.steps if s.kind != SAY), None)
+    steps = prose.steps
+    only_holds = all(s.kind == HOLD for s in counted)
+    if row_step is not None and (not counted or (row_step.kind == REPS and only_holds)):
+        words = [s for s in prose.steps if s.kind == SAY]
+        say = counted[0].say if counted else (words.pop().say if words else row_step.say)
+        steps = (*words, Step(row_step.kind, say, row_step.value, row_step.tempo))
+    rest = prose.rest if prose.rest is not None and not prose.rest.check else row.rest or prose.rest
+    return replace(
+        prose,
+        steps=tuple(steps),
+        sets=prose.sets or row.sets,
+        rest=rest if (prose.sets or row.sets) else None,
+        rest_after=prose.rest_after or (row.rest_after if not (prose.sets or row.sets) else None),
+        sides=prose.sides or row.sides,
+        switch=prose.switch or row.switch,
+        equipment=prose.equipment + tuple(e for e in row.equipment if e not in prose.equipment),
+        notes=prose.notes if counted or row_step is None else (),
+    )
