@@ -156,7 +156,7 @@ def words(text: str) -> tuple:
 def shape(value):
     """Everything in a routine but its words: what a faithful translation keeps."""
     if isinstance(value, routine.Routine):
-        phrases = tuple((key, words(text)) for key, text in value.phrases)
+        phrases = tuple((key, words(str(text))) for key, text in value.phrases)
         return (_shape_fields(value, skip={"lang", "phrases"}), phrases)
     if dataclasses.is_dataclass(value):
         return _shape_fields(value)
