@@ -5,6 +5,6 @@ set -eu
 cd "$(dirname "$0")/.."
 examples="${1:-20000}"
 kills="${2:-300}"
-AUDIOGUIDE_FUZZ_EXAMPLES="$examples" .venv/bin/pytest -q tests/test_fuzz.py
+AUDIOGUIDE_FUZZ_EXAMPLES="$examples" .venv/bin/pytest -q tests/test_routine.py
 AUDIOGUIDE_SOAK_KILLS="$kills" AUDIOGUIDE_KILL_SEED="$(date +%s)" \
-    .venv/bin/pytest -q -m slow tests/test_interrupts.py
+    .venv/bin/pytest -q -m slow tests/test_files.py

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 from pathlib import Path
 
 import pytest
@@ -79,3 +80,31 @@ def test_the_quick_start_builds_the_default_track_as_written(tmp_path):
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert (project / "output" / "feet-and-back.mp3").stat().st_size > 1_000_000
     assert "with voice pico" in done.stdout, done.stdout  # built offline, with the embedded voice
+
+
+# The README's customizing commands run as written (builds are planned with `script`, for speed).
+
+
+def customizing_commands() -> list[list[str]]:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Customizing a routine", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```sh\n(.*?)```", section, flags=re.S)
+    lines = [line for block in blocks for line in block.splitlines() if line.startswith("audioguide ")]
+    return [shlex.split(line, comments=True)[1:] for line in lines]
+
+
+def test_readme_customizing_commands_run():
+    commands = customizing_commands()
+    assert (
+        len(commands) >= 9
+        and any("--set" in c for c in commands)
+        and ["init", "feet-and-back", "my-feet.yaml"] in commands
+    )
+    runner = CliRunner()
+    with runner.isolated_filesystem():
+        for args in commands:
+            args = [a for a in args if a != ">" and not a.endswith(".json")]
+            if args[0] == "build":
+                args[0] = "script"  # the same routine and overrides, planned without audio
+            result = runner.invoke(cli, args)
+            assert result.exit_code == 0, (args, result.output)

@@ -12,7 +12,7 @@ from fake_google import FakeGoogle, loopback_problem
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent
-NEEDS_GOOGLE = "tests/test_google_robust.py::test_a_timeout_is_retried"
+NEEDS_GOOGLE = "tests/test_speech_google.py::test_a_timeout_is_retried"
 
 
 def _without_network(*command: str) -> subprocess.CompletedProcess[str]:

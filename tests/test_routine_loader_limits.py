@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from audioguide import routine
 from audioguide.compiler import compile_routine
-from audioguide.errors import RoutineError, TimingError
-from audioguide.routine import Exercise, Hold, Routine
+from audioguide.errors import RoutineError, SpeechError, TimingError
+from audioguide.routine import MAX_SLUG_BYTES, Exercise, Hold, Routine, slugify
+from audioguide.speech import PhraseCache, Voice, make_engine
+from audioguide.speech.voice import MAX_PHRASE_CHARS
 
 
 def problems(text: str) -> list[str]:
@@ -97,3 +101,29 @@ def test_the_format_guide_states_the_limits():
     guide = (ROOT / "docs" / "routine-format.md").read_text()
     for limit in ("12 hours", "500", "600 characters", "1 MB", "50,000"):
         assert limit in guide, limit
+
+
+# Limits cannot be bypassed: no phrase grows past what is said at once, no name costs
+# quadratic time.
+
+
+def test_equipment_items_together_are_held_to_the_text_limit():
+    items = "\n".join(f"      - {'band ' * 100}{n}" for n in range(40))  # each item under the limit
+    text = f"title: T\nexercises:\n  - name: A\n    equipment:\n{items}\n    steps: [{{hold: 5s}}]\n"
+    with pytest.raises(RoutineError, match=r"exercises\[0\]\.equipment: is too long together"):
+        routine.loads(text)
+
+
+def test_a_phrase_that_grew_past_the_limit_is_refused_before_any_synthesis(fake_engine, tmp_path):
+    voice = Voice(make_engine("fake"), PhraseCache(tmp_path), 44_100)
+    with pytest.raises(SpeechError, match="at most 2,000 are said at once"):
+        voice.load(["Short.", "lift your leg " * (MAX_PHRASE_CHARS // 10)])
+    assert fake_engine.calls == []
+
+
+def test_a_long_name_is_slugged_in_linear_time():
+    name = "é" * 20_000 + " x" * 20_000
+    started = time.perf_counter()
+    slug = slugify(name)
+    assert time.perf_counter() - started < 0.5
+    assert len(slug.encode("utf-8")) <= MAX_SLUG_BYTES and slug == "e" * MAX_SLUG_BYTES
