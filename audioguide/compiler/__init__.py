@@ -8,12 +8,14 @@ The rules, written for a listener (docs/how-it-sounds.md says them in full):
   tone; a rest of R lasts R from the end tone to the next start tone, whatever it holds
   (plus, given an MP3 frame grid, less than one frame: see grid.py);
 - what comes next is said during the rest before it (name, equipment once, setup), the
-  first instruction and the countdown close the rest; what cannot fit, or would make the
-  rest more than half talk, is dropped in a fixed order with a warning; what is required
-  and cannot fit stops the build with the file, the line and the key to change;
+  first instruction and the countdown close the rest; the routine's numbers are never
+  changed to fit the talk: what cannot fit is dropped or moved in a fixed order, each time
+  with a warning (transitions.py); only a layout that cannot exist is refused, every such
+  place in one run;
 - a side switch says only what changes, then leaves quiet time to move;
-- holds chained with `then: continue` run on: the next position is announced over the
-  work, a change tone marks it, and only the chain's end has an end tone;
+- no action is heard before its tone: a chained position (`then: continue`) or a switch
+  with no pause is said as what happens on the tone, and a change tone marks it;
+- every number of a count is said, on its second (counting.py);
 - "halfway" at most once per hold, only in long holds; every round is named on every side;
 - no cue overlaps another.
 """
