@@ -171,14 +171,18 @@ class Library:
         return (pictures[0].data, pictures[0].mime) if pictures else None
 
 
-def _mp3s(folder: Path) -> list[Path]:
+def _listing(folder: Path) -> list[Path]:
+    """The folder's entries in order; none if it cannot be read."""
     try:
-        entries = sorted(folder.iterdir())
+        return sorted(folder.iterdir())
     except OSError:
         return []
+
+
+def _mp3s(folder: Path) -> list[Path]:
     return [
         path
-        for path in entries
+        for path in _listing(folder)
         if path.suffix.lower() == MP3_SUFFIX
         and not is_leftover(path.name)
         and not path.name.startswith(".")
@@ -188,13 +192,9 @@ def _mp3s(folder: Path) -> list[Path]:
 
 def _albums(folder: Path) -> list[Path]:
     """The split builds' folders: a subfolder with its own playlist (never one level deeper)."""
-    try:
-        entries = sorted(folder.iterdir())
-    except OSError:
-        return []
     return [
         path
-        for path in entries
+        for path in _listing(folder)
         if not path.name.startswith(".")
         and path.is_dir()
         and (path / (path.name + PLAYLIST_SUFFIX)).is_file()
