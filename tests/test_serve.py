@@ -628,3 +628,28 @@ def test_the_feed_passes_the_checks_the_w3c_validator_makes(server, client):
         "https://podcastindex.org/namespace/1.0",
         "http://podlove.org/simple-chapters",
     }
+
+
+def test_a_link_out_of_its_folders_is_never_served_or_read(tmp_path, folders, client):
+    """A sidecar linked to a file elsewhere gets 404, and a routine linked in is not listed."""
+    routines, built, cache = folders
+    out, mine = tmp_path / "out", tmp_path / "routines"
+    out.mkdir(), mine.mkdir()
+    for sidecar in built.glob("tiny.*"):
+        if sidecar.is_file():
+            (out / sidecar.name).write_bytes(sidecar.read_bytes())
+    secret = tmp_path / "secret.txt"
+    secret.write_text("the password is swordfish\n")
+    (out / "tiny.vtt").unlink()
+    (out / "tiny.vtt").symlink_to(secret)
+    (mine / "linked.yaml").symlink_to(secret)
+    (mine / "tiny.yaml").write_text((routines / "tiny.yaml").read_text())
+    running = Server(out, mine, cache)
+    try:
+        assert client.get(running.url + "files/tiny.mp3").status_code == 200
+        leaked = client.get(running.url + "files/tiny.vtt")
+        assert leaked.status_code == 404 and "swordfish" not in leaked.text
+        listed = client.get(running.url + "routines.json").text
+        assert "tiny.yaml" in listed and "linked.yaml" not in listed and "swordfish" not in listed
+    finally:
+        running.stop()

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import stat
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -156,7 +158,7 @@ class Library:
             for suffix, media_type in SERVED_TYPES.items():
                 if name == track.stem + suffix:
                     path = self.folder / name
-                    return (path, media_type) if path.is_file() else None
+                    return (path, media_type) if _regular(path) else None
         return None
 
     def cover(self, name: str) -> tuple[bytes, str] | None:
@@ -169,6 +171,14 @@ class Library:
         except (OSError, MutagenError):
             return None
         return (pictures[0].data, pictures[0].mime) if pictures else None
+
+
+def _regular(path: Path) -> bool:
+    """A regular file in its own right: a link (to /etc/passwd, say) is never served or read."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except (OSError, ValueError):
+        return False
 
 
 def _listing(folder: Path) -> list[Path]:
@@ -186,7 +196,7 @@ def _mp3s(folder: Path) -> list[Path]:
         if path.suffix.lower() == MP3_SUFFIX
         and not is_leftover(path.name)
         and not path.name.startswith(".")
-        and path.is_file()
+        and _regular(path)
     ]
 
 
@@ -242,7 +252,7 @@ def _read_track(path: Path, name: str, modified: float, size: int) -> Track:
         size=size,
         modified=modified,
         chapters=chapters,
-        captions=name[: -len(path.name)] + captions.name if captions.is_file() else None,
+        captions=name[: -len(path.name)] + captions.name if _regular(captions) else None,
         cover_mime=covers[0].mime if covers else None,
         digest=_digest(path),
         album=path.parent.name if split else "",
@@ -340,7 +350,7 @@ def routines(folder: Path | None) -> list[RoutineEntry]:
             paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in ROUTINE_SUFFIXES)
         except OSError:
             paths = []
-        entries += [_entry(f"{USER}:{path.name}", str(path)) for path in paths if path.is_file()]
+        entries += [_entry(f"{USER}:{path.name}", str(path)) for path in paths if _regular(path)]
     return entries
 
 
