@@ -653,3 +653,33 @@ def test_a_link_out_of_its_folders_is_never_served_or_read(tmp_path, folders, cl
         assert "tiny.yaml" in listed and "linked.yaml" not in listed and "swordfish" not in listed
     finally:
         running.stop()
+
+
+def test_the_key_file_is_ours_alone_never_written_through_a_link_or_waited_on(tmp_path):
+    import os
+    import stat
+
+    from audioguide.cli.serve import KEY_FILE, _key
+
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me\n")
+    linked = tmp_path / "linked"
+    linked.mkdir()
+    (linked / KEY_FILE).symlink_to(victim)
+    assert re.fullmatch(r"[\w-]{22}", _key(linked, renew=False))
+    assert victim.read_text() == "keep me\n", "nothing is written through a link"
+
+    piped = tmp_path / "piped"
+    piped.mkdir()
+    os.mkfifo(piped / KEY_FILE)
+    started = time.monotonic()
+    assert re.fullmatch(r"[\w-]{22}", _key(piped, renew=False))
+    assert time.monotonic() - started < 2, "a FIFO is never waited on"
+    assert stat.S_ISFIFO(os.lstat(piped / KEY_FILE).st_mode), "and never replaced"
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    key = _key(shared, renew=False)
+    os.chmod(shared / KEY_FILE, 0o644)
+    assert _key(shared, renew=False) == key
+    assert stat.S_IMODE(os.stat(shared / KEY_FILE).st_mode) == 0o600, "a key others could read is made private"

@@ -8,12 +8,13 @@ import ipaddress
 import os
 import re
 import socket
+import stat
 import sys
 from pathlib import Path
 
 import click
 
-from audioguide import settings, speech
+from audioguide import files, settings, speech
 from audioguide.cli.speech import CACHE_DIR_OPTION
 from audioguide.errors import ServeError
 from audioguide.export.files import make_dir
@@ -23,6 +24,7 @@ LOCAL_HOST = "127.0.0.1"
 LAN_HOST = "0.0.0.0"  # every interface: the phone reaches the computer on its network address
 DEFAULT_PORT = 8000
 KEY_FILE = ".audioguide-serve-key"  # never served: only tracks and their sidecars are
+KEY_FILE_BYTES = 1024  # a key is 22 characters: anything longer is not one of ours
 KEY_FORM = re.compile(r"[A-Za-z0-9_-]{22,}")
 PRIVATE = 0o600
 HALF_BLOCKS = "\u2588\u2580\u2584"  # what segno's compact drawing is made of
@@ -158,19 +160,31 @@ def _terminal_qr(text: str) -> str:
 
 
 def _key(folder: Path, renew: bool) -> str:
-    """The LAN key, kept in the output folder so that a podcast app's subscription outlives a restart."""
+    """The LAN key, kept in the output folder so that a podcast app's subscription outlives a restart.
+
+    Only a regular file of our own is read or written there, never through a link, and it is
+    kept readable by its owner alone; anything else in its place gives a key for this run only.
+    """
     path = folder / KEY_FILE
     if not renew:
         with contextlib.suppress(OSError, UnicodeDecodeError):
-            kept = path.read_text("ascii").strip()
+            kept = files.read_regular(path, KEY_FILE_BYTES, follow=False).decode("ascii").strip()
             if KEY_FORM.fullmatch(kept):
+                os.chmod(path, PRIVATE, follow_symlinks=False)  # a key others could read is no key
                 return kept
     from audioguide.web import new_token
 
     key = new_token()
-    with contextlib.suppress(OSError):  # a read-only folder: a key for this run only
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE)
+    flags = (
+        os.O_WRONLY | os.O_CREAT | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    )
+    with contextlib.suppress(OSError):  # a read-only folder, or something else there: this run only
+        descriptor = os.open(path, flags, PRIVATE)
         with os.fdopen(descriptor, "w", encoding="ascii") as file:
+            if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+                return key
+            os.fchmod(descriptor, PRIVATE)
+            file.truncate(0)
             file.write(key + "\n")
     return key
 
