@@ -35,6 +35,15 @@ LEFTOVER = re.compile(
 _DEFERRED_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
+def entries(folder: Path) -> list[os.DirEntry[str]]:
+    """A folder's entries; none if it cannot be listed (absent, a name too long, no permission)."""
+    try:
+        with os.scandir(folder) as listed:
+            return list(listed)
+    except OSError:
+        return []
+
+
 def is_leftover(name: str) -> bool:
     """Is this file name a temporary file of audioguide's (live or abandoned)?"""
     return LEFTOVER.fullmatch(name) is not None

@@ -102,7 +102,7 @@ class SegmentCache:
         return sorted(
             Path(entry.path)
             for shard in self._shards()
-            for entry in _listing(shard)
+            for entry in files.entries(shard)
             if _ENTRY.fullmatch(entry.name) and entry.is_file(follow_symlinks=False)
         )
 
@@ -110,7 +110,7 @@ class SegmentCache:
         """The shard folders: named like shards, and folders themselves, never links to one."""
         return [
             Path(entry.path)
-            for entry in _listing(self.root)
+            for entry in files.entries(self.root)
             if _SHARD.fullmatch(entry.name) and entry.is_dir(follow_symlinks=False)
         ]
 
@@ -162,7 +162,7 @@ class SegmentCache:
 
     def _remove_temporaries(self, now: float) -> None:
         for shard in self._shards():
-            for tmp in _listing(shard):
+            for tmp in files.entries(shard):
                 if not _TEMPORARY.fullmatch(tmp.name):
                     continue
                 try:
@@ -170,15 +170,6 @@ class SegmentCache:
                         os.unlink(tmp.path)
                 except OSError:
                     continue
-
-
-def _listing(folder: Path) -> list[os.DirEntry[str]]:
-    """A folder's entries; none if it cannot be listed (absent, a name too long, no permission)."""
-    try:
-        with os.scandir(folder) as entries:
-            return list(entries)
-    except OSError:
-        return []
 
 
 def _ours(path: Path) -> bool:

@@ -107,9 +107,9 @@ class PhraseCache:
     def _candidates(self) -> list[Path]:
         """Files named like entries in shard folders named like shards (no symbolic links)."""
         found = []
-        for shard in _listing(self.root):
+        for shard in files.entries(self.root):
             if _SHARD.fullmatch(shard.name) and shard.is_dir(follow_symlinks=False):
-                for entry in _listing(Path(shard.path)):
+                for entry in files.entries(Path(shard.path)):
                     if entry.name.endswith(_SUFFIX) and entry.is_file(follow_symlinks=False):
                         found.append(Path(entry.path))
         return sorted(found)
@@ -177,7 +177,7 @@ class PhraseCache:
         return Pruned(removed, freed)
 
     def _remove_stale_temporaries(self, now: float) -> None:
-        for shard in _listing(self.root):
+        for shard in files.entries(self.root):
             if _SHARD.fullmatch(shard.name) and shard.is_dir(follow_symlinks=False):
                 files.sweep_leftovers(Path(shard.path), now)
 
@@ -243,14 +243,6 @@ def _is_own(path: Path) -> bool:
     if len(header) < _HEADER.size or header[:4] != _MAGIC:
         return False
     return _HEADER.unpack(header)[3] == _key_digest(path.stem) and path.parent.name == path.stem[:2]
-
-
-def _listing(folder: Path) -> list[os.DirEntry[str]]:
-    try:
-        with os.scandir(folder) as entries:
-            return list(entries)
-    except OSError:
-        return []
 
 
 def _engine_of(header: bytes) -> str:
