@@ -241,7 +241,7 @@ def log_command(output: Path | None, show_all: bool) -> None:
 
     The log is kept in the output folder (.audioguide-log.jsonl); nothing leaves the computer.
     """
-    from audioguide.web import sessions
+    from audioguide import sessions
 
     chosen = settings.effective({"output": output}, {})
     folder = Path(chosen["output"].value or DEFAULT_OUTPUT_DIR)

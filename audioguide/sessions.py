@@ -1,4 +1,5 @@
-"""The training log: one line per track played through on the page, kept in the output folder.
+"""The training log: one line per session, kept in the output folder: a track played through
+on the page (web/) or a live session with the coach (live/).
 
 The file (`.audioguide-log.jsonl`, never served) is JSON Lines, one session a line:
 `{"date": "2026-12-03T07:42:10+01:00", "routine": "Feet and back", "track": "Feet and back",
@@ -14,14 +15,23 @@ import threading
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-
-from audioguide.web.library import Track
+from typing import Protocol
 
 LOG_FILE = ".audioguide-log.jsonl"
 PLAYED_FRACTION = 0.9  # a track played this far through counts as a session
 SHOWN = 10  # the last sessions the page and `audioguide log` show
 MAX_LOG_BYTES = 5_000_000  # years of sessions; a larger file is read from its end
 _WRITE = threading.Lock()
+
+
+class Played(Protocol):
+    """What the log needs of a track played on the page (web.library.Track has it)."""
+
+    title: str
+    album_title: str
+    name: str
+    level: str
+    changed: str
 
 
 @dataclass(frozen=True)
@@ -51,7 +61,7 @@ def path(folder: Path) -> Path:
     return folder / LOG_FILE
 
 
-def record(folder: Path, track: Track, now: datetime | None = None) -> Session:
+def record(folder: Path, track: Played, now: datetime | None = None) -> Session:
     """Append a session for `track`, played through now."""
     when = (now or datetime.now()).astimezone().replace(microsecond=0)
     session = Session(
