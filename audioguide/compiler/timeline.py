@@ -109,6 +109,7 @@ class Timeline:
     counted_to: int = -1  # where the last countdown ended: its "one" numbers what starts there
     set_offset: int = 0  # sets done in earlier rounds of the circuit: per-set lists go on counting
     rounds: int = 1  # how often the current exercise is done over: its circuit's rounds
+    waits: list[int] = field(default_factory=list)  # ends of `until: ready` holds: a live coach waits
 
     def chapter(self, title: str, start: int) -> None:
         self.check_length(title)

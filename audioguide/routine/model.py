@@ -86,6 +86,7 @@ class Hold:
     span: Count | None = None  # a range of lengths (ms) that becomes levels: `hold: 15-30s`
     per_set: tuple[int, ...] = ()  # a length (ms) for each set in turn; the last one repeats
     count_seconds: bool = False  # speak its seconds ("two, three...") instead of a countdown
+    until_ready: bool = False  # live, the coach waits for "ready" after its time; a track holds its time
 
     def length(self, level: str, set_index: int = 0) -> int:
         """The hold's length at a level, in a given set (from 0)."""

@@ -35,7 +35,7 @@ EXERCISE_SYNONYMS = {"rounds": "sets"}
 CIRCUIT_KEYS = ("rounds", "rest", "rest_between", "exercises")
 CIRCUIT_SYNONYMS = {"sets": "rounds"}  # what an exercise calls its rounds
 STEP_KINDS = {
-    "hold": ("say", "countdown", "halfway", "then", "count"),
+    "hold": ("say", "countdown", "halfway", "then", "count", "until"),
     "reps": ("say", "tempo", "count"),
     "say": ("pause",),
 }
@@ -70,6 +70,7 @@ SAMPLES = {
     "switch_pause": "5s",
     "tempo": "[{say: up, for: 2s}]",
     "then": "continue",
+    "until": "ready",
 }
 
 

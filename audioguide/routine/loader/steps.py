@@ -17,6 +17,7 @@ from audioguide.routine.loader.values import (
     as_countdown,
     as_halfway,
     as_then,
+    as_until,
     one_of,
     parse_count,
     parse_duration,
@@ -74,6 +75,8 @@ def read_step(r: Reader, node: yaml.Node, path: str) -> Step | None:
             options["halfway_ms"] = r.scalar(keys["halfway"], f"{path}.halfway", as_halfway)
         if "then" in keys:
             options["then_continue"] = r.scalar(keys["then"], f"{path}.then", as_then)
+        if "until" in keys:
+            options["until_ready"] = r.scalar(keys["until"], f"{path}.until", as_until)
         if not (say and duration) or None in options.values():
             return None
         return Hold(say, duration, **options)
