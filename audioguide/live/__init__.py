@@ -87,9 +87,13 @@ def coach(
     on_note: Callable[[str], None] | None = None,
 ) -> Report:
     """Play the prepared session on the devices the options name, until it ends or is stopped."""
-    output = open_output(options.output, options.rate, options.fast)
     microphone, note = open_input(options.input if options.voice_commands else "none")
     listener = None
+    try:
+        output = open_output(options.output, options.rate, options.fast)
+    except BaseException:
+        microphone.close()
+        raise
     try:
         if options.voice_commands and not note:
             if base_language(prepared.lang) != LISTENS_IN:
