@@ -113,7 +113,8 @@ def false_triggers(minutes: int, work: Path) -> None:
     print(f"false triggers: {len(report.heard)} in {seconds / 60:.1f} min of music and the coach's voice")
     for frame, command, _ in report.heard:
         print(f"  {frame / rate:7.2f} s  {command}")
-    print(f"cpu: {cpu:.1f} s for {seconds:.0f} s of session = {100 * cpu / seconds:.1f}% of one core (--fast)")
+    share = 100 * cpu / seconds
+    print(f"cpu: {cpu:.1f} s for {seconds:.0f} s of session = {share:.1f}% of one core (--fast)")
 
 
 def latency(work: Path, with_music: bool) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+import shlex
 import subprocess
 import sys
 
 import pytest
 from click.testing import CliRunner
-from conftest import SMALL_ROUTINE
+from conftest import HERE, SMALL_ROUTINE
 from live_audio import microphone, samples
 
 from audioguide import sessions
@@ -117,3 +119,22 @@ def test_help_stays_fast_and_loads_no_audio_library():
     code = "import sys; from audioguide.cli import cli; print('miniaudio' in sys.modules, 'pocketsphinx' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.stdout.split() == ["False", "False"]
+
+
+def readme_coach_lines() -> list[list[str]]:
+    text = (HERE.parent / "README.md").read_text()
+    blocks = re.findall(r"```sh\n(.*?)```", text, flags=re.S)
+    lines = [line for block in blocks for line in block.splitlines() if line.startswith("audioguide coach")]
+    return [shlex.split(line, comments=True)[1:] for line in lines]
+
+
+def test_the_readmes_coach_commands_run(tmp_path, fake_engine, monkeypatch):
+    commands = readme_coach_lines()
+    assert len(commands) == 2
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "my-routine.yaml").write_text(SMALL_ROUTINE.read_text())
+    for args in commands:
+        test_aids = ["--engine", "fake", "--output", f"wav:{tmp_path / 'out.wav'}", "--input", "none", "--fast"]
+        result = CliRunner().invoke(cli, [*args, *test_aids, "--log-dir", str(tmp_path)])
+        assert result.exit_code == 0, (args, result.output)
+    assert [s.live for s in sessions.read(tmp_path)] == ["completed", "completed"]

@@ -92,10 +92,9 @@ def test_the_coachs_own_voice_fed_back_triggers_nothing(tmp_path):
     _, first, played = run(tmp_path, engine="pico", path=SMALL_ROUTINE)
     fed_back = tmp_path / "fed-back.wav"
     (tmp_path / "out.wav").rename(fed_back)
-    heard_raw = Listener().hear(
-        render.AudioSegment.from_wav(fed_back).set_frame_rate(16_000).raw_data[: 16_000 * 2 * 90]
-    )
-    assert heard_raw is not None  # unmuted, its own words would be commands ("Next up", "Stand up"...)
+    listener, raw = Listener(), render.AudioSegment.from_wav(fed_back).set_frame_rate(16_000).raw_data
+    unmuted = [listener.hear(raw[at : at + 1600]) for at in range(0, len(raw), 1600)]
+    assert any(unmuted)  # unmuted, its own words would be commands ("Next up", "Stand up"...)
     options = live.CoachOptions(
         engine="pico", output=f"wav:{tmp_path / 'out.wav'}", input=f"wav:{fed_back}", fast=True
     )

@@ -98,7 +98,9 @@ class WavInput(Input):
 
 
 class NoInput(Input):
-    """No microphone: the keyboard only."""
+    """No microphone: the keyboard only (without one, nobody can answer a wait for "ready")."""
+
+    ended = True
 
     def read(self, seconds: float) -> bytes:
         return b""
