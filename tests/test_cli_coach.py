@@ -24,13 +24,14 @@ def coach(tmp_path, *args):
 
 
 def test_a_session_is_played_and_logged_as_completed(tmp_path, fake_engine):
-    result = coach(tmp_path, "--input", "none", "--level", "hard", "--reps", "calf-raise=3")
+    log = tmp_path / "new" / "folder"  # made for the log, as output/ is before the first build
+    result = coach(tmp_path, "--input", "none", "--level", "hard", "--reps", "calf-raise=3", "--log-dir", str(log))
     assert result.exit_code == 0, result.output
     assert "Session completed: 0 pauses, 0 skips; logged." in result.output
-    (logged,) = sessions.read(tmp_path)
+    (logged,) = sessions.read(log)
     assert (logged.routine, logged.level, logged.live, logged.file) == ("Small test routine", "hard", "completed", "")
     assert logged.changed and samples(tmp_path / "out.wav").any()
-    shown = CliRunner().invoke(cli, ["log", "-o", str(tmp_path)])
+    shown = CliRunner().invoke(cli, ["log", "-o", str(log)])
     assert "Small test routine (level hard, changed: " in shown.output
     assert "live: completed, 0 pauses, 0 skips" in shown.output
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from audioguide import sessions, speech
 from audioguide.build import Progress, lay_out
 from audioguide.compiler import routine_phrasebook
+from audioguide.errors import LiveError
 from audioguide.export import DEFAULT_RATE
 from audioguide.live.devices import open_input, open_output
 from audioguide.live.session import Report, Session, Status
@@ -116,6 +117,10 @@ def coach(
 def log(folder: Path, routine: Routine, level: str, custom: str, report: Report) -> sessions.Session:
     """Write the session to the training log that `audioguide log` and the page show."""
     ended = "completed" if report.completed else f"stopped at {report.stopped_at}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)  # the output folder, before any track is built
+    except OSError as exc:
+        raise LiveError(f"{folder}: cannot keep the training log there: {exc.strerror}") from None
     return sessions.record_live(folder, routine.title, level, custom, ended, report.pauses, report.skips)
 
 
