@@ -7,12 +7,12 @@ import queue
 import numpy as np
 import pytest
 from conftest import HERE, SMALL_ROUTINE, FakeEngine
-from live_audio import find, microphone, samples
+from live_audio import find, microphone, samples, spoken
 
 from audioguide import live, render, routine, speech
 from audioguide.build import lay_out
 from audioguide.live.listen import Listener
-from audioguide.live.session import COUNT_IN, Session
+from audioguide.live.session import BLOCK_MS, COUNT_IN, Session
 
 LIVE_ROUTINE = HERE / "routines" / "live.yaml"  # Wall sit: a 40 s hold, until: ready; Heel raises
 RATE = 48_000
@@ -49,6 +49,10 @@ def test_pause_at_25_s_and_resume_at_35_s_keeps_the_hold_exact(tmp_path, fake_en
     prepared, report, played = run(tmp_path, words={25: "pause", 35: "resume", 70: "ready"})
     (paused, *_), (resumed, *_) = report.heard[:2]
     assert [c for _, c, _ in report.heard] == ["pause", "resume", "ready"]
+    for (frame, command, _), (said_at, word) in zip(report.heard[:2], [(25, "pause"), (35, "resume")], strict=True):
+        # the reaction within a second of the word's end (the input is read in step with the output)
+        late = frame / RATE - (said_at + len(spoken(word)) / 1000) + BLOCK_MS / 1000
+        assert late <= 1.0, (command, late)
     quiet = played[paused:resumed]
     assert not quiet.any() and abs(len(quiet) / RATE - 10) <= 1.5
     first_start = find(played, tone("start"))
