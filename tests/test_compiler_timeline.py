@@ -130,7 +130,7 @@ def test_a_duration_range_becomes_levels():
     assert lengths == {"easy": 15_000, "medium": 23_000, "hard": 30_000}
 
 
-def test_alternating_sides_take_turns_set_by_set():
+def test_alternating_sides_take_turns_set_by_set_and_each_round_is_named_once():
     text = """\
 title: T
 exercises:
@@ -147,9 +147,9 @@ exercises:
     said = texts(compiled(text))
     order = [t for t in said if t.startswith(("Lunge on", "Now your", "Round"))]
     assert order == [
-        "Round one of two.", "Lunge on your right leg.", "Now your left leg.", "Round one of two.",
+        "Round one of two.", "Lunge on your right leg.", "Now your left leg.",
         "Lunge on your left leg.", "Now your right leg.", "Round two of two.", "Lunge on your right leg.",
-        "Now your left leg.", "Round two of two.", "Lunge on your left leg.",
+        "Now your left leg.", "Lunge on your left leg.",
     ]  # fmt: skip
 
 
