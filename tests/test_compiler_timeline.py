@@ -298,3 +298,10 @@ exercises:
     assert [b.start_ms - a.start_ms for a, b in zip(marks, marks[1:], strict=False)] == [30_000, 30_000]
     switch = next(e for e in script.events if e.text.startswith("On the tone: Now your left leg."))
     assert marks[0].start_ms < switch.start_ms and switch.end_ms < marks[1].start_ms - 3000
+
+
+def test_a_timing_message_never_shows_two_different_times_as_one_figure():
+    text = "title: T\nexercises:\n  - name: A\n    steps: [{hold: 2.04s, say: Hold., countdown: 2}]\n"
+    with pytest.raises(TimingError) as caught:
+        compiled(text)
+    assert 'the cue "start tone" lasts 0.18 s but only 0.04 s are free before "two"' in str(caught.value)

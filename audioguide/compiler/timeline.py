@@ -288,11 +288,21 @@ def _overlap_error(t: Timeline, first: _Cue, second: _Cue) -> str:
     name = a.text if a.kind == SPEECH else f"{a.text} tone"
     other = b.text if b.kind == SPEECH else f"{b.text} tone"
     fix = first.fix or "make that hold, rest or pause longer, shorten the text, or lower the countdown"
+    lasts, free = distinct_seconds(a.duration_ms, b.start_ms - a.start_ms)
     return t.located(
-        f'the cue "{name}" lasts {a.duration_ms / 1000:.1f} s but only '
-        f'{(b.start_ms - a.start_ms) / 1000:.1f} s are free before "{other}". {capitalized(fix)}',
+        f'the cue "{name}" lasts {lasts} s but only {free} s are free before "{other}". {capitalized(fix)}',
         first.place,
     )
+
+
+def distinct_seconds(*ms: int) -> list[str]:
+    """Times in seconds with as few decimals as keep different times apart and no time shown as
+    none: 0.18 and 0.04, never 0.2 and 0.0; 2.05 and 2.0, never 2.0 and 2.0."""
+    for decimals in (1, 2):
+        shown = [f"{m / 1000:.{decimals}f}" for m in ms]
+        if len(set(shown)) == len(set(ms)) and all(float(x) or not m for x, m in zip(shown, ms, strict=True)):
+            return shown
+    return [f"{m / 1000:.3f}" for m in ms]
 
 
 def closing_countdown(countdown: int, length: int) -> int:
