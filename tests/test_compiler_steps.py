@@ -225,3 +225,24 @@ def test_levels_by_value_are_checked_and_located(value, says):
     with pytest.raises(RoutineError) as caught:
         routine.loads(text, source="r.yaml")
     assert says in caught.value.problems
+
+
+def test_a_circuit_names_its_own_rounds_and_leaves_the_rest_of_the_routine_alone():
+    text = """\
+title: T
+exercises:
+  - circuit: Block A
+    rounds: 2
+    rest: 20s
+    phrases: {round: "Block {n} of {total}."}
+    exercises:
+      - {name: Squat, steps: [{hold: 10s, say: Squat.}]}
+  - name: Plank
+    sets: 2
+    rest: 10s
+    steps: [{hold: 10s, say: Plank.}]
+"""
+    lines = said(compiled(text))
+    assert "Block two of two." in lines
+    assert "Round one of two." in lines and "Round two of two." in lines
+    assert "Block one of two." not in lines[lines.index("Plank.") - 2 :]

@@ -234,6 +234,11 @@ _CIRCUIT_DEF = _strict(
         "rounds": _per_level(_COUNT, "How many times the whole circuit is done."),
         "rest": {**_REST, "description": "Rest between rounds of the circuit (default 60s)."},
         "rest_between": {**_REST, "description": "Rest between its exercises (default: the routine's)."},
+        "phrases": {
+            "type": "object",
+            "additionalProperties": _TEXT,
+            "description": "The circuit's own words for the tool's phrases: {round: 'Block {n} of {total}.'}",
+        },
         "exercises": {"type": "array", "minItems": 1, "items": EXERCISE, "description": "One round."},
     },
     ("circuit", "exercises"),

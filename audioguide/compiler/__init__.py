@@ -121,8 +121,9 @@ def _compile(
         title = exercise.name if slot.round <= 1 else later
         t.chapter(title, t.cursor)
         # Its own words, its sets and where they are counted from, from the rest before it on.
-        t.book = _own_words(book, exercise.phrases)
-        t.own_phrases = own | {key for key, _ in exercise.phrases}
+        phrases = (slot.circuit.phrases if slot.circuit else ()) + exercise.phrases  # the nearest wins
+        t.book = _own_words(book, phrases)
+        t.own_phrases = own | {key for key, _ in phrases}
         t.sets, t.round_index = exercise.sets.at(level), 0
         t.set_offset = max(0, slot.round - 1) * t.sets
         t.rounds = slot.circuit.rounds.at(level) if slot.circuit else 1

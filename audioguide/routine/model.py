@@ -224,6 +224,7 @@ class Circuit:
     rounds: Count
     rest_ms: int = 60_000  # between rounds of the circuit
     rest_between_ms: int | None = None  # between its exercises; None: the routine's
+    phrases: tuple[tuple[str, Template], ...] = ()  # its own words for its exercises: "Block {n} of {total}."
 
 
 @dataclass(frozen=True)

@@ -171,9 +171,11 @@ def _circuit(
     between = -1
     if "rest_between" in keys:
         between = r.scalar(keys["rest_between"], f"{path}.rest_between", parse_rest)
-    if name is None or rounds is None or rest is None or between is None:
+    phrases = _phrases(r, keys["phrases"], f"{path}.phrases") if "phrases" in keys else ()
+    if name is None or rounds is None or rest is None or between is None or phrases is None:
         return None
-    return Circuit(name, first, len(exercises) - first, rounds, rest, None if between < 0 else between)
+    count = len(exercises) - first
+    return Circuit(name, first, count, rounds, rest, None if between < 0 else between, phrases)
 
 
 def _cues(r: Reader, node: yaml.Node, path: str, base: CueSettings) -> CueSettings:

@@ -33,7 +33,7 @@ EXERCISE_KEYS = (
 )
 # Another word a user writes for an exercise's key: the track says "Round two of three" for sets.
 EXERCISE_SYNONYMS = {"rounds": "sets"}
-CIRCUIT_KEYS = ("rounds", "rest", "rest_between", "exercises")
+CIRCUIT_KEYS = ("rounds", "rest", "rest_between", "phrases", "exercises")
 CIRCUIT_SYNONYMS = {"sets": "rounds"}  # what an exercise calls its rounds
 STEP_KINDS = {
     "hold": ("say", "say_last", "countdown", "countdown_in", "halfway", "then", "count", "end_tone"),
