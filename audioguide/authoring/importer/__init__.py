@@ -32,6 +32,7 @@ from audioguide.authoring.importer.errors import ImportArticleError
 from audioguide.authoring.importer.rules import DEFAULT_LANGUAGE, Rules, rules_for
 from audioguide.compiler import compile_routine
 from audioguide.errors import RoutineError, TimingError
+from audioguide.files import in_the_way
 from audioguide.routine import LEVELS, Routine
 
 __all__ = ["MAX_INPUT_BYTES", "Imported", "ImportArticleError", "import_article", "read_input", "write_draft"]
@@ -233,7 +234,13 @@ def _import(text: str, name: str, rules: Rules) -> Imported:
 
 
 def write_draft(text: str, path: Path, force: bool = False) -> None:
-    """Write the draft atomically; never over an existing file unless `force`."""
+    """Write the draft atomically; never over an existing file unless `force`, and never over
+    anything but a regular file (a device, a pipe, a link or a folder stays as it is)."""
+    if kind := in_the_way(path):
+        raise ImportArticleError(
+            f"{path}: is {kind}; import replaces only a regular file, even with --force. "
+            "Choose another name with -o"
+        )
     if path.exists() and not force:
         raise ImportArticleError(
             f"{path}: already exists; import never overwrites a file. Choose another name with -o, "
