@@ -90,8 +90,8 @@ class Guard:
             nonlocal received
             message = await receive()
             received += len(message.get("body", b""))
-            if received > MAX_BODY_BYTES:  # sent in chunks, with no length given first
-                raise HTTPException(TOO_LARGE, TOO_LARGE_TEXT)
+            if received > MAX_BODY_BYTES:  # sent in chunks, with no length given first: read no more
+                raise HTTPException(TOO_LARGE, TOO_LARGE_TEXT, headers={"connection": "close"})
             return message
 
         async def watched(message: Message) -> None:
