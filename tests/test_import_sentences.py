@@ -104,7 +104,7 @@ def test_a_duration_is_a_hold_only_where_the_sentence_attaches_it(text, elsewher
 def test_a_run_of_50000_commas_is_tidied_in_linear_time():
     started = time.monotonic()
     tidied = sentences.tidy("Squat 10 times" + ", " * 50_000 + "slowly.")
-    assert time.monotonic() - started < 0.5  # it took 45 s
+    assert time.monotonic() - started < 2.0  # it took 45 s; a few hundredths of a second now
     assert tidied == "Squat 10 times, slowly."
 
 
