@@ -334,6 +334,18 @@ def kind_of(mode: int) -> str:
     return next((name for test, name in _KINDS if test(mode)), "not a regular file")
 
 
+def in_the_way(path: Path) -> str:
+    """What stands at `path` that a file written there must not replace ("a device", "a named
+    pipe (FIFO)", "a symbolic link"...); "" when nothing is there or a regular file is."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return ""  # nothing there, or nothing we can see: the write that follows says why
+    if stat.S_ISLNK(info.st_mode):
+        return "a symbolic link"
+    return "" if stat.S_ISREG(info.st_mode) else kind_of(info.st_mode)
+
+
 @contextmanager
 def open_regular(path: Path, max_bytes: int, follow: bool = True) -> Iterator[int]:
     """A descriptor open on a regular file of at most `max_bytes`; never blocks on a pipe or device.

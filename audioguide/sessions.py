@@ -10,17 +10,25 @@ hand-edited or cut-off file still shows the rest.
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import stat
 import threading
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
+
+from audioguide.files import NotRegularFile, kind_of, open_regular
 
 LOG_FILE = ".audioguide-log.jsonl"
 PLAYED_FRACTION = 0.9  # a track played this far through counts as a session
 SHOWN = 10  # the last sessions the page and `audioguide log` show
 MAX_LOG_BYTES = 5_000_000  # years of sessions; a larger file is read from its end
+MAX_FILE_BYTES = 1 << 40  # any size is read, from its end
+READ_CHUNK = 1 << 16
+PRIVATE = 0o600  # what was played, and when, is the user's own
 _WRITE = threading.Lock()
 
 
@@ -109,8 +117,8 @@ def record_live(
 def append(folder: Path, session: Session) -> Session:
     """Add `session` at the end of the log, a line of its own."""
     line = json.dumps(session.to_json(), ensure_ascii=False) + "\n"
-    with _WRITE, path(folder).open("a+b") as log:
-        end = log.tell()
+    with _WRITE, _append(path(folder)) as log:
+        end = log.seek(0, 2)
         if end:
             log.seek(end - 1)
             if log.read(1) != b"\n":
@@ -119,13 +127,25 @@ def append(folder: Path, session: Session) -> Session:
     return session
 
 
+def _append(log: Path) -> BinaryIO:
+    """The log open to read and append: a regular file only, never through a link, never waiting
+    on a pipe put in its place. Raises OSError."""
+    flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(log, flags | getattr(os, "O_CLOEXEC", 0), PRIVATE)
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise NotRegularFile(errno.EINVAL, f"is {kind_of(mode)}, not a file", str(log))
+    return os.fdopen(fd, "a+b")
+
+
 def read(folder: Path) -> list[Session]:
     """Every session the log holds, oldest first; [] when there is no log yet."""
     try:
-        with path(folder).open("rb") as log:
-            size = log.seek(0, 2)
-            log.seek(max(0, size - MAX_LOG_BYTES))
-            data = log.read()
+        with open_regular(path(folder), MAX_FILE_BYTES, follow=False) as fd:
+            size = os.fstat(fd).st_size
+            os.lseek(fd, max(0, size - MAX_LOG_BYTES), os.SEEK_SET)
+            data = b"".join(iter(lambda: os.read(fd, READ_CHUNK), b""))[:MAX_LOG_BYTES]
     except OSError:
         return []
     sessions = []

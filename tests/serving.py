@@ -11,6 +11,8 @@ import threading
 import time
 from pathlib import Path
 
+import lameenc
+
 from audioguide import build, routine
 
 # A 54-second routine: a hold in two rounds and a rep step, quick to build with Pico.
@@ -125,3 +127,13 @@ def wait_for_job(client, base: str, job_id: str, timeout: float = 60) -> dict:
             return job
         time.sleep(0.05)
     raise AssertionError(f"build {job_id} did not finish in {timeout} s")
+
+
+def mp3(path: Path, seconds: float = 0.5) -> Path:
+    """A short silent MP3, as LAME writes it (no tags)."""
+    encoder = lameenc.Encoder()
+    encoder.set_bit_rate(32)
+    encoder.set_in_sample_rate(22_050)
+    encoder.set_channels(1)
+    path.write_bytes(encoder.encode(bytes(int(22_050 * seconds) * 2)) + encoder.flush())
+    return path

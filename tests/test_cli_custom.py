@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import replace
 
 import pytest
@@ -176,3 +177,17 @@ def test_script_json_gives_the_estimates(run):
 def test_new_commands_have_help(run, command):
     result = run(command, "--help")
     assert result.exit_code == 0 and len(result.output.splitlines()) > 3
+
+
+def test_init_never_replaces_a_pipe_or_a_link_even_with_force(run, tmp_path):
+    fifo = tmp_path / "mine.yaml"
+    os.mkfifo(fifo)
+    result = run("init", "feet-and-back", fifo, "--force")
+    assert result.exit_code == 1 and result.output.startswith(f"error: {fifo}: is a named pipe (FIFO);")
+    assert fifo.is_fifo()
+    folder = tmp_path / "other"
+    folder.mkdir()
+    (folder / SCHEMA_FILE).symlink_to(tmp_path / "elsewhere.json")  # the schema beside it too
+    result = run("init", "feet-and-back", folder / "mine.yaml")
+    assert result.exit_code == 1 and "is a symbolic link" in result.output
+    assert not (tmp_path / "elsewhere.json").exists() and not (folder / "mine.yaml").exists()

@@ -267,3 +267,20 @@ def test_a_folder_as_output_gets_the_draft_named_after_the_article(tmp_path):
     result = run(str(SEED), "-o", str(tmp_path))
     assert result.exit_code == 0, result.output
     assert routine.load(tmp_path / "seed-feet-and-back.yaml").title.startswith("If Your Back Pain")
+
+
+def test_force_never_replaces_a_pipe_a_link_or_anything_but_a_regular_file(tmp_path):
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    _refused(run(str(SEED), "-o", str(fifo), "--force"), "is a named pipe (FIFO)", "only a regular file")
+    assert fifo.is_fifo()
+    mine = tmp_path / "mine.txt"
+    mine.write_text("my notes")
+    link = tmp_path / "link.yaml"
+    link.symlink_to(mine)
+    _refused(run(str(SEED), "-o", str(link), "--force"), "is a symbolic link")
+    assert link.is_symlink() and mine.read_text() == "my notes"
+    dangling = tmp_path / "dangling.yaml"
+    dangling.symlink_to(tmp_path / "nowhere")
+    _refused(run(str(SEED), "-o", str(dangling)), "is a symbolic link")
+    assert dangling.is_symlink() and not (tmp_path / "nowhere").exists()

@@ -442,7 +442,7 @@ exercises:
         ("{hafway: Half.}", "r.yaml:2: phrases.hafway: unknown key; did you mean 'halfway'?"),
         (
             "{rest: 'Rest {minutes}.'}",
-            "r.yaml:2: phrases.rest: '{minutes}' is not known here; allowed: {duration}",
+            "r.yaml:2: phrases.rest: '{minutes}' is not known here; allowed: {duration}, {round}, {rounds}",
         ),
     ],
 )

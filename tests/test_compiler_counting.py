@@ -7,6 +7,7 @@ import pytest
 from audioguide import routine
 from audioguide.compiler import compile_routine, estimate_ms
 from audioguide.compiler.timeline import slots_of
+from audioguide.cues import TONE
 from audioguide.estimates import upper_bound
 from audioguide.phrases import phrasebook
 from audioguide.routine import LEVELS, Hold, Reps
@@ -208,3 +209,69 @@ def test_counts_are_complete_in_every_language(lang):
         script = compile_routine(loaded, "medium", voice)
         runs = counted_runs(script, lang)
         assert runs == [[book.words("count_second", n=n) for n in (2, 3)]] * 4
+
+
+LIFT = """\
+title: T
+exercises:
+  - name: Straight leg raise
+    steps:
+      - reps: 3
+        say: Lift your leg.
+        count: COUNT
+        tempo:
+          - {say: lift, for: 4s, count: seconds}
+          - {say: down, for: 2s}
+"""
+
+
+def test_count_tones_puts_a_tick_where_the_number_was_and_keeps_the_words_and_the_count():
+    script = compiled(LIFT.replace("COUNT", "tones"))
+    ticks = [e for e in script.events if e.kind == TONE and e.text == "tick"]
+    firsts = [e for e in script.events if e.role == "rep"]
+    assert [e.text for e in firsts] == ["Lift."] * 3  # no number, the words stay
+    assert [e.text for e in script.events if e.role == "phase"] == ["Down."] * 3
+    assert [e.start_ms - 6000 * i for i, e in enumerate(ticks)] == [ticks[0].start_ms] * 3
+    for tick, first in zip(ticks, firsts, strict=True):  # the tick, then the words: never before it
+        assert first.start_ms == tick.end_ms
+    assert counted_runs(script, "en") == [["two", "three", "four"]] * 3
+    assert not script.warnings
+
+
+def test_count_none_says_the_words_alone():
+    script = compiled(LIFT.replace("COUNT", "none"))
+    assert [e.text for e in script.events if e.role in ("rep", "phase")] == ["Lift.", "Down."] * 3
+    assert not [e for e in script.events if e.kind == TONE and e.text == "tick"]
+    assert counted_runs(script, "en") == [["two", "three", "four"]] * 3
+    assert not script.warnings
+
+
+@pytest.mark.parametrize("counting", ["tones", "none"])
+def test_reps_too_quick_for_their_words_are_ticks_alone(counting):
+    text = LIFT.replace("COUNT", counting).replace("for: 2s}", "for: 0.5s}")
+    script = compiled(text.replace("{say: down", "{say: and now slowly all the way down"))
+    assert len([e for e in script.events if e.kind == TONE and e.text == "tick"]) == 3
+    assert not [e for e in script.events if e.role in ("rep", "phase")]
+    # Ticks are what `count: tones` asked for; `count: none` asked for words, and hears why not.
+    assert any("reps counted with tones" in w for w in script.warnings) == (counting == "none")
+
+
+@pytest.mark.parametrize(
+    ("own", "last"),
+    [
+        ("{rep: 'Rep {count}: {cue}.'}", "Rep three: lift."),
+        ("{rep: 'Rep {count}: {cue}.', last_one: 'the last'}", "Rep the last: lift."),
+        ("{}", "Last one. Lift."),
+    ],
+)
+def test_a_routines_own_rep_phrase_is_said_whole_on_the_last_rep(own, last):
+    text = f"""\
+title: T
+phrases: {own}
+exercises:
+  - name: A
+    steps: [{{reps: 3, say: Go., tempo: [{{say: lift, for: 3s}}, {{say: lower, for: 3s}}]}}]
+"""
+    reps = [e.text for e in compiled(text).events if e.role == "rep"]
+    assert reps[-1] == last
+    assert reps[0] in ("Rep one: lift.", "One. Lift.")

@@ -130,7 +130,7 @@ def test_a_duration_range_becomes_levels():
     assert lengths == {"easy": 15_000, "medium": 23_000, "hard": 30_000}
 
 
-def test_alternating_sides_take_turns_set_by_set():
+def test_alternating_sides_take_turns_set_by_set_and_each_round_is_named_once():
     text = """\
 title: T
 exercises:
@@ -147,9 +147,9 @@ exercises:
     said = texts(compiled(text))
     order = [t for t in said if t.startswith(("Lunge on", "Now your", "Round"))]
     assert order == [
-        "Round one of two.", "Lunge on your right leg.", "Now your left leg.", "Round one of two.",
+        "Round one of two.", "Lunge on your right leg.", "Now your left leg.",
         "Lunge on your left leg.", "Now your right leg.", "Round two of two.", "Lunge on your right leg.",
-        "Now your left leg.", "Round two of two.", "Lunge on your left leg.",
+        "Now your left leg.", "Lunge on your left leg.",
     ]  # fmt: skip
 
 
@@ -298,3 +298,10 @@ exercises:
     assert [b.start_ms - a.start_ms for a, b in zip(marks, marks[1:], strict=False)] == [30_000, 30_000]
     switch = next(e for e in script.events if e.text.startswith("On the tone: Now your left leg."))
     assert marks[0].start_ms < switch.start_ms and switch.end_ms < marks[1].start_ms - 3000
+
+
+def test_a_timing_message_never_shows_two_different_times_as_one_figure():
+    text = "title: T\nexercises:\n  - name: A\n    steps: [{hold: 2.04s, say: Hold., countdown: 2}]\n"
+    with pytest.raises(TimingError) as caught:
+        compiled(text)
+    assert 'the cue "start tone" lasts 0.18 s but only 0.04 s are free before "two"' in str(caught.value)

@@ -122,3 +122,39 @@ def test_seven_minutes_of_10s_transitions_move_the_next_name_over_the_hold_befor
         name = next(e for e in script.events if e.text == f"Next up: Move number {n}.")
         end = min((t for t in tones if t.start_ms > name.start_ms), key=lambda t: t.start_ms)
         assert end.text == "end" and name.end_ms <= end.start_ms - 3000, "before the hold's countdown"
+
+
+@pytest.mark.parametrize(
+    ("keys", "into", "before_end"),
+    [
+        ("countdown: 0", ["three", "two", "one"], []),  # no countdown before its end, still one into it
+        ("countdown_in: 0", [], ["three", "two", "one"]),
+        ("countdown_in: 5, countdown: 2", ["five", "four", "three", "two", "one"], ["two", "one"]),
+    ],
+)
+def test_the_countdown_into_a_step_and_before_its_end_are_set_apart(keys, into, before_end):
+    text = f"title: T\nexercises:\n  - name: Wall sit\n    steps: [{{hold: 30s, say: Sit., {keys}}}]\n"
+    script = compile_routine(routine.loads(text), "medium", estimate_ms)
+    start = next(e for e in script.events if e.kind == TONE and e.text == "start")
+    end = next(e for e in script.events if e.kind == TONE and e.text == "end")
+    counted = [e for e in script.events if e.role == "countdown"]
+    assert [e.text for e in counted if e.start_ms < start.start_ms] == into
+    assert [e.text for e in counted if start.start_ms < e.start_ms < end.start_ms] == before_end
+    for e in counted:  # each word on its second, counting into the tone
+        tone = start if e.start_ms < start.start_ms else end
+        assert (tone.start_ms - e.start_ms) % 1000 == 0
+
+
+def test_a_later_step_may_count_into_its_start():
+    text = """\
+title: T
+exercises:
+  - name: Step ups
+    steps:
+      - {hold: 10s, say: Step up.}
+      - {hold: 10s, say: Other leg., countdown_in: 3}
+"""
+    script = compile_routine(routine.loads(text), "medium", estimate_ms)
+    starts = [e for e in script.events if e.kind == TONE and e.text == "start"]
+    words = [e for e in script.events if e.role == "countdown" and starts[0].start_ms < e.start_ms < starts[1].start_ms]
+    assert [(e.text, starts[1].start_ms - e.start_ms) for e in words][-3:] == [("three", 3000), ("two", 2000), ("one", 1000)]

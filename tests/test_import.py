@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import pytest
 import yaml
 
-from audioguide.authoring.importer import import_article, sentences
+from audioguide.authoring.importer import ImportArticleError, import_article, sentences
 from audioguide.authoring.importer.blocks import to_blocks
 from audioguide.authoring.importer.draft import HOLD, REPS, Draft
 from audioguide.authoring.importer.rules import rules_for
@@ -259,3 +260,37 @@ def test_a_tables_how_column_is_spoken_and_an_ads_table_is_not_read():
 )
 def test_what_to_have_ready_before_any_exercise_becomes_the_spoken_intro(name, intro):
     assert imported(name).routine.intro == intro
+
+
+def test_an_import_that_outlasts_its_time_budget_ends_with_a_message():
+    with pytest.raises(ImportArticleError, match=r"seed\.txt: reading it took longer than 0 s"):
+        import_article(SEED.read_bytes(), "seed.txt", seconds=0)
+    assert import_article(SEED.read_bytes(), "seed.txt").draft.exercises  # the default budget is ample
+
+
+def test_a_line_longer_than_any_paragraph_is_refused_before_it_is_read():
+    started = time.monotonic()
+    with pytest.raises(ImportArticleError, match="has a line of 25,000 characters"):
+        import_article(("Squats\n\n" + "[" * 25_000 + "\n\nSquat 10 times.\n").encode(), "x.md")
+    with pytest.raises(ImportArticleError, match="has 400,010 characters"):
+        import_article(("Squat 10 times.\n" * 25_001).encode()[:400_010], "x.md")
+    assert time.monotonic() - started < 1.0
+
+
+ISSUE_23 = {  # the inputs that hung import for more than a minute, as the report gave them
+    "a list item continued over 12,000 lines": "1. Squat with a long story\n"
+    + "".join(f"and then more words here {i}\n" for i in range(12_000)),
+    "a 200,000-character line of [": "Squats\n\n" + "[" * 200_000 + "\n",
+    "2.9 MB of unclosed <style": "<html><body><p>Squat 10 times.</p>" + "<style" * 480_000,
+    "50,000 commas after a count": "1. Squat 10 times" + ", " * 50_000 + "slowly.\n\n2. Lunge 10 times.\n",
+}
+
+
+@pytest.mark.parametrize("text", ISSUE_23.values(), ids=ISSUE_23.keys())
+def test_inputs_that_hung_import_get_an_answer_in_seconds(text):
+    started = time.monotonic()
+    try:
+        import_article(text.encode(), "x.md")
+    except ImportArticleError:
+        pass
+    assert time.monotonic() - started < 5.0

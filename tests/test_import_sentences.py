@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+import time
+
 import pytest
 
 from audioguide.authoring.importer import sentences
@@ -96,3 +99,20 @@ def test_a_duration_is_a_hold_only_where_the_sentence_attaches_it(text, elsewher
     norm = sentences.normalize(text, rules)
     (q,) = sentences.quantities(norm, rules)
     assert sentences.elsewhere(norm, q, rules) is elsewhere
+
+
+def test_a_run_of_50000_commas_is_tidied_in_linear_time():
+    started = time.monotonic()
+    tidied = sentences.tidy("Squat 10 times" + ", " * 50_000 + "slowly.")
+    assert time.monotonic() - started < 2.0  # it took 45 s; a few hundredths of a second now
+    assert tidied == "Squat 10 times, slowly."
+
+
+@pytest.mark.parametrize(
+    "text", ["9" * 5_000 + "x10 squats", "3x" + "9" * 5_000 + " squats", "\u0663" * 5_000 + " times"]
+)
+def test_a_number_of_thousands_of_digits_is_no_value_and_no_error(text):
+    found = sentences.quantities(text, rules_for("en"))  # it raised ValueError
+    assert all(q.low == math.inf or q.low < 10**6 for q in found)
+    assert sentences.as_number("9" * 5_000) == math.inf
+    assert sentences.as_number("\u0663") == 3  # digits of any script are read

@@ -322,3 +322,38 @@ def test_translations_are_valid_routines_for_editors_too():
     assert not [
         n for n in routine.builtin_names() if routine.TRANSLATION_MARK in n
     ]  # listed with their original
+
+
+# Every translation at every level, built with its offline voice and heard on the decoded MP3.
+# The default run builds each language once (a different built-in and level for each, so
+# every built-in and every level is heard); `pytest -m slow` builds the whole matrix.
+MATRIX = [
+    (name, lang, level)
+    for name in routine.builtin_names()
+    for lang in TRANSLATED
+    for level in routine.LEVELS
+]
+SAMPLED = {
+    (name, lang, routine.LEVELS[i % len(routine.LEVELS)])
+    for i, (name, lang) in enumerate(zip(routine.builtin_names() * 2, TRANSLATED, strict=False))
+}
+
+
+@pytest.fixture(scope="module")
+def translated_cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("phrases")
+
+
+@pytest.mark.parametrize(
+    ("name", "lang", "level"),
+    [pytest.param(*case, marks=() if case in SAMPLED else pytest.mark.slow) for case in MATRIX],
+)
+def test_every_translated_builtin_keeps_every_tone_on_the_decoded_mp3(
+    name, lang, level, translated_cache, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("AUDIOGUIDE_CACHE_DIR", str(translated_cache))
+    version = routine.load_builtin(f"{name}.{lang}")
+    result = build(version, BuildOptions(engine=OFFLINE_VOICE[lang], level=level, output=tmp_path))
+    heard = onsets(decode(result.written.mp3))
+    tones = [e for e in result.script.events if e.kind == TONE]
+    assert max(abs(nearest(heard, e.start_ms) - e.start_ms) for e in tones) <= 10

@@ -88,3 +88,19 @@ def test_the_cli_shows_each_mistake_once_with_its_fix(tmp_path):
     assert result.exit_code == 1
     assert result.output.count("write them as - {say: up, for: 2s} and - {say: down, for: 2s}") == 1
     assert "error: validate: 1 problem in " in result.output
+
+
+def test_a_comma_in_unquoted_text_inside_braces_says_to_quote_the_text():
+    found = problems(HEAD + "      - {reps: 3, say: Lift, lower, tempo: [{say: up, for: 2s}]}\n")
+    assert found == [
+        'r.yaml:5: exercises[0].steps[0].lower: unknown key; is "lower" part of the text of say? Inside '
+        '{...} a comma ends an unquoted text: put the text in quotes, say: "Lift, lower"'
+    ]
+
+
+def test_text_that_starts_with_a_brace_says_to_quote_it():
+    text = "title: T\nexercises:\n  - name: A\n    sides: [right, left]\n    steps:\n      - hold: 20s\n        say: {side}\n"
+    assert problems(text) == [
+        'r.yaml:7: exercises[0].steps[0].say: must be text, got a mapping; put text that starts with { in '
+        'quotes: say: "{side}"'
+    ]

@@ -683,3 +683,18 @@ def test_the_key_file_is_ours_alone_never_written_through_a_link_or_waited_on(tm
     os.chmod(shared / KEY_FILE, 0o644)
     assert _key(shared, renew=False) == key
     assert stat.S_IMODE(os.stat(shared / KEY_FILE).st_mode) == 0o600, "a key others could read is made private"
+
+
+def test_serve_on_ipv6_loopback_answers_a_browser(folders):
+    routines, out, cache = folders
+    running = Server(out, routines, cache, "--host", "::1")
+    try:
+        assert running.url.startswith("http://[::1]:")
+        with httpx.Client(timeout=30) as http:
+            page = http.get(running.url)  # the Host header is [::1]:port, as a browser sends it
+            assert page.status_code == 200, page.text
+            assert http.get(running.url + "tracks.json").json()["tracks"]
+            forged = http.get(running.url, headers={"host": "evil.example"})
+            assert (forged.status_code, forged.text) == (400, "Invalid host header")
+    finally:
+        running.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -81,3 +82,21 @@ def test_audioguide_log_prints_the_last_sessions_or_says_there_are_none(tmp_path
     shown = CliRunner().invoke(cli, ["log", "-o", str(tmp_path)]).output.splitlines()
     assert len(shown) == 1 + sessions.SHOWN and "Day 11" in shown[1] and "Day 2" in shown[-1]
     assert len(CliRunner().invoke(cli, ["log", "-o", str(tmp_path), "--all"]).output.splitlines()) == 13
+
+
+def test_a_pipe_or_a_link_in_the_logs_place_is_never_waited_on_or_followed(tmp_path):
+    os.mkfifo(tmp_path / sessions.LOG_FILE)  # opening it to read or append would wait for ever
+    started = time.monotonic()
+    assert sessions.read(tmp_path) == []
+    with pytest.raises(OSError):
+        sessions.record(tmp_path, track(), THURSDAY)
+    assert time.monotonic() - started < 1.0
+    other = tmp_path / "other"
+    other.mkdir()
+    mine = tmp_path / "mine.txt"
+    mine.write_text("mine\n")
+    (other / sessions.LOG_FILE).symlink_to(mine)
+    assert sessions.read(other) == []
+    with pytest.raises(OSError):
+        sessions.record(other, track(), THURSDAY)
+    assert mine.read_text() == "mine\n"

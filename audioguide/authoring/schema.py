@@ -47,6 +47,16 @@ _REST_DEF = {
     "oneOf": [{"enum": [0, "0", "0s"]}, {"$ref": "#/definitions/duration"}],
 }
 _DURATION = {"$ref": "#/definitions/duration"}
+_SPAN = {"oneOf": [_DURATION, {"type": "string", "pattern": DURATION_RANGE_PATTERN}]}
+
+
+def _per_level(value: dict[str, Any], description: str) -> dict[str, Any]:
+    """A value, or one for each level: {easy: ..., medium: ..., hard: ...}."""
+    levels = _strict({level: value for level in ("easy", "medium", "hard")}, ("easy", "medium", "hard"), "")
+    del levels["description"]
+    return {"description": description, "oneOf": [value, levels]}
+
+
 _COUNT = {"$ref": "#/definitions/count"}
 _REST = {"$ref": "#/definitions/rest"}
 _TEXT = {"$ref": "#/definitions/text"}
@@ -77,6 +87,12 @@ _COUNTDOWN = {
     "description": "Spoken countdown words before this hold ends (0-10); 0 for none.",
 }
 
+_COUNTDOWN_IN = {
+    "type": "integer",
+    "minimum": 0,
+    "maximum": MAX_COUNTDOWN,
+    "description": "Spoken countdown words into the start (0-10); 0 for none. Default: countdown.",
+}
 _CUES_DEF = _strict(
     {
         "countdown": {
@@ -85,6 +101,7 @@ _CUES_DEF = _strict(
             "maximum": MAX_COUNTDOWN,
             "description": "Spoken countdown words before a hold or rest ends (0-10).",
         },
+        "countdown_in": _COUNTDOWN_IN,
         "halfway": _HALFWAY,
         "get_ready": {**_DURATION, "description": "Pause to get into position before an exercise."},
         "switch_pause": {**_REST, "description": "Quiet time to change sides; 0 to run straight on."},
@@ -98,30 +115,31 @@ CUES = {"$ref": "#/definitions/cues"}
 _PHASE = _strict(
     {
         "say": _text("The phase's cue, e.g. up."),
-        "for": {**_DURATION, "description": "The phase's length."},
+        "for": _per_level(_SPAN, "The phase's length: a duration, a range like 5-10s, or one per level."),
         "count": {"enum": ["seconds", "none"], "description": "seconds: 'breathe in, two, three, four'."},
+        "end_tone": {"type": "boolean", "description": "The last phase: false ends the reps with no tone."},
     },
     ("say", "for"),
     "One phase of a rep.",
 )
 _STEP_PROPERTIES = {
-    "hold": {
-        "description": "Hold exactly this long: a duration, a range like 15-30s (levels), or one per set.",
-        "oneOf": [
-            _DURATION,
-            {"type": "string", "pattern": DURATION_RANGE_PATTERN},
-            {"type": "array", "minItems": 1, "items": _DURATION},
-        ],
-    },
-    "reps": {
-        "description": "How many counted repetitions, or one count per set: [5, 10, 15].",
-        "oneOf": [_COUNT, {"type": "array", "minItems": 1, "items": _COUNT}],
-    },
+    "hold": _per_level(
+        {"oneOf": [*_SPAN["oneOf"], {"type": "array", "minItems": 1, "items": _DURATION}]},
+        "Hold exactly this long: a duration, a range like 15-30s (levels), one per set, or one per level.",
+    ),
+    "reps": _per_level(
+        {"oneOf": [_COUNT, {"type": "array", "minItems": 1, "items": _COUNT}]},
+        "How many counted repetitions, one count per set: [5, 10, 15], or one per level.",
+    ),
     "count": {
         "enum": ["auto", "words", "numbers", "tones", "seconds", "none"],
-        "description": "Reps: counted with words, numbers or tones (auto: what fits). Holds: seconds.",
+        "description": "Reps: counted with words, numbers, tones (a tick for the number) or none (the "
+        "words alone); auto: what fits. Holds: seconds.",
     },
-    "say": _text("The instruction spoken before the step."),
+    "say": _text("The instruction spoken before the step; may say {round} of {rounds}."),
+    "say_last": _text("Said instead of say in the last set or round: 'Last run: give it everything.'"),
+    "countdown_in": _COUNTDOWN_IN,
+    "end_tone": {"type": "boolean", "description": "false: no end tone after this hold."},
     "tempo": {"type": "array", "minItems": 1, "items": _PHASE, "description": "The phases of one rep."},
     "pause": {**_DURATION, "description": "Silence after the instruction."},
     "countdown": _COUNTDOWN,
@@ -162,17 +180,19 @@ _EXERCISE_PROPERTIES = {
         "description": "Do the whole exercise on each side in turn, e.g. [right, left].",
     },
     "switch": _text("The cue to change sides; {side} is the new side."),
-    "sets": {**_COUNT, "description": "Rounds of the steps."},
-    "rounds": {
-        **_COUNT,
-        "description": "Another word for sets, as the track says: round two of three.",
-    },
-    "rest": {
-        "description": "Rest between rounds (default 15s), 0 for none, or one per round in turn.",
-        "oneOf": [_REST, {"type": "array", "minItems": 1, "items": _REST}],
-    },
+    "sets": _per_level(_COUNT, "Rounds of the steps: a count, a range, or one per level."),
+    "rounds": _per_level(_COUNT, "Another word for sets, as the track says: round two of three."),
+    "rest": _per_level(
+        {"oneOf": [_REST, {"type": "array", "minItems": 1, "items": _REST}]},
+        "Rest between rounds (default 15s), 0 for none, one per round in turn, or one per level.",
+    ),
     "rest_after": {**_REST, "description": "Rest before the next exercise, instead of rest_between."},
     "alternate": {"type": "boolean", "description": "Sides take turns set by set."},
+    "phrases": {
+        "type": "object",
+        "additionalProperties": _TEXT,
+        "description": "The exercise's own words for the tool's phrases: {round: 'Breath {n} of {total}.'}",
+    },
     "cues": CUES,
     "steps": {"type": "array", "minItems": 1, "items": STEP, "description": "What to do, in order."},
 }
@@ -215,9 +235,14 @@ _ROUTINE_PROPERTIES = {
 _CIRCUIT_DEF = _strict(
     {
         "circuit": _text("The circuit's name."),
-        "rounds": {**_COUNT, "description": "How many times the whole circuit is done."},
+        "rounds": _per_level(_COUNT, "How many times the whole circuit is done."),
         "rest": {**_REST, "description": "Rest between rounds of the circuit (default 60s)."},
         "rest_between": {**_REST, "description": "Rest between its exercises (default: the routine's)."},
+        "phrases": {
+            "type": "object",
+            "additionalProperties": _TEXT,
+            "description": "The circuit's own words for the tool's phrases: {round: 'Block {n} of {total}.'}",
+        },
         "exercises": {"type": "array", "minItems": 1, "items": EXERCISE, "description": "One round."},
     },
     ("circuit", "exercises"),

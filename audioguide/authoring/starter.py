@@ -17,6 +17,7 @@ from pathlib import Path
 from audioguide import routine
 from audioguide.authoring.schema import routine_schema
 from audioguide.errors import InitError
+from audioguide.files import in_the_way
 from audioguide.phrases import base_language
 
 SCHEMA_FILE = "audioguide-routine.schema.json"
@@ -79,6 +80,12 @@ def write_copy(name: str | None = None, path: Path | None = None, force: bool = 
             "Choose another path, or add --force to replace it"
         )
     schema = path.parent / SCHEMA_FILE
+    for target in (path, schema):
+        if kind := in_the_way(target):
+            raise InitError(
+                f"{target}: is {kind}; init replaces only a regular file, even with --force. "
+                "Choose another path"
+            )
     header = HEADER.format(name=name, path=path, schema=SCHEMA_FILE)
     _write(path, header + text)
     _write(schema, json.dumps(routine_schema(), indent=1) + "\n")

@@ -96,7 +96,7 @@ def serve_command(
     # The web stack loads only for this command: every other command starts without it.
     import uvicorn
 
-    from audioguide.web import ServeConfig, create_app
+    from audioguide.web import ServeConfig, connections, create_app
     from audioguide.web.feed import Owner
 
     chosen = settings.effective({"engine": engine, "output": output}, {"engine": speech.AUTO})
@@ -119,7 +119,18 @@ def serve_command(
     click.echo(f"Serving {output} (tracks) with builds by the {engine} voice.")
     click.echo(_banner(address, shown_host, token), nl=False)
     click.echo("Ctrl-C stops the server.")
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            log_level="warning",
+            access_log=False,
+            lifespan="on",
+            http=connections.GuardedH11,
+            timeout_keep_alive=connections.KEEP_ALIVE_S,
+            limit_concurrency=connections.MAX_CONNECTIONS + 1,  # GuardedH11 keeps to the cap itself
+            h11_max_incomplete_event_size=connections.MAX_HEAD_BYTES,
+        )
+    )
     with listening:
         server.run(sockets=[listening])
 

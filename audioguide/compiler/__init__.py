@@ -42,6 +42,7 @@ from audioguide.compiler.transitions import first_exercise, rest_into
 from audioguide.cues import LENGTH_ROLE, Chapter, CueScript
 from audioguide.errors import TimingError
 from audioguide.phrases import Phrasebook, phrasebook
+from audioguide.phrases.template import Template
 from audioguide.routine import DEFAULT_LEVEL, MAX_TRACK_MS, Routine
 
 __all__ = ["GAP_MS", "TONE_MS", "DurationOf", "compile_routine", "estimate_ms", "routine_phrasebook"]
@@ -79,10 +80,12 @@ def compile_routine(
 def routine_phrasebook(routine: Routine, lang: str | None = None) -> Phrasebook:
     """The tool's words for this routine: the phrasebook of `lang` (by default the routine's
     language), with the routine's own phrases, which are its own words in any language."""
-    book = phrasebook(lang or routine.language)
-    if routine.phrases:
-        book = replace(book, entries={**book.entries, **dict(routine.phrases)})
-    return book
+    return _own_words(phrasebook(lang or routine.language), routine.phrases)
+
+
+def _own_words(book: Phrasebook, phrases: tuple[tuple[str, Template], ...]) -> Phrasebook:
+    """The phrasebook with a routine's or an exercise's own words for some of its keys."""
+    return replace(book, entries={**book.entries, **dict(phrases)}) if phrases else book
 
 
 def _minutes(duration_ms: int) -> int:
@@ -109,6 +112,7 @@ def _compile(
         role=LENGTH_ROLE,
     )
     previous: Slot | None = None
+    own = frozenset(key for key, _ in routine.phrases)
     for slot in slots_of(routine, level):
         exercise = routine.exercises[slot.index]
         t.place = routine.place_of(slot.index)
@@ -116,14 +120,20 @@ def _compile(
         later = book.words("round_chapter", name=exercise.name, n=str(slot.round))
         title = exercise.name if slot.round <= 1 else later
         t.chapter(title, t.cursor)
+        # Its own words, its sets and where they are counted from, from the rest before it on.
+        phrases = (slot.circuit.phrases if slot.circuit else ()) + exercise.phrases  # the nearest wins
+        t.book = _own_words(book, phrases)
+        t.own_phrases = own | {key for key, _ in phrases}
+        t.sets, t.round_index = exercise.sets.at(level), 0
+        t.set_offset = max(0, slot.round - 1) * t.sets
+        t.rounds = slot.circuit.rounds.at(level) if slot.circuit else 1
         if previous is None:
             first_exercise(t, exercise, level, slot, count)
         else:
             rest_into(t, previous, slot)
-        t.set_offset = max(0, slot.round - 1) * exercise.sets.at(level)
-        t.rounds = slot.circuit.rounds.at(level) if slot.circuit else 1
         lay_out_exercise(t, exercise, level)
         previous = slot
+    t.book = book
     t.chapter(book.words("finish"), t.cursor)
     t.place = "outro"
     t.say(routine.outro or book.say("outro"))

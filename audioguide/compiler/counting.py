@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from audioguide.compiler.timeline import (
     TICK,
+    TONE_MS,
     Timeline,
     as_seconds,
 )
-from audioguide.routine import Phase, Reps, fill
+from audioguide.routine import Phase, Reps
 
 COUNT_GAP_MS = 100  # a counted phase's cue runs into its count, in rhythm: "lower, two, three"
 DROPPED = -1  # a rep number with no room in any phase
@@ -41,46 +42,59 @@ def count_reps(
     t: Timeline, step: Reps, count: int, side: str | None, other: str | None, place: str, counted_in: bool
 ) -> None:
     """Reps from the cursor, counted in words, numbers or tones. `counted_in`: a countdown ends
-    where the first rep starts, so its "one" is that rep's number."""
+    where the first rep starts, so its "one" is that rep's number.
+
+    `count: tones` puts a tick where the rep's number would be, then the phase words;
+    `count: none` says the phase words alone."""
     start = t.cursor
-    cues = [fill(phase.say, side, other) for phase in step.tempo]
-    labels = [_label(t, rep, count) for rep in range(count)]
+    cues = [t.fill(phase.say, side, other) for phase in step.tempo]
+    unnumbered = step.counting in ("tones", "none")
+    labels = [None if unnumbered else _label(t, rep, count) for rep in range(count)]
     counting, where = _counting(t, step, cues, labels, place)
     if counted_in and where == 0:  # "three, two, one" and the first rep's cue, with no "One." again
         labels[0] = None
+    ticked = counting == "words" and step.counting == "tones"
     for rep, label in enumerate(labels):
         at = start + rep * step.rep_ms
-        if counting == "tones":
+        if counting == "tones" or ticked:
             t.tone_at(at, TICK, place=f"{place}.tempo[0].for")
-        elif counting == "numbers":
+        if counting == "numbers":
             t.speak_at(at, t.book.say("rep_number", n=rep + 1), "rep", place=f"{place}.tempo[0].for")
-        else:
+        elif counting == "words":
             if isinstance(label, str) and where != DROPPED and not _fits(t, step, cues, where, label):
                 label = rep + 1  # "last one" is longer than a number: where it has no room, the number
-            _rep_in_words(t, step, _texts(t, cues, label, where), at, place)
+            texts = _texts(t, cues, label, where)
+            _rep_in_words(t, step, texts, at, place, TONE_MS if ticked else 0)
     t.cursor = start + count * step.rep_ms
 
 
-def _rep_in_words(t: Timeline, step: Reps, texts: list[str], at: int, place: str) -> None:
-    """Each phase's cue at its start; a counted phase's seconds each on its second."""
+def _rep_in_words(t: Timeline, step: Reps, texts: list[str], at: int, place: str, lead: int = 0) -> None:
+    """Each phase's cue at its start (the first `lead` after it, past a tick); a counted
+    phase's seconds each on its second."""
     for index, (phase, text) in enumerate(zip(step.tempo, texts, strict=True)):
         where = f"{place}.tempo[{index}].for"
-        if phase.count_seconds and t.duration_of(text) > cue_room(phase):  # numbers only: "one, two..."
+        after = lead if index == 0 else 0
+        if phase.count_seconds and t.duration_of(text) > cue_room(phase) - after:  # "one, two..."
             text = t.book.words("count_second", n=1)
-        t.speak_at(at, text, "rep" if index == 0 else "phase", place=where)
+        t.speak_at(at + after, text, "rep" if index == 0 else "phase", place=where)
         if phase.count_seconds:
             count_seconds(t, at, phase.duration_ms, where)
         at += phase.duration_ms
 
 
 def _label(t: Timeline, rep: int, count: int) -> str | int:
-    """What a rep is called: its number, or "last one" (a number where that has no room)."""
+    """What a rep is called: its number, or "last one" (a number where that has no room, or
+    where the routine has its own rep phrase but not its own words for the last one: "Rep
+    ten: lift.", never "Rep last one: lift.")."""
+    own = t.own_phrases
+    if ("rep" in own or "rep_after" in own) and "last_one" not in own:
+        return rep + 1
     return t.book.words("last_one") if rep + 1 == count and count > 1 else rep + 1
 
 
 def _labelled(t: Timeline, index: int, cue: str, label: str | int) -> str:
     key = "rep" if index == 0 else "rep_after"  # "Three. Up." / "Lower, two, three. Up, three."
-    return t.book.say(key, count=label, cue=cue)
+    return t.phrase(key, count=label, cue=cue)
 
 
 def _fits(t: Timeline, step: Reps, cues: list[str], index: int, label: str | int) -> bool:
@@ -89,7 +103,7 @@ def _fits(t: Timeline, step: Reps, cues: list[str], index: int, label: str | int
 
 def _texts(t: Timeline, cues: list[str], label: str | int | None, where: int) -> list[str]:
     """The phases' cues, the rep's number with the phase `where` (none if DROPPED)."""
-    texts = [t.book.say("phase", cue=cue) for cue in cues]
+    texts = [t.phrase("phase", cue=cue) for cue in cues]
     if label is not None and where != DROPPED:
         texts[where] = _labelled(t, where, cues[where], label)
     return texts
@@ -117,17 +131,26 @@ def _counting(
     phase (a counted phase's in its first second), else numbers if a rep's number fits the rep,
     else short tones. `count:` asks for one; what cannot be said is never said late or cut
     short: another form is chosen, with a warning."""
-    if step.counting in ("numbers", "tones"):
+    if step.counting == "numbers":
         return step.counting, DROPPED
-    plain = [t.book.say("phase", cue=cue) for cue in cues]
+    plain = [t.phrase("phase", cue=cue) for cue in cues]
     where = _label_phase(t, step, cues, labels)
+    lead = TONE_MS if step.counting == "tones" else 0  # the first cue follows the rep's tick
     fits = all(  # a counted phase can always be said: its cue, or its numbers alone
-        phase.count_seconds or t.duration_of(text) <= phase.duration_ms
-        for phase, text in zip(step.tempo, plain, strict=True)
+        phase.count_seconds or t.duration_of(text) <= phase.duration_ms - (lead if index == 0 else 0)
+        for index, (phase, text) in enumerate(zip(step.tempo, plain, strict=True))
     ) and (where != DROPPED or step.tempo[0].count_seconds or all(label is None for label in labels))
     if fits:
-        _words_warnings(t, step, plain, labels if where == DROPPED else [], place)
+        _words_warnings(t, step, plain, labels if where == DROPPED else [], place, lead)
         return "words", where
+    if step.counting == "tones":  # the ticks count, as asked; a rep this quick has no room for words
+        return "tones", DROPPED
+    if step.counting == "none":  # no numbers were wanted: ticks alone keep the reps
+        t.warn(
+            f"reps counted with tones: their spoken cues do not fit a {as_seconds(step.rep_ms)} rep",
+            t.place,
+        )
+        return "tones", DROPPED
     count = len(labels)
     numbers = all(t.duration_of(t.book.say("rep_number", n=n)) <= step.rep_ms for n in range(1, count + 1))
     chosen = "numbers" if numbers else "tones"
@@ -142,11 +165,11 @@ def _counting(
 
 
 def _words_warnings(
-    t: Timeline, step: Reps, plain: list[str], unsaid: list[str | int | None], place: str
+    t: Timeline, step: Reps, plain: list[str], unsaid: list[str | int | None], place: str, lead: int = 0
 ) -> None:
     """What words reps say otherwise than written: a counted phase's cue left out, numbers not said."""
     for index, (phase, text) in enumerate(zip(step.tempo, plain, strict=True)):
-        if phase.count_seconds and t.duration_of(text) > cue_room(phase):
+        if phase.count_seconds and t.duration_of(text) > cue_room(phase) - (lead if index == 0 else 0):
             t.warn(
                 f'"{text}" does not fit the first second of its counted phase, so its seconds are counted '
                 '"one, two, ..." without it: shorten its say to a word or two',

@@ -29,7 +29,6 @@ from audioguide.routine import (
     Reps,
     Say,
     Step,
-    fill,
 )
 
 # --- an exercise ---------------------------------------------------------------------------
@@ -46,6 +45,7 @@ def lay_out_exercise(t: Timeline, exercise: Exercise, level: str) -> None:
         order = [(r, s) for s in range(len(sides)) for r in range(sets)]
     last_side = 0
     for number, (round_index, side_index) in enumerate(order):
+        t.round_index = round_index
         side = sides[side_index]
         other = sides[(side_index + 1) % len(sides)] if exercise.sides else None
         if number and (round_index == order[number - 1][0] or not exercise.alternate):
@@ -68,8 +68,12 @@ def _round(
     for step_index, step in enumerate(exercise.steps):
         place = f"{t.place}.steps[{step_index}]"
         if not announced and not isinstance(step, Say):
-            t.say(fill(step.say, side, other))
-            t.cursor += LEAD_MS - GAP_MS
+            t.say(t.said(step, side, other))
+            if step.countdown_in:  # "three, two, one" into it, its own
+                t.countdown(t.cursor + step.countdown_in * 1000, step.countdown_in)
+                t.cursor += step.countdown_in * 1000
+            else:
+                t.cursor += LEAD_MS - GAP_MS
         following = exercise.steps[step_index + 1] if step_index + 1 < len(exercise.steps) else None
         changed = _step(t, step, following, changed, exercise, level, side, other, place, round_index)
         announced = changed
@@ -90,14 +94,14 @@ def _step(
     """Lay out one step from the cursor; True when it ends on a change tone into the next step."""
     t.last_hold = None
     if isinstance(step, Say):
-        t.say(fill(step.say, side, other))
+        t.say(t.said(step, side, other))
         t.cursor += step.pause_ms
         t.work_end = t.cursor
         return False
     if isinstance(step, Hold):
         if not changed:
             t.tone_at(t.cursor, "start")
-        ahead = fill(following.say, side, other) if step.then_continue and following else ""
+        ahead = t.said(following, side, other) if step.then_continue and following else ""
         _hold(t, step, exercise, ahead, place, step.length(level, t.set_offset + round_index))
         if step.until_ready:
             t.waits.append(t.cursor)
@@ -107,9 +111,11 @@ def _step(
             return True
     else:  # the first rep's number starts it: no start tone
         counted_in = t.counted_to == t.cursor and step.tempo[0].count_seconds
-        count_reps(t, step, step.reps(level, t.set_offset + round_index), side, other, place, counted_in)
+        reps = step.reps(level, t.set_offset + round_index)
+        count_reps(t, step.at_level(level), reps, side, other, place, counted_in)
     t.work_end = t.cursor
-    t.tone_at(t.work_end, "end")
+    if step.end_tone:
+        t.tone_at(t.work_end, "end")
     t.cursor = t.work_end + TONE_MS + GAP_MS
     return False
 
@@ -126,9 +132,9 @@ def _hold(t: Timeline, step: Hold, exercise: Exercise, ahead: str, place: str, d
         count_seconds(t, start, duration, place)
         busy_until = start + duration
     elif halfway and duration >= halfway:
-        t.speak_at(start + duration // 2, t.book.say("halfway"), "halfway", optional=True)
+        t.speak_at(start + duration // 2, t.phrase("halfway"), "halfway", optional=True)
     end = start + duration
-    t.last_hold = HoldSpan(start, end, usable, busy_until)
+    t.last_hold = HoldSpan(start, end, usable, busy_until, step.end_tone)
     if ahead:
         _announce_next_position(t, t.last_hold, ahead, place)
     t.countdown(end, usable)
@@ -139,7 +145,7 @@ def _announce_next_position(t: Timeline, span: HoldSpan, ahead: str, place: str)
     """The next position in a chain, never heard as an action before its change tone: said ahead
     as "On the tone: sit up." before the countdown, or, where the hold has no room, just after
     the change tone, over the start of the next position."""
-    if t.before_countdown(span, [Item(t.book.say("ahead", cue=ahead), FIRST)]):
+    if t.before_countdown(span, [Item(t.phrase("ahead", cue=ahead), FIRST)]):
         return
     t.speak_at(span.end + TONE_MS + GAP_MS, ahead, "instruction", optional=True)
     t.warn(
@@ -153,7 +159,7 @@ def _check_lists(t: Timeline, exercise: Exercise, level: str) -> None:
     """A value per set that is never reached is a mistake worth a word: [6, 4, 2] over two sets."""
     done = exercise.sets.at(level) * t.rounds
     for index, step in enumerate(exercise.steps):
-        values = step.per_set if isinstance(step, (Hold, Reps)) else ()
+        values = step.per_set.at(level) if isinstance(step, (Hold, Reps)) and step.per_set else ()
         if len(values) > done:
             key = "hold" if isinstance(step, Hold) else "reps"
             unused = len(values) - done

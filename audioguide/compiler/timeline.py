@@ -11,6 +11,8 @@ from audioguide.routine import (
     MAX_SPOKEN_CHARS,
     Circuit,
     Routine,
+    Step,
+    fill,
 )
 
 DurationOf = Callable[[str], int]
@@ -84,6 +86,7 @@ class HoldSpan:
     end: int
     countdown: int  # its closing countdown words
     busy_until: int  # its own talk ends here: a counted hold is busy to its end
+    toned: bool = True  # it ends on an end tone (`end_tone: false`: it does not)
 
     @property
     def latest(self) -> int:
@@ -110,6 +113,37 @@ class Timeline:
     set_offset: int = 0  # sets done in earlier rounds of the circuit: per-set lists go on counting
     rounds: int = 1  # how often the current exercise is done over: its circuit's rounds
     waits: list[int] = field(default_factory=list)  # ends of `until: ready` holds: a live coach waits
+    sets: int = 1  # the current exercise's sets, in each round of its circuit
+    round_index: int = 0  # the current (or next) set of the current exercise, from 0
+    own_phrases: frozenset[str] = frozenset()  # the phrasebook keys the routine says its own way
+
+    @property
+    def round_number(self) -> int:
+        """The set at hand counted through its circuit's rounds, from 1: `{round}`."""
+        return self.set_offset + self.round_index + 1
+
+    @property
+    def round_total(self) -> int:
+        """`{rounds}`: every set of the exercise, in every round of its circuit."""
+        return self.sets * self.rounds
+
+    def fill(self, text: str, side: str | None, other: str | None) -> str:
+        """A routine's text with its side and its round put in: "Run {round} of {rounds}." ->
+        "Run two of eight.", numbers in words of the track's language."""
+        text = fill(text, side, other)
+        if "{round" not in text:
+            return text
+        number, total = self.book.number(self.round_number), self.book.number(self.round_total)
+        return text.replace("{rounds}", total).replace("{round}", number)
+
+    def said(self, step: Step, side: str | None, other: str | None) -> str:
+        """A step's instruction for the set at hand: its `say_last` in the last one."""
+        last = step.say_last and self.round_number == self.round_total
+        return self.fill(step.say_last if last else step.say, side, other)
+
+    def phrase(self, key: str, /, **values: object) -> str:
+        """A phrase said within an exercise's sets, which may name the round (ROUND_PHRASES)."""
+        return self.book.say(key, round=self.round_number, rounds=self.round_total, **values)
 
     def chapter(self, title: str, start: int) -> None:
         self.check_length(title)
@@ -170,9 +204,9 @@ class Timeline:
     def ended_on_hold(self) -> HoldSpan | None:
         """The hold the last part ended on, if its end tone is the last cue laid out."""
         span = self.last_hold
-        if span is None or span.end != self.work_end or self.cues[-1].event.text != "end":
+        if span is None or span.end != self.work_end:
             return None
-        return span
+        return span if not span.toned or self.cues[-1].event.text == "end" else None
 
     def before_countdown(self, span: HoldSpan, items: list[Item]) -> bool:
         """Say `items` over the quiet end of a hold, ending a gap before its countdown, if they fit."""
@@ -255,11 +289,21 @@ def _overlap_error(t: Timeline, first: _Cue, second: _Cue) -> str:
     name = a.text if a.kind == SPEECH else f"{a.text} tone"
     other = b.text if b.kind == SPEECH else f"{b.text} tone"
     fix = first.fix or "make that hold, rest or pause longer, shorten the text, or lower the countdown"
+    lasts, free = distinct_seconds(a.duration_ms, b.start_ms - a.start_ms)
     return t.located(
-        f'the cue "{name}" lasts {a.duration_ms / 1000:.1f} s but only '
-        f'{(b.start_ms - a.start_ms) / 1000:.1f} s are free before "{other}". {capitalized(fix)}',
+        f'the cue "{name}" lasts {lasts} s but only {free} s are free before "{other}". {capitalized(fix)}',
         first.place,
     )
+
+
+def distinct_seconds(*ms: int) -> list[str]:
+    """Times in seconds with as few decimals as keep different times apart and no time shown as
+    none: 0.18 and 0.04, never 0.2 and 0.0; 2.05 and 2.0, never 2.0 and 2.0."""
+    for decimals in (1, 2):
+        shown = [f"{m / 1000:.{decimals}f}" for m in ms]
+        if len(set(shown)) == len(set(ms)) and all(float(x) or not m for x, m in zip(shown, ms, strict=True)):
+            return shown
+    return [f"{m / 1000:.3f}" for m in ms]
 
 
 def closing_countdown(countdown: int, length: int) -> int:

@@ -33,7 +33,6 @@ from audioguide.routine import (
     Hold,
     Routine,
     Say,
-    fill,
 )
 
 # --- what is said before an exercise ---------------------------------------------------------
@@ -48,14 +47,15 @@ def _announcements(t: Timeline, exercise: Exercise, level: str) -> list[Item]:
     if exercise.equipment:
         items.append(Item(book.say("equipment", items=book.join(exercise.equipment)), "equipment"))
     if exercise.setup:
-        items.append(Item(fill(exercise.setup, side, other), "setup"))
+        items.append(Item(t.fill(exercise.setup, side, other), "setup"))
     sets = exercise.sets.at(level)
     if sets > 1:
         rounds = book.words("rounds_count", n=sets)
-        if len(set(exercise.rests)) > 1 or not exercise.rest_ms:  # no one rest to name
+        rests = exercise.rests.at(level)[: sets - 1] if exercise.rests else (exercise.rest_ms,)
+        if len(set(rests)) > 1 or not rests[0]:  # no one rest to name
             items.append(Item(book.say("rounds_plain", rounds=rounds), "rounds"))
         else:
-            rest = book.duration(exercise.rest_ms)
+            rest = book.duration(rests[0])
             items.append(Item(book.say("rounds", rounds=rounds, rest=rest), "rounds"))
     return items
 
@@ -65,30 +65,31 @@ def _lead(
 ) -> list[Item]:
     """Said last before a round starts: its round number and first instruction."""
     sets = exercise.sets.at(level)
-    items = [Item(t.book.say("round", n=round_index + 1, total=sets), "round number")] if sets > 1 else []
+    items = [Item(t.phrase("round", n=round_index + 1, total=sets), "round number")] if sets > 1 else []
     first = exercise.steps[0]
     if not isinstance(first, Say):
-        items.append(Item(fill(first.say, side, other), FIRST))
+        items.append(Item(t.said(first, side, other), FIRST))
     return items
 
 
 def _countdown_into(exercise: Exercise) -> int:
-    """The countdown into an exercise's first step: none before a spoken-only step."""
+    """The countdown into an exercise's first step (`countdown_in`): none before a spoken step."""
     first = exercise.steps[0]
     if isinstance(first, Say):
         return 0
-    if isinstance(first, Hold) and first.countdown is not None:
-        return first.countdown
-    return exercise.cues.countdown
+    if first.countdown_in is not None:
+        return first.countdown_in
+    cues = exercise.cues
+    return cues.countdown if cues.countdown_in is None else cues.countdown_in
 
 
-def _timed_start(exercise: Exercise, level: str, round_index: int = 0) -> tuple[int, int] | None:
+def _timed_start(t: Timeline, exercise: Exercise) -> tuple[int, int] | None:
     """The length and closing countdown of an exercise's first step if it is a quiet timed hold,
     whose first seconds can take its instruction, just after its start tone."""
     first = exercise.steps[0]
     if not isinstance(first, Hold) or first.count_seconds or first.then_continue:
         return None
-    length = first.length(level, round_index)
+    length = first.length(t.level, t.set_offset + t.round_index)
     countdown = exercise.cues.countdown if first.countdown is None else first.countdown
     return length, closing_countdown(countdown, length)
 
@@ -153,7 +154,7 @@ def rest_into(t: Timeline, previous: Slot, slot: Slot) -> None:
     else:
         rest_ms, key = routine.rest_between_ms, "rest_between"
     again = slot.round > 1  # a circuit's later round: what it is and how to set up is known
-    head = [Item(t.book.say("rest", duration=t.book.duration(rest_ms)), "rest", "rest")] if rest_ms else []
+    head = [Item(t.phrase("rest", duration=t.book.duration(rest_ms)), "rest", "rest")] if rest_ms else []
     head += _circuit_items(t, slot)
     head.append(Item(t.book.say("next", name=upcoming.name), NEXT))
     side, other = _sides(upcoming)
@@ -165,7 +166,7 @@ def rest_into(t: Timeline, previous: Slot, slot: Slot) -> None:
         _run_on(t, head + items + lead, name, places)
         return
     end = t.work_end + rest_ms
-    work = _timed_start(upcoming, t.level)
+    work = _timed_start(t, upcoming)
     _window(t, t.cursor, end, head + items, lead, _countdown_into(upcoming), name, places, False, work)
 
 
@@ -185,7 +186,8 @@ def _run_on(t: Timeline, items: list[Item], name: str, places: tuple[str, ...]) 
             *places,
         )
         return
-    t.cues.pop()  # the end tone: the work runs on
+    if span.toned:
+        t.cues.pop()  # the end tone: the work runs on
     t.tone_at(span.end, CHANGE)
     kept = _ahead_of_tone(t, items)
     room = span.latest - span.busy_until - GAP_MS
@@ -213,7 +215,7 @@ def _ahead_of_tone(t: Timeline, items: list[Item]) -> list[Item]:
     actions = [item for item in items if item.what in ACTIONS]
     if not actions:
         return items
-    ahead = Item(t.book.say("ahead", cue=" ".join(item.text for item in actions)), actions[0].what)
+    ahead = Item(t.phrase("ahead", cue=" ".join(item.text for item in actions)), actions[0].what)
     return [ahead if item is actions[0] else item for item in items if item not in actions[1:]]
 
 
@@ -311,7 +313,7 @@ def _drop(
             return
         for item in [i for i in kept if i.what == what]:
             if what == "rest":  # say less before saying nothing: still true, and still a rest
-                kept[kept.index(item)] = replace(item, text=t.book.say("rest_short"), what=BRIEF)
+                kept[kept.index(item)] = replace(item, text=t.phrase("rest_short"), what=BRIEF)
                 continue
             kept.remove(item)
             if what != REPEAT:
@@ -332,8 +334,10 @@ def switch_sides(
     t: Timeline, exercise: Exercise, level: str, side: str, other: str | None, round_index: int = 0
 ) -> None:
     """Only what changes for the new side, then quiet time to move, then the countdown."""
+    lead = _lead(t, exercise, level, side, other, round_index)
+    if exercise.alternate:  # the round was named before its first side: once a round
+        lead = [item for item in lead if item.what != "round number"]
     if not exercise.cues.switch_pause_ms:  # no pause: the switch is announced over the work before
-        lead = _lead(t, exercise, level, side, other, round_index)
         name = "the switch of sides with no pause (cues.switch_pause: 0)"
         _run_on(
             t, _switch_items(t, exercise, side, other) + lead, name, (f"{t.place}.cues.switch_pause", t.place)
@@ -341,7 +345,6 @@ def switch_sides(
         return
     t.say(*(item.text for item in _switch_items(t, exercise, side, other)))
     t.cursor += exercise.cues.switch_pause_ms - GAP_MS
-    lead = _lead(t, exercise, level, side, other, round_index)
     first = exercise.steps[0]
     if not isinstance(first, Say) and not _has_side(first.say):
         lead = lead[:-1]  # the instruction does not change with the side: not said again
@@ -352,8 +355,8 @@ def switch_sides(
 
 
 def _switch_items(t: Timeline, exercise: Exercise, side: str | None, other: str | None) -> list[Item]:
-    items = [Item(fill(exercise.switch, side, other) or t.book.say("switch", side=side), "switch")]
-    return items + [Item(fill(s, side, other), "switch") for s in _side_sentences(exercise.setup)]
+    items = [Item(t.fill(exercise.switch, side, other) or t.phrase("switch", side=side), "switch")]
+    return items + [Item(t.fill(s, side, other), "switch") for s in _side_sentences(exercise.setup)]
 
 
 def _has_side(text: str) -> bool:
@@ -375,14 +378,16 @@ def rest_between_rounds(
     switch: bool = False,
 ) -> None:
     """Exactly the rest's length from the last end tone to the next round's start."""
-    rest_ms = exercise.rest_before(round_index)
-    head = [Item(t.book.say("rest", duration=t.book.duration(rest_ms)), "rest", "rest")] if rest_ms else []
+    rest_ms = exercise.rest_before(round_index, t.level)
+    head = [Item(t.phrase("rest", duration=t.book.duration(rest_ms)), "rest", "rest")] if rest_ms else []
     if switch:
         head += _switch_items(t, exercise, side, other)
-    tail = [Item(t.book.say("round", n=round_index + 1, total=sets), "round")]
+    tail = [Item(t.phrase("round", n=round_index + 1, total=sets), "round")]
     first = exercise.steps[0]
     if not isinstance(first, Say):
-        tail.append(Item(fill(first.say, side, other), REPEAT))
+        said = t.said(first, side, other)
+        new = said != t.fill(first.say, side, other) or "{round" in first.say  # not a repeat: kept
+        tail.append(Item(said, FIRST if new else REPEAT))
     name = f"the {as_seconds(rest_ms)} rest between rounds"
     places = (f"{t.place}.rest", t.place)
     if not rest_ms:

@@ -90,15 +90,14 @@ class Track:
 
 
 def _work_spans(sounds: list[Placed]) -> list[Span]:
-    """Each start tone to the next end tone: the timed work a pause must keep exact."""
+    """Each start tone to the next end tone (or start tone, after a hold with `end_tone: false`):
+    the timed work a pause must keep exact."""
     spans: list[Span] = []
     start = None
     for sound in sounds:
-        if sound.kind != TONE:
+        if sound.kind != TONE or sound.text not in ("start", "end"):
             continue
-        if sound.text == "start" and start is None:
-            start = sound.start
-        elif sound.text == "end" and start is not None:
+        if start is not None:
             spans.append(Span(start, sound.start))
-            start = None
+        start = sound.start if sound.text == "start" else None
     return spans

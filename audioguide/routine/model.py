@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
     from audioguide.phrases.template import Template
@@ -32,26 +32,42 @@ RESERVED_NAMES = frozenset(
 )
 
 PLACEHOLDERS = ("side", "other")
+# The round a text is said in, as words: "Run {round} of {rounds}." -> "Run two of eight."
+ROUND_PLACEHOLDERS = ("round", "rounds")
+# The phrasebook keys said within an exercise's rounds: they may say {round} and {rounds} too.
+ROUND_PHRASES = ("round", "rest", "rest_short", "switch", "rep", "rep_after", "phase", "ahead", "halfway")
 DEFAULT_LANG = "en"  # a routine's language when it does not say
 # "Halfway" is said in holds this long or longer: under half a minute the closing countdown
 # comes soon enough to keep time by; in longer holds a mid-point tells the user they are on track.
 HALFWAY_MIN_MS = 30_000
 
 
-@dataclass(frozen=True)
-class Count:
-    """A whole number that may differ by level: `10-20` is easy 10, medium 15, hard 20."""
+T = TypeVar("T")
 
-    easy: int
-    medium: int
-    hard: int
+
+@dataclass(frozen=True)
+class Levels(Generic[T]):
+    """A value for each level: `{easy: [6, 6, 4], medium: [8, 8, 6], hard: [10, 10, 8]}`."""
+
+    easy: T
+    medium: T
+    hard: T
+
+    @classmethod
+    def fixed(cls, value: T) -> Levels[T]:
+        return cls(value, value, value)
+
+    def at(self, level: str) -> T:
+        return getattr(self, level)
+
+
+@dataclass(frozen=True)
+class Count(Levels[int]):
+    """A whole number that may differ by level: `10-20` is easy 10, medium 15, hard 20."""
 
     @classmethod
     def fixed(cls, n: int) -> Count:
         return cls(n, n, n)
-
-    def at(self, level: str) -> int:
-        return getattr(self, level)
 
     def __str__(self) -> str:
         return str(self.easy) if self.easy == self.hard else f"{self.easy}-{self.hard}"
@@ -62,6 +78,7 @@ class CueSettings:
     """How cues are spoken. Set for the routine; an exercise may override any of them."""
 
     countdown: int = 3  # spoken countdown words before the end of a hold or a rest
+    countdown_in: int | None = None  # countdown words into an exercise's start; None: countdown
     halfway_ms: int = HALFWAY_MIN_MS  # say "halfway" in holds this long or longer; 0: never
     get_ready_ms: int = 10_000  # pause to get into position before the first exercise starts
     switch_pause_ms: int = 5_000  # quiet time to change sides, after the switch cue
@@ -83,16 +100,22 @@ class Hold:
     countdown: int | None = None  # None: the exercise's cues.countdown
     halfway_ms: int | None = None  # None: the exercise's; 0: never
     then_continue: bool = False  # the next hold follows without a stop: a "change" cue, no end tone
-    span: Count | None = None  # a range of lengths (ms) that becomes levels: `hold: 15-30s`
-    per_set: tuple[int, ...] = ()  # a length (ms) for each set in turn; the last one repeats
+    span: Count | None = None  # a length (ms) per level: `hold: 15-30s` or `{easy: 15s, ...}`
+    per_set: Levels[tuple[int, ...]] | None = None  # per level, a length (ms) for each set in turn
     count_seconds: bool = False  # speak its seconds ("two, three...") instead of a countdown
+    say_last: str = ""  # said instead of `say` in the last set or round
+    countdown_in: int | None = None  # countdown words into its start; None: the exercise's
+    end_tone: bool = True  # False: no end tone (the next start or change tone still sounds)
     until_ready: bool = False  # live, the coach waits for "ready" after its time; a track holds its time
 
     def length(self, level: str, set_index: int = 0) -> int:
         """The hold's length at a level, in a given set (from 0)."""
         if self.per_set:
-            return self.per_set[min(set_index, len(self.per_set) - 1)]
+            return per_set_value(self.per_set.at(level), set_index)
         return self.span.at(level) if self.span else self.duration_ms
+
+    def longest(self, level: str) -> int:
+        return max(self.per_set.at(level)) if self.per_set else self.length(level)
 
 
 @dataclass(frozen=True)
@@ -102,9 +125,16 @@ class Phase:
     say: str
     duration_ms: int
     count_seconds: bool = False  # "breathe in, two, three, four": its seconds spoken
+    span: Count | None = None  # a length (ms) per level: `for: 5-10s` or `{easy: 5s, ...}`
+    end_tone: bool = True  # the last phase only: False drops the end tone after the reps
+
+    def at_level(self, level: str) -> Phase:
+        return replace(self, duration_ms=self.span.at(level), span=None) if self.span else self
 
 
-COUNTING = ("auto", "words", "numbers", "tones")
+# How reps are counted: auto (what fits), words ("Three. Up."), numbers, tones (a tick for
+# the number, then the words), none (the words alone).
+COUNTING = ("auto", "words", "numbers", "tones", "none")
 
 
 @dataclass(frozen=True)
@@ -114,17 +144,35 @@ class Reps:
     say: str
     count: Count
     tempo: tuple[Phase, ...]
-    counting: str = "auto"  # how reps are counted: words ("Three. Up."), numbers, tones; auto: what fits
-    per_set: tuple[int, ...] = ()  # a count for each set in turn (a ladder); the last one repeats
+    counting: str = "auto"  # one of COUNTING
+    per_set: Levels[tuple[int, ...]] | None = None  # per level, a count for each set in turn (a ladder)
+    say_last: str = ""  # said instead of `say` in the last set or round
+    countdown_in: int | None = None  # countdown words into its start; None: the exercise's
 
     @property
     def rep_ms(self) -> int:
         return sum(p.duration_ms for p in self.tempo)
 
+    @property
+    def end_tone(self) -> bool:
+        return self.tempo[-1].end_tone
+
+    def at_level(self, level: str) -> Reps:
+        """The reps with each phase's length at `level`."""
+        return replace(self, tempo=tuple(p.at_level(level) for p in self.tempo))
+
     def reps(self, level: str, set_index: int = 0) -> int:
         if self.per_set:
-            return self.per_set[min(set_index, len(self.per_set) - 1)]
+            return per_set_value(self.per_set.at(level), set_index)
         return self.count.at(level)
+
+    def most(self, level: str) -> int:
+        return max(self.per_set.at(level)) if self.per_set else self.count.at(level)
+
+
+def per_set_value(values: tuple[int, ...], set_index: int) -> int:
+    """The value of a per-set list for set `set_index` (from 0): the last one repeats."""
+    return values[min(set_index, len(values) - 1)]
 
 
 @dataclass(frozen=True)
@@ -133,6 +181,7 @@ class Say:
 
     say: str
     pause_ms: int = 0
+    say_last: str = ""  # said instead of `say` in the last set or round
 
 
 Step = Hold | Reps | Say
@@ -151,17 +200,18 @@ class Exercise:
     rest_ms: int = 15_000  # between sets
     rest_after_ms: int | None = None  # before the next exercise; None: the routine's
     cues: CueSettings = CueSettings()
-    rests: tuple[int, ...] = ()  # a rest (ms) after each set in turn, the last one repeating
+    rests: Levels[tuple[int, ...]] | None = None  # per level, a rest (ms) after each set in turn
     alternate: bool = False  # sides take turns set by set, instead of all sets on one side first
+    phrases: tuple[tuple[str, Template], ...] = ()  # its own words for phrasebook keys ("Set 2 of 3.")
 
     @property
     def slug(self) -> str:
         return slugify(self.name)
 
-    def rest_before(self, set_index: int) -> int:
+    def rest_before(self, set_index: int, level: str) -> int:
         """The rest before set `set_index` (from 1)."""
         if self.rests:
-            return self.rests[min(set_index - 1, len(self.rests) - 1)]
+            return per_set_value(self.rests.at(level), set_index - 1)
         return self.rest_ms
 
 
@@ -175,6 +225,7 @@ class Circuit:
     rounds: Count
     rest_ms: int = 60_000  # between rounds of the circuit
     rest_between_ms: int | None = None  # between its exercises; None: the routine's
+    phrases: tuple[tuple[str, Template], ...] = ()  # its own words for its exercises: "Block {n} of {total}."
 
 
 @dataclass(frozen=True)

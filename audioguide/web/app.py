@@ -21,9 +21,7 @@ import segno
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
-from starlette.middleware import Middleware
-from starlette.middleware.trustedhost import TrustedHostMiddleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import (
     FileResponse,
     JSONResponse,
@@ -41,6 +39,7 @@ from audioguide.export import cover as covers
 from audioguide.routine import DEFAULT_LEVEL, LEVELS
 from audioguide.web import feed, library
 from audioguide.web.builds import Builder, BuildRequest, Change, Settings, in_form_words
+from audioguide.web.guard import Guard
 
 TOKEN_BYTES = 16  # 128 bits: not guessable on a network, short enough for a QR code
 NO_CACHE = "no-cache"  # tracks keep their name across rebuilds: always ask whether it changed
@@ -75,7 +74,7 @@ def new_token() -> str:
     return secrets.token_urlsafe(TOKEN_BYTES)
 
 
-def create_app(config: ServeConfig, builder: Builder | None = None) -> Starlette:
+def create_app(config: ServeConfig, builder: Builder | None = None) -> Guard:
     """The ASGI app. Builds run on `builder`'s thread, started and stopped with the app."""
     tracks = library.Library(config.output)
     builder = builder or Builder(Settings(config.output, config.engine, config.cache_dir))
@@ -206,7 +205,7 @@ def create_app(config: ServeConfig, builder: Builder | None = None) -> Starlette
         if request.headers.get("content-type", "").split(";")[0].strip() != JSON_TYPE:
             return JSONResponse({"error": f"send the session as {JSON_TYPE}"}, UNSUPPORTED)
         try:
-            body = await request.json()
+            body = await _json(request)
         except ValueError:
             body = None
         name = body.get("file") if isinstance(body, dict) else None
@@ -230,7 +229,7 @@ def create_app(config: ServeConfig, builder: Builder | None = None) -> Starlette
             # Other web sites cannot send JSON here without the browser asking first (CORS).
             return JSONResponse({"error": f"send the form as {JSON_TYPE}"}, UNSUPPORTED)
         try:
-            body = await request.json()
+            body = await _json(request)
             asked = _build_request(body)
         except ValueError as exc:
             return JSONResponse({"error": f"the form was not understood: {exc}"}, BAD_REQUEST)
@@ -285,10 +284,8 @@ def create_app(config: ServeConfig, builder: Builder | None = None) -> Starlette
         finally:
             await run_in_threadpool(builder.stop)
 
-    middleware = []
-    if config.allowed_hosts is not None:
-        middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=list(config.allowed_hosts)))
-    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan)
+    return Guard(app, config.allowed_hosts)
 
 
 class _Static(StaticFiles):
@@ -302,6 +299,17 @@ class _Static(StaticFiles):
 
 async def _forbidden(request: Request) -> Response:
     return PlainTextResponse(FORBIDDEN_TEXT, FORBIDDEN)
+
+
+async def _json(request: Request) -> Any:
+    """The request's JSON body; ValueError if it is none, nests deeper than Python reads, or
+    the client left before sending it all."""
+    try:
+        return await request.json()
+    except RecursionError:
+        raise ValueError("it nests too deep") from None
+    except ClientDisconnect:
+        raise ValueError("the request ended before its body") from None
 
 
 def _no_cache(response: Response) -> Response:

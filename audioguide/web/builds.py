@@ -22,6 +22,8 @@ from pathlib import Path
 from audioguide import build as pipeline
 from audioguide.authoring import overrides
 from audioguide.errors import AudioguideError, ServeError
+from audioguide.export import Written
+from audioguide.files import sha256_of
 from audioguide.routine import LEVELS, Routine
 
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
@@ -29,6 +31,9 @@ FORM_KINDS = (overrides.REPS, overrides.SETS, overrides.HOLD, overrides.REST)
 MAX_WAITING = 8  # builds queued behind the running one; more are refused until some finish
 KEEP_JOBS = 50  # finished jobs remembered for the page to ask about
 STOP_WAIT_S = 30.0
+# What builds from the page may keep on disk: past it, the oldest page builds are removed
+# (only files whose content is still what the build wrote; the track just built always stays).
+PAGE_BUILDS_BYTES = 500 * 1024 * 1024
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +153,8 @@ class Builder:
         self._stopping = threading.Event()
         self._ids = itertools.count(1)
         self._thread = threading.Thread(target=self._work, name="audioguide-builds", daemon=True)
+        # each page build's files, oldest first: their size and SHA-256 when written
+        self._kept: list[dict[Path, tuple[int, str]]] = []
 
     def start(self) -> None:
         self._thread.start()
@@ -228,6 +235,35 @@ class Builder:
             error = f"the build failed unexpectedly ({type(exc).__name__}: {exc})"
         else:
             state, track, warnings = DONE, result.written.mp3.name, result.warnings
+            self._keep_within_budget(result.written)
         with self._lock:
             job.state, job.error, job.track, job.warnings = state, error, track, warnings
             job.finished = time.time()
+
+    def _keep_within_budget(self, written: Written) -> None:
+        """Record what a page build wrote, then remove the oldest page builds past PAGE_BUILDS_BYTES."""
+        paths = [written.mp3, *written.tracks, written.timeline, written.cues, *written.lyrics]
+        paths += [written.playlist] if written.playlist else []
+        files: dict[Path, tuple[int, str]] = {}
+        for path in dict.fromkeys(paths):
+            try:
+                size = path.stat().st_size
+            except OSError:
+                continue
+            digest = sha256_of(path, size)
+            if digest is not None:
+                files[path] = (size, digest)
+        self._kept = [{p: f for p, f in old.items() if p not in files} for old in self._kept]  # replaced
+        self._kept = [old for old in self._kept if old] + [files]
+        while len(self._kept) > 1 and sum(size for kept in self._kept for size, _ in kept.values()) > (
+            PAGE_BUILDS_BYTES
+        ):
+            oldest = self._kept.pop(0)
+            found = {path: sha256_of(path, size) for path, (size, _) in oldest.items()}
+            if any(found[path] not in (None, digest) for path, (_, digest) in oldest.items()):
+                continue  # a file of the set was changed since: the set is the user's now, and stays
+            for path in (path for path, digest in found.items() if digest is not None):
+                try:
+                    path.unlink()
+                except OSError as exc:
+                    log.warning("cannot remove the old page build %s: %s", path, exc.strerror)

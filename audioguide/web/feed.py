@@ -9,6 +9,7 @@ tracks are numbered episodes whose dates keep their order, one second apart.
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ FEED_TITLE = "audioguide tracks"
 FEED_DESCRIPTION = "Narrated, exactly timed exercise tracks built by audioguide on your computer."
 SECONDS_PER_HOUR = 3600
 SECONDS_PER_MINUTE = 60
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 
 for _prefix, _uri in (("itunes", ITUNES), ("podcast", PODCAST), ("atom", ATOM), ("psc", PSC)):
     ET.register_namespace(_prefix, _uri)
@@ -95,8 +97,18 @@ def feed_xml(tracks: list[Track], links: Links, owner: Owner | None = None) -> b
         # A split build's last track is dated when the build finished, each before it a second earlier.
         published = latest[track.group] - (track.of - track.number if track.album else 0)
         _item(channel, track, links, published)
+    for element in rss.iter():  # every field, wherever it came from (an ID3 title, a file name)
+        element.text = xml_text(element.text) if element.text else element.text
+        for key, value in element.attrib.items():
+            element.attrib[key] = xml_text(value)
     ET.indent(rss, space=" ")
     return ET.tostring(rss, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def xml_text(text: str) -> str:
+    """Text XML 1.0 can hold: control characters (but tab and newline), lone surrogates and
+    the two non-characters U+FFFE and U+FFFF removed. ElementTree escapes & and < itself."""
+    return _NOT_XML.sub("", text)
 
 
 def chapters_json(track: Track) -> dict[str, object]:

@@ -22,7 +22,7 @@ from mutagen.mp3 import MP3
 from audioguide import routine, speech
 from audioguide.errors import AudioguideError
 from audioguide.export import sidecar_paths
-from audioguide.files import is_leftover
+from audioguide.files import is_leftover, read_regular
 from audioguide.routine import Hold, Reps, Routine
 
 MP3_SUFFIX = ".mp3"
@@ -31,6 +31,7 @@ PLAYLIST_SUFFIX = ".m3u8"  # a split build's folder holds <folder>.m3u8 beside i
 DIGEST_CHARS = 16  # 64 bits of the content hash: a track's identity and its addresses' version
 READ_CHUNK = 1 << 20
 ROUTINE_SUFFIXES = (".yaml", ".yml")
+MAX_TIMELINE_BYTES = 20_000_000  # a 12-hour track's timeline is a few MB
 MS_PER_SECOND = 1000
 # The files beside a track that may be fetched, with the type a browser or podcast app expects.
 SERVED_TYPES = {
@@ -189,11 +190,22 @@ def _listing(folder: Path) -> list[Path]:
         return []
 
 
+def _addressable(name: str) -> bool:
+    """A name an address can carry: one that is not valid UTF-8 (its bytes kept as surrogates)
+    cannot be sent in JSON, XML or a URL, so its track is left out of the listing."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _mp3s(folder: Path) -> list[Path]:
     return [
         path
         for path in _listing(folder)
-        if path.suffix.lower() == MP3_SUFFIX
+        if _addressable(path.name)
+        and path.suffix.lower() == MP3_SUFFIX
         and not is_leftover(path.name)
         and not path.name.startswith(".")
         and _regular(path)
@@ -206,6 +218,7 @@ def _albums(folder: Path) -> list[Path]:
         path
         for path in _listing(folder)
         if not path.name.startswith(".")
+        and _addressable(path.name)
         and path.is_dir()
         and (path / (path.name + PLAYLIST_SUFFIX)).is_file()
     ]
@@ -214,18 +227,13 @@ def _albums(folder: Path) -> list[Path]:
 def _read_track(path: Path, name: str, modified: float, size: int) -> Track:
     split = "/" in name
     about = path.parent / (path.parent.name + PLAYLIST_SUFFIX) if split else path
-    try:
-        timeline = json.loads(sidecar_paths(about)[0].read_text("utf-8"))
-    except (OSError, ValueError):
-        timeline = {}
-    if not isinstance(timeline, dict):
-        timeline = {}
+    timeline = _timeline(sidecar_paths(about)[0])
     try:
         tags = ID3(path)
     except ID3NoHeaderError:
         tags = ID3()
     title_frame = tags.get("TIT2")
-    title = str(title_frame.text[0]) if title_frame else str(timeline.get("title", path.stem))
+    title = _text(title_frame.text[0]) if title_frame else _text(timeline.get("title", path.stem))
     album_frame = tags.get("TALB")
     covers = tags.getall("APIC")
     number, of = _track_number(tags)
@@ -233,22 +241,20 @@ def _read_track(path: Path, name: str, modified: float, size: int) -> Track:
         duration_ms, chapters = _from_tags(tags, path)
     else:
         duration_ms = timeline.get("duration_ms")
-        if not isinstance(duration_ms, int):
+        if not isinstance(duration_ms, int) or isinstance(duration_ms, bool) or duration_ms < 0:
             duration_ms = round(MP3(path).info.length * MS_PER_SECOND)
-        chapters = tuple(
-            Chapter(str(c["title"]), int(c["start_ms"])) for c in timeline.get("chapters", ()) if "title" in c
-        )
-    voice = str(timeline.get("voice", ""))
+        chapters = _chapters(timeline.get("chapters"))
+    voice = _text(timeline.get("voice", ""))
     captions = path.with_suffix(VTT_SUFFIX)
     return Track(
         name=name,
         title=title,
         duration_ms=duration_ms,
-        level=str(timeline.get("level", "")),
+        level=_text(timeline.get("level", "")),
         language=voice.split("/")[0],
-        engine=str(timeline.get("engine", "")),
+        engine=_text(timeline.get("engine", "")),
         voice=voice,
-        changed=str(timeline.get("changed", "")),
+        changed=_text(timeline.get("changed", "")),
         size=size,
         modified=modified,
         chapters=chapters,
@@ -256,9 +262,39 @@ def _read_track(path: Path, name: str, modified: float, size: int) -> Track:
         cover_mime=covers[0].mime if covers else None,
         digest=_digest(path),
         album=path.parent.name if split else "",
-        album_title=str(album_frame.text[0]) if album_frame else title,
+        album_title=_text(album_frame.text[0]) if album_frame else title,
         number=number,
         of=of,
+    )
+
+
+def _text(value: object) -> str:
+    """Text from a file someone may have edited, sendable as UTF-8: a lone surrogate ("\\ud800"
+    in the timeline's JSON) becomes "?"."""
+    return str(value).encode("utf-8", "replace").decode("utf-8")
+
+
+def _timeline(path: Path) -> dict[str, object]:
+    """The timeline sidecar's fields; {} unless it is a regular file (never a pipe, a device or a
+    link, which could park the thread that reads it) holding a JSON object."""
+    try:
+        timeline = json.loads(read_regular(path, MAX_TIMELINE_BYTES, follow=False).decode("utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return {}
+    return timeline if isinstance(timeline, dict) else {}
+
+
+def _chapters(found: object) -> tuple[Chapter, ...]:
+    """The timeline's chapters that have a title and a whole-number start; others are left out."""
+    if not isinstance(found, list):
+        return ()
+    return tuple(
+        Chapter(_text(c["title"]), c["start_ms"])
+        for c in found
+        if isinstance(c, dict)
+        and "title" in c
+        and isinstance(c.get("start_ms"), int)
+        and not isinstance(c["start_ms"], bool)
     )
 
 
@@ -266,12 +302,12 @@ def _from_tags(tags: ID3, path: Path) -> tuple[int, tuple[Chapter, ...]]:
     """A split track's length and chapters, as its own tags give them (TLEN, CHAP)."""
     length = tags.get("TLEN")
     try:
-        duration_ms = int(str(length.text[0])) if length else round(MP3(path).info.length * MS_PER_SECOND)
+        duration_ms = int(_text(length.text[0])) if length else round(MP3(path).info.length * MS_PER_SECOND)
     except ValueError:
         duration_ms = round(MP3(path).info.length * MS_PER_SECOND)
     frames = sorted(tags.getall("CHAP"), key=lambda frame: frame.start_time)
     chapters = tuple(
-        Chapter(str(frame.sub_frames["TIT2"].text[0]), int(frame.start_time))
+        Chapter(_text(frame.sub_frames["TIT2"].text[0]), int(frame.start_time))
         for frame in frames
         if "TIT2" in frame.sub_frames
     )

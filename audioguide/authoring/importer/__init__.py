@@ -26,18 +26,21 @@ from typing import BinaryIO
 
 from audioguide import routine
 from audioguide.authoring.importer import blocks as blocks_
-from audioguide.authoring.importer import extract, sections, table, whole
+from audioguide.authoring.importer import budget, extract, sections, table, whole
 from audioguide.authoring.importer.draft import Draft, Value, to_yaml
 from audioguide.authoring.importer.errors import ImportArticleError
-from audioguide.authoring.importer.rules import DEFAULT_LANGUAGE, rules_for
+from audioguide.authoring.importer.rules import DEFAULT_LANGUAGE, Rules, rules_for
 from audioguide.compiler import compile_routine
 from audioguide.errors import RoutineError, TimingError
+from audioguide.files import in_the_way
 from audioguide.routine import LEVELS, Routine
 
 __all__ = ["MAX_INPUT_BYTES", "Imported", "ImportArticleError", "import_article", "read_input", "write_draft"]
 
 MAX_INPUT_BYTES = 3 * 1024 * 1024  # a saved article page with its markup; a book is refused
 MAX_ARTICLE_CHARS = 200_000  # the article's text once the page's markup is gone
+MAX_TEXT_CHARS = 2 * MAX_ARTICLE_CHARS  # plain text or Markdown, refused before it is read
+MAX_LINE_CHARS = 20_000  # a line of plain text longer than any paragraph: no article
 BINARY_SAMPLE = 8192
 MAX_CONTROL_SHARE = 0.01  # more control characters than this in the sample, and it is no text
 STDIN = "-"
@@ -110,10 +113,39 @@ def _decode(raw: bytes, name: str) -> str:
     return "".join(c for c in text if c in "\n\t" or unicodedata.category(c) != "Cc")
 
 
-def import_article(raw: bytes, name: str = "the article", language: str = DEFAULT_LANGUAGE) -> Imported:
-    """Read an article and make its draft routine; ImportArticleError when none can be made."""
+def import_article(
+    raw: bytes,
+    name: str = "the article",
+    language: str = DEFAULT_LANGUAGE,
+    seconds: float = budget.MAX_SECONDS,
+) -> Imported:
+    """Read an article and make its draft routine; ImportArticleError when none can be made,
+    or when reading it takes longer than `seconds`."""
     rules = rules_for(language)
     text = _decode(raw, name)
+    _check_size(text, name)
+    with budget.limited(name, seconds):
+        return _import(text, name, rules)
+
+
+def _check_size(text: str, name: str) -> None:
+    """Limits checked before anything is read: plain text's length and its longest line."""
+    if blocks_.is_html(text):
+        return  # a page's markup is most of its bytes (MAX_INPUT_BYTES); its text is counted once parsed
+    if len(text) > MAX_TEXT_CHARS:
+        raise ImportArticleError(
+            f"{name}: has {len(text):,} characters; an article has at most {MAX_ARTICLE_CHARS:,}. "
+            "Save the part with the exercises alone"
+        )
+    longest = max(map(len, text.split("\n")), default=0)
+    if longest > MAX_LINE_CHARS:
+        raise ImportArticleError(
+            f"{name}: has a line of {longest:,} characters; a paragraph has at most {MAX_LINE_CHARS:,}. "
+            "Save the article as text with its paragraphs on lines of their own"
+        )
+
+
+def _import(text: str, name: str, rules: Rules) -> Imported:
     try:
         found_blocks, page_title = blocks_.to_blocks(text, rules.table_columns["name"])
     except RecursionError:
@@ -202,7 +234,13 @@ def import_article(raw: bytes, name: str = "the article", language: str = DEFAUL
 
 
 def write_draft(text: str, path: Path, force: bool = False) -> None:
-    """Write the draft atomically; never over an existing file unless `force`."""
+    """Write the draft atomically; never over an existing file unless `force`, and never over
+    anything but a regular file (a device, a pipe, a link or a folder stays as it is)."""
+    if kind := in_the_way(path):
+        raise ImportArticleError(
+            f"{path}: is {kind}; import replaces only a regular file, even with --force. "
+            "Choose another name with -o"
+        )
     if path.exists() and not force:
         raise ImportArticleError(
             f"{path}: already exists; import never overwrites a file. Choose another name with -o, "

@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from audioguide.authoring.importer import jsonld, plaintables
+from audioguide.authoring.importer import budget, jsonld, plaintables
 
 if TYPE_CHECKING:  # BeautifulSoup loads only when a web page is read: every command starts faster
     from bs4 import Tag
@@ -28,7 +28,7 @@ IMPLICIT_LEVEL = 7  # a short line standing alone, read as a heading below every
 MAX_IMPLICIT_WORDS = 10
 MAX_EXCLAIMED_WORDS = 3
 _LOOKS_HTML = re.compile(r"<(?:!doctype\s+html|html|body|article|p|div|h[1-6]|ul|ol|table)\b", re.I)
-_ATX = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+_ATX = re.compile(r"^\s{0,3}(#{1,6})\s+(.*)$")  # its closing #s are stripped, not matched: linear
 _SETEXT = re.compile(r"^\s{0,3}(=+|-+)\s*$")
 # "1. ", "2) ", and a one-word label in any language before the number: "Step 3:", "Übung 4."
 _NUMBERED = re.compile(r"^\s*(?:[^\W\d_]{2,12}\.?\s+)?(\d{1,2})\s*[.):]\s+(.*)$")
@@ -49,9 +49,12 @@ _PAGE_LINE = re.compile(r"^.*\bpage\s+\d+(?:\s+of\s+\d+)?\b.*$", re.I)
 _LAYOUT_GAP = re.compile(r"\S\s{4,}\S")  # a running header or footer: text at both margins
 _LIGATURES = re.compile("[\ufb00-\ufb06]")
 _BROKEN_WORD = re.compile(r"(?<=[A-Za-z])-\n\s*(?=[a-z])")
-_MARKUP = re.compile(r"(\*\*|(?<!_)__(?!_)|\*|`|!?\[([^\]]*)\]\([^)]*\))")  # a form's ____ stays
+# A link's text holds no bracket and its address no parenthesis: each try stops at the next
+# one, so a line of 50,000 "[" is read in linear time. A form's ____ stays.
+_MARKUP = re.compile(r"(\*\*|(?<!_)__(?!_)|\*|`|!?\[([^\][]*)\]\([^()]*\))")
 _SPACES = re.compile(r"\s+")
-_SCRIPTS = re.compile(r"<(script|style|noscript|svg|template)\b.*?</\1\s*>", re.I | re.S)
+_LONE_LT = re.compile(r"<(?=[^<>]*(?:<|\Z))")  # each try stops at the next "<" or ">": linear
+_SCRIPT_OPEN = re.compile(r"<(script|style|noscript|svg|template)\b", re.I)
 _CHROME_TAGS = (
     "script",
     "style",
@@ -126,17 +129,19 @@ def from_text(text: str, name_header: re.Pattern[str] = NAME_HEADER) -> list[Blo
     para: list[str] = []
     item: Block | None = None
     item_lines: list[str] = []
+    item_pieces: list[str] = []  # the item's text as written, cleaned when it ends
 
     def flush() -> None:
-        nonlocal para, item, item_lines
+        nonlocal para, item, item_lines, item_pieces
         if item is not None:
             if len(item_lines) > 1 and _titled(item_lines):
                 blocks.append(Block(ITEM, clean(item_lines[0]), number=item.number))
                 blocks.append(Block(PARA, clean(" ".join(item_lines[1:]))))
-            else:
-                blocks.append(item)
+            else:  # cleaned once, whole: an item continued over 12,000 lines is read in linear time
+                blocks.append(Block(ITEM, clean(" ".join(item_pieces)), number=item.number))
             item = None
             item_lines = []
+            item_pieces = []
         if para:
             if len(para) > 1 and _titled(para):
                 blocks.append(Block(HEADING, clean(para[0]), level=IMPLICIT_LEVEL))
@@ -148,6 +153,7 @@ def from_text(text: str, name_header: re.Pattern[str] = NAME_HEADER) -> list[Blo
     skip_to = 0
     item_indent = 0
     for i, line in enumerate(lines):
+        budget.check()
         if i < skip_to:
             continue
         if i in tables:
@@ -183,28 +189,27 @@ def from_text(text: str, name_header: re.Pattern[str] = NAME_HEADER) -> list[Blo
         ):
             flush()
             if m:
-                blocks.append(Block(HEADING, clean(m[2]), level=len(m[1])))
+                blocks.append(Block(HEADING, clean(m[2].rstrip().rstrip("#").rstrip()), level=len(m[1])))
             else:
                 blocks.append(Block(HEADING, clean(line), level=1 if following.strip()[0] == "=" else 2))
             continue
         indent = len(line) - len(line.lstrip())
         if item is not None and indent > item_indent and (sub := _BULLET.match(line)):
             # a sub-bullet ("* 10 circles clockwise") is part of its item, a sentence of its own
-            joined = item.text if item.text.endswith((".", "!", "?", ":")) else item.text + "."
-            item = Block(ITEM, clean(f"{joined} {sub[1][:1].upper()}{sub[1][1:]}"), number=item.number)
+            if not clean(item_pieces[-1]).endswith((".", "!", "?", ":")):
+                item_pieces[-1] += "."
+            item_pieces.append(f"{sub[1][:1].upper()}{sub[1][1:]}")
             item_lines.append(sub[1].strip())
             continue
         if (m := _NUMBERED.match(line)) or (b := _BULLET.match(line)):
             flush()
             item_indent = indent
-            if m:
-                item = Block(ITEM, clean(m[2]), number=int(m[1]))
-            else:
-                item = Block(ITEM, clean(b[1]))
-            item_lines = [item.text]
+            item_pieces = [m[2] if m else b[1]]
+            item = Block(ITEM, "", number=int(m[1]) if m else None)
+            item_lines = [clean(item_pieces[0])]
             continue
         if item is not None:
-            item = Block(ITEM, clean(item.text + " " + line), number=item.number)
+            item_pieces.append(line)
             item_lines.append(line.strip())
         else:
             para.append(line.strip())
@@ -247,7 +252,7 @@ def from_html(text: str) -> tuple[list[Block], str]:
             else:
                 blocks.append(Block(ITEM, clean(title or body), number=n))
         return blocks, clean(name)
-    text = _SCRIPTS.sub(" ", text)  # most of a saved page's bytes; gone before parsing, for speed
+    text = _tags_closed(without_scripts(text))  # most of a saved page's bytes; gone before parsing
     soup = BeautifulSoup(text, "html.parser")
     title_tag = soup.find("title")
     title = clean(title_tag.get_text(" ")) if title_tag else ""
@@ -255,6 +260,45 @@ def from_html(text: str) -> tuple[list[Block], str]:
     blocks: list[Block] = []
     _walk(root, blocks)
     return blocks, title
+
+
+def without_scripts(text: str) -> str:
+    """The page without its scripts, styles and the like; one never closed runs to the page's end.
+
+    Each closing tag is looked for once, from where its element opens, so the work is linear
+    however many are left open (2.9 MB of `<style` is read in a moment).
+    """
+    kept: list[str] = []
+    at = 0
+    while opened := _SCRIPT_OPEN.search(text, at):
+        kept.append(text[at : opened.start()])
+        closed = re.compile(rf"</{opened[1]}\s*>", re.I).search(text, opened.end())
+        if closed is None:
+            return " ".join(kept)
+        kept.append(" ")
+        at = closed.end()
+    kept.append(text[at:])
+    return "".join(kept)
+
+
+def _tags_closed(text: str) -> str:
+    """The page as the HTML parser reads it in linear time: a comment never closed ends the page
+    (as it does in a browser), and a "<" whose tag never closes before the next one is text.
+    Python's parser takes time in the square of the length for 100,000 "<a" left open."""
+    at = 0
+    while (opened := text.find("<!--", at)) != -1:
+        closed = text.find("-->", opened + 4)
+        if closed == -1:
+            text = text[:opened]
+            break
+        at = closed + 3
+    return _LONE_LT.sub("&lt;", text)
+
+
+def _start(value: object) -> int:
+    """An ordered list's `start`: a whole number of a few plain digits, else 1 ("²", 5,000 digits)."""
+    text = str(value or "").strip()
+    return int(text) if re.fullmatch(r"[0-9]{1,6}", text) else 1
 
 
 def _chrome(tag: Tag) -> bool:
@@ -316,6 +360,7 @@ def _walk(node: Tag, blocks: list[Block]) -> None:
             blocks.append(Block(PARA, text))
 
     for child in node.children:
+        budget.check()
         if not isinstance(child, Tag):
             if node.name not in ("ul", "ol", "table", "tbody", "thead", "tfoot", "tr") and not isinstance(
                 child, Comment
@@ -334,8 +379,7 @@ def _walk(node: Tag, blocks: list[Block]) -> None:
             if text:
                 blocks.append(Block(HEADING, text, level=int(name[1])))
         elif name in ("ul", "ol"):
-            start = str(child.get("start") or "1")
-            first = int(start) if start.isdigit() else 1
+            first = _start(child.get("start"))
             items = [li for li in child.find_all("li", recursive=False) if not _chrome(li)]
             for i, li in enumerate(items):
                 text = clean(_text(li))

@@ -13,9 +13,9 @@ from typing import Any
 
 MAX_JSON_CHARS = 500_000
 MAX_DEPTH = 20
-_LD_SCRIPT = re.compile(
-    r"<script\b[^>]*type\s*=\s*[\"']?application/ld\+json[\"']?[^>]*>(.*?)</script\s*>", re.I | re.S
-)
+_SCRIPT_OPEN = re.compile(r"<script\b[^<>]*>", re.I)  # a try stops at the next "<": linear
+_LD_TYPE = re.compile(r"type\s*=\s*[\"']?application/ld\+json\b", re.I)
+_SCRIPT_CLOSE = re.compile(r"</script\s*>", re.I)
 
 
 def _types(node: dict[str, Any]) -> set[str]:
@@ -39,7 +39,7 @@ def _walk(node: Any, depth: int = 0) -> Iterator[dict[str, Any]]:
 
 def _text(value: Any) -> str:
     if isinstance(value, str):
-        return re.sub(r"<[^>]*>", " ", value).strip()
+        return re.sub(r"<[^<>]*>", " ", value).strip()  # a try stops at the next "<": linear
     if isinstance(value, dict):
         return _text(value.get("text") or value.get("name") or "")
     return ""
@@ -62,13 +62,25 @@ def _steps(node: Any, depth: int = 0) -> Iterator[tuple[str, str]]:
                 yield _text(item.get("name") or ""), _text(item.get("text") or item.get("description") or "")
 
 
+def _scripts(page: str) -> Iterator[str]:
+    """The text of each JSON-LD script; each end is looked for once, so the work is linear."""
+    at = 0
+    while opened := _SCRIPT_OPEN.search(page, at):
+        closed = _SCRIPT_CLOSE.search(page, opened.end())
+        if closed is None:
+            return
+        if _LD_TYPE.search(opened[0]):
+            yield page[opened.end() : closed.start()]
+        at = closed.end()
+
+
 def howto(page: str) -> tuple[str, list[tuple[str, str]]]:
     """The first HowTo the page declares: its name and its steps' (name, text); empty if none."""
-    for m in _LD_SCRIPT.finditer(page):
-        if len(m[1]) > MAX_JSON_CHARS:
+    for body in _scripts(page):
+        if len(body) > MAX_JSON_CHARS:
             continue
         try:
-            data = json.loads(m[1])
+            data = json.loads(body)
         except (ValueError, RecursionError):
             continue
         for node in _walk(data):

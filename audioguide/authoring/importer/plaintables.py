@@ -12,13 +12,19 @@ import re
 MIN_CELLS = 2
 MIN_ALIGNED_CELLS = 3  # columns aligned with spaces: a header of this many cells at least
 MIN_ROWS = 2  # a header and at least one row
-_RULE = re.compile(r"^\s*[+|]?[\s:=+|-]*-{3,}[\s:=+|-]*$")
+_RULE_CHARS = re.compile(r"[\s:=+|-]*")  # a rule line is these only, with a run of three dashes
 _GAP = re.compile(r"\S(?: ?\S)*")  # a cell of aligned columns: words apart by at most one space
-_PIPE_TRIM = re.compile(r"^\s*\|?|\|?\s*$")
+
+
+def _is_rule(line: str) -> bool:
+    """`---+---`, `+----+`, `|:--|--:|`: checked with a single class, in linear time."""
+    return "---" in line and _RULE_CHARS.fullmatch(line) is not None
 
 
 def _pipe_cells(line: str) -> list[str]:
-    inner = _PIPE_TRIM.sub("", line)
+    inner = line.strip()
+    inner = inner[1:] if inner.startswith("|") else inner
+    inner = inner[:-1] if inner.endswith("|") else inner
     return [c.strip() for c in inner.split("|")]
 
 
@@ -77,8 +83,8 @@ def find(lines: list[str], is_name_header) -> dict[int, tuple[int, list[list[str
 
 def _table_at(lines: list[str], i: int, is_name_header) -> tuple[int, list[list[str]]]:
     line = lines[i]
-    if _RULE.match(line) or not line.strip():
-        if _RULE.match(line) and i + 1 < len(lines) and _is_pipe(lines[i + 1]):
+    if _is_rule(line) or not line.strip():
+        if _is_rule(line) and i + 1 < len(lines) and _is_pipe(lines[i + 1]):
             end, rows = _table_at(lines, i + 1, is_name_header)
             return end, rows
         return i, []
@@ -96,7 +102,7 @@ def _table_at(lines: list[str], i: int, is_name_header) -> tuple[int, list[list[
     j = i
     while j < len(lines) and lines[j].strip():
         current = lines[j]
-        if _RULE.match(current):
+        if _is_rule(current):
             j += 1
             continue
         if kind == "pipe" and not _is_pipe(current):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
 from text_to_num import alpha2digit
 
+from audioguide.authoring.importer import budget
 from audioguide.authoring.importer.rules import Rules
 
 HOLD = "hold"  # a duration: a hold, or a rest when the sentence speaks of resting
@@ -17,11 +19,13 @@ _DASHES = re.compile("[\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uf
 _QUOTES = {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " ", "\u00d7": "x"}
 _NUM = r"\d+(?:\.\d+)?"
 _SPACES = re.compile(r"\s+")
+_COMMAS = re.compile(r",(?:\s*,)+")
 _END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
 _PLACEHOLDER = "\u0000"
 _SECOND = re.compile(r"\bsecond\b", re.I)
 _KEPT_SECOND = "\ue000"  # a private character the number reader leaves alone
 MAX_FRAGMENT_WORDS = 6  # a duration in a sentence this short needs no verb ("30 seconds each side.")
+MAX_DIGITS = 6  # more digits before the point than any count or duration has
 SMALLEST_NUMBER_WORD = 2  # "two" and up become digits; "one" is as often a pronoun ("the left one")
 
 
@@ -40,6 +44,13 @@ class Quantity:
         return self.high is not None and self.high != self.low
 
 
+def as_number(text: str) -> float:
+    """A number as the article writes it, in any script's digits; one longer than any value
+    (5,000 digits) is infinity, which no value accepts, never an error."""
+    whole = text.partition(".")[0]
+    return float(text) if len(whole) <= MAX_DIGITS else math.inf
+
+
 def split(text: str, rules: Rules) -> list[str]:
     """A paragraph's sentences, whitespace made single; abbreviations and decimals kept whole."""
     text = _SPACES.sub(" ", text).strip()
@@ -51,6 +62,7 @@ def split(text: str, rules: Rules) -> list[str]:
 
 def normalize(sentence: str, rules: Rules) -> str:
     """Numbers in words as digits, every dash as "-", quotes plain: the form the patterns read."""
+    budget.check()
     for fancy, plain in _QUOTES.items():
         sentence = sentence.replace(fancy, plain)
     sentence = _DASHES.sub("-", sentence)
@@ -100,8 +112,8 @@ def quantities(sentence: str, rules: Rules) -> list[Quantity]:
             return
         if kind != HOLD and rules.frequency.match(sentence[end:]):
             return  # "3 times a day": how often to do the routine, not part of it
-        low = float(m["low"]) * scale
-        high = float(m["high"]) * scale if m["high"] else None
+        low = as_number(m["low"]) * scale
+        high = as_number(m["high"]) * scale if m["high"] else None
         approximate = bool(rules.approximate.search(sentence[:start]))
         found.append(Quantity(kind, low, high, start, end, approximate, noun))
         taken.append((start, end))
@@ -112,11 +124,11 @@ def quantities(sentence: str, rules: Rules) -> list[Quantity]:
     for m in re.finditer(notation, sentence, re.I):
         if any(m.start() < e and s < m.end() for s, e in taken):
             continue
-        sets = int(m["sets"])
+        sets = as_number(m["sets"])
         found.append(Quantity(SETS, sets, None, m.start(), m.start("sets") + len(m["sets"])))
         scale = rules.time_units[m["unit"].lower()] if m["unit"] else 1
         kind = HOLD if m["unit"] else REPS
-        low, high = float(m["low"]) * scale, float(m["high"]) * scale if m["high"] else None
+        low, high = as_number(m["low"]) * scale, as_number(m["high"]) * scale if m["high"] else None
         found.append(Quantity(kind, low, high, m.start("low"), m.end()))
         taken.append((m.start(), m.end()))
     for m in re.finditer(rf"(?<![\w#])x\s*{number}\b(?!\s*#)", sentence, re.I):
@@ -177,7 +189,8 @@ def strip_unit(sentence: str, rules: Rules) -> str:
 def tidy(text: str) -> str:
     text = _SPACES.sub(" ", text).strip()
     text = re.sub(r"\s+([,.;:!?])", r"\1", text)
-    text = re.sub(r"(?:,\s*)+([.;:!?]|$)", r"\1", text)
+    text = _COMMAS.sub(",", text)  # a run of commas made one first: the next pattern stays linear
+    text = re.sub(r",\s*([.;:!?]|$)", r"\1", text)
     text = re.sub(r"\b(?:and|or|then|,)\s*([.;:!?]|$)", r"\1", text)
     text = re.sub(r"^[,;:\s-]+", "", text)
     text = text.strip()

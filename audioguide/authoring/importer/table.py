@@ -10,7 +10,7 @@ from audioguide.authoring.importer.draft import HOLD, REPS, SAY, Exercise, Step,
 from audioguide.authoring.importer.extract import Context
 from audioguide.authoring.importer.rules import Rules
 from audioguide.authoring.importer.sections import Section
-from audioguide.authoring.importer.sentences import Quantity
+from audioguide.authoring.importer.sentences import Quantity, as_number
 from audioguide.authoring.importer.values import REST_CHECK, count_value, duration_value, fit, tempo
 
 
@@ -98,10 +98,11 @@ def _cell_values(
             if not unit:
                 continue
             scale = 60 if unit[1].lower().startswith("min") else 1
-            q = Quantity(sentences.HOLD, float(m[1]) * scale, float(m[2]) * scale if m[2] else None, 0, 0)
+            high = as_number(m[2]) * scale if m[2] else None
+            q = Quantity(sentences.HOLD, as_number(m[1]) * scale, high, 0, 0)
             found[kind] = duration_value(q, source)
         elif kind:
-            q = Quantity(REPS, float(m[1]), float(m[2]) if m[2] else None, 0, 0)
+            q = Quantity(REPS, as_number(m[1]), as_number(m[2]) if m[2] else None, 0, 0)
             found[kind] = count_value(q, source)
     return found
 
@@ -115,7 +116,7 @@ def _cell_duration(cell: str, header: str, source: str, rules: Rules, context: C
     unit = re.search(r"\b(sec\w*|s|min\w*)\b", header, re.I)
     if m and unit:
         scale = 60 if unit[1].lower().startswith("min") else 1
-        q = Quantity(sentences.HOLD, float(m[1]) * scale, float(m[2]) * scale if m[2] else None, 0, 0)
+        q = Quantity(sentences.HOLD, as_number(m[1]) * scale, as_number(m[2]) * scale if m[2] else None, 0, 0)
         return duration_value(q, source)
     if m:
         context.refused.append(f"{source} (a number without a unit: {cell!r})")

@@ -21,7 +21,9 @@ from audioguide.routine.loader.reader import (
     Reader,
 )
 from audioguide.routine.loader.steps import (
+    by_level,
     per_set,
+    read_count,
     read_step,
 )
 from audioguide.routine.loader.values import (
@@ -29,18 +31,20 @@ from audioguide.routine.loader.values import (
     as_countdown,
     as_halfway,
     as_lang,
-    parse_count,
     parse_duration,
     parse_rest,
 )
 from audioguide.routine.model import (
     MAX_TEXT_CHARS,
     PLACEHOLDERS,
+    ROUND_PHRASES,
+    ROUND_PLACEHOLDERS,
     Circuit,
     Count,
     CueSettings,
     Exercise,
     Hold,
+    Levels,
     Reps,
     Routine,
     Step,
@@ -123,6 +127,8 @@ def _phrases(r: Reader, node: yaml.Node, path: str) -> tuple[tuple[str, Template
             r.problem(value, f"{path}.{key}", str(exc))
             return None
         wanted = parsed(book.entries[key]).fields
+        if key in ROUND_PHRASES:
+            wanted |= set(ROUND_PLACEHOLDERS)
         if unknown := sorted(template.fields - wanted):
             allowed = ", ".join(f"{{{w}}}" for w in sorted(wanted)) or "none"
             r.problem(value, f"{path}.{key}", f"'{{{unknown[0]}}}' is not known here; allowed: {allowed}")
@@ -160,14 +166,16 @@ def _circuit(
             continue
         exercises.append(_exercise(r, item, f"{path}.exercises[{i}]", cues))
         places.append(f"{path}.exercises[{i}]")
-    rounds = r.scalar(keys["rounds"], f"{path}.rounds", parse_count) if "rounds" in keys else Count.fixed(1)
+    rounds = read_count(r, keys["rounds"], f"{path}.rounds") if "rounds" in keys else Count.fixed(1)
     rest = r.scalar(keys["rest"], f"{path}.rest", parse_rest) if "rest" in keys else 60_000
     between = -1
     if "rest_between" in keys:
         between = r.scalar(keys["rest_between"], f"{path}.rest_between", parse_rest)
-    if name is None or rounds is None or rest is None or between is None:
+    phrases = _phrases(r, keys["phrases"], f"{path}.phrases") if "phrases" in keys else ()
+    if name is None or rounds is None or rest is None or between is None or phrases is None:
         return None
-    return Circuit(name, first, len(exercises) - first, rounds, rest, None if between < 0 else between)
+    count = len(exercises) - first
+    return Circuit(name, first, count, rounds, rest, None if between < 0 else between, phrases)
 
 
 def _cues(r: Reader, node: yaml.Node, path: str, base: CueSettings) -> CueSettings:
@@ -177,6 +185,7 @@ def _cues(r: Reader, node: yaml.Node, path: str, base: CueSettings) -> CueSettin
         return base
     values = {
         "countdown": ("countdown", as_countdown),
+        "countdown_in": ("countdown_in", as_countdown),
         "halfway_ms": ("halfway", as_halfway),
         "get_ready_ms": ("get_ready", parse_duration),
         "switch_pause_ms": ("switch_pause", parse_rest),
@@ -223,15 +232,17 @@ def _exercise(r: Reader, node: yaml.Node, path: str, routine_cues: CueSettings) 
             r.problem(keys[word], f"{path}.{word}", f"means {meant}; write {word} or {meant}, not both")
     for key in ("sets", "rounds"):  # rounds: what the track calls sets ("Round two of three")
         if key in keys:
-            fields["sets"] = r.scalar(keys[key], f"{path}.{key}", parse_count)
-    if "rest" in keys and isinstance(keys["rest"], yaml.SequenceNode):
-        rests = per_set(r, keys["rest"], f"{path}.rest", parse_rest)
-        fields["rests"] = rests
-        fields["rest_ms"] = rests[0] if rests else None
-    elif "rest" in keys:
-        fields["rest_ms"] = r.scalar(keys["rest"], f"{path}.rest", parse_rest)
+            fields["sets"] = read_count(r, keys[key], f"{path}.{key}")
+    if "rest" in keys:
+        rests = by_level(r, keys["rest"], f"{path}.rest", lambda n, p: _rests(r, n, p))
+        fields["rest_ms"] = None if rests is None else _listed(rests.medium)[0]
+        one = rests is None or (isinstance(rests.medium, int) and rests.easy == rests.medium == rests.hard)
+        if rests is not None and not one:
+            fields["rests"] = Levels(*(_listed(v) for v in (rests.easy, rests.medium, rests.hard)))
     if "rest_after" in keys:
         fields["rest_after_ms"] = r.scalar(keys["rest_after"], f"{path}.rest_after", parse_rest)
+    if "phrases" in keys:
+        fields["phrases"] = _phrases(r, keys["phrases"], f"{path}.phrases")
     if "alternate" in keys:
         fields["alternate"] = r.scalar(keys["alternate"], f"{path}.alternate", as_bool)
     fields["cues"] = _cues(r, keys["cues"], f"{path}.cues", routine_cues) if "cues" in keys else routine_cues
@@ -253,6 +264,19 @@ def _exercise(r: Reader, node: yaml.Node, path: str, routine_cues: CueSettings) 
     return exercise
 
 
+def _rests(r: Reader, node: yaml.Node, path: str) -> Levels[int | tuple[int, ...]] | None:
+    """A rest, or a list of them, one after each set in turn."""
+    if isinstance(node, yaml.SequenceNode):
+        values = per_set(r, node, path, parse_rest)
+        return Levels.fixed(values) if values and len(values) == len(node.value) else None
+    value = r.scalar(node, path, parse_rest)
+    return None if value is None else Levels.fixed(value)
+
+
+def _listed(value: int | tuple[int, ...]) -> tuple[int, ...]:
+    return value if isinstance(value, tuple) else (value,)
+
+
 def _texts(r: Reader, node: yaml.Node, path: str) -> tuple[str, ...]:
     if isinstance(node, yaml.ScalarNode):
         text = r.text(node, path)
@@ -263,20 +287,27 @@ def _texts(r: Reader, node: yaml.Node, path: str) -> tuple[str, ...]:
 def _unfilled(r: Reader, node: yaml.Node, path: str, text: str | None) -> None:
     """`{side}` and `{other}` are filled only where a side is known: elsewhere they would be
     spoken as they are written."""
-    for name in PLACEHOLDERS:
+    for name in PLACEHOLDERS + ROUND_PLACEHOLDERS:
         if text and f"{{{name}}}" in text:
-            fix = "name the side in setup, switch or a step's say"
+            what = "round" if name in ROUND_PLACEHOLDERS else "side"
+            fix = f"name the {what} in setup, switch or a step's say"
             r.problem(node, path, f"'{{{name}}}' is not filled in here; {fix}")
 
 
 def _check_placeholders(r: Reader, node: yaml.Node, path: str, exercise: Exercise) -> None:
     texts = [exercise.setup, exercise.switch, *(s.say for s in exercise.steps)]
+    texts += [s.say_last for s in exercise.steps if s.say_last]
     texts += [p.say for s in exercise.steps if isinstance(s, Reps) for p in s.tempo]
     for text in texts:
         for name in re.findall(r"\{([^{}]*)\}", text):
+            if name in ROUND_PLACEHOLDERS:
+                continue
             if name not in PLACEHOLDERS:
                 r.problem(
-                    node, path, f"'{{{name}}}' in \"{text}\" is not a placeholder; use {{side}} or {{other}}"
+                    node,
+                    path,
+                    f"'{{{name}}}' in \"{text}\" is not a placeholder; use {{side}}, {{other}}, {{round}} "
+                    "or {rounds}",
                 )
             elif not exercise.sides and text is not exercise.switch:
                 r.problem(node, path, f"'{{{name}}}' needs 'sides', like sides: [right, left]")

@@ -13,7 +13,7 @@ import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-CUE_KEYS = ("countdown", "halfway", "get_ready", "switch_pause", "pre_roll")
+CUE_KEYS = ("countdown", "countdown_in", "halfway", "get_ready", "switch_pause", "pre_roll")
 ROUTINE_ONLY_CUES = ("pre_roll",)  # about the track as a whole, not one exercise
 ROUTINE_KEYS = ("lang", "intro", "safety", "outro", "rest_between", "cues", "cover", "phrases", "exercises")
 EXERCISE_KEYS = (
@@ -28,18 +28,19 @@ EXERCISE_KEYS = (
     "rest_after",
     "alternate",
     "cues",
+    "phrases",
     "steps",
 )
 # Another word a user writes for an exercise's key: the track says "Round two of three" for sets.
 EXERCISE_SYNONYMS = {"rounds": "sets"}
-CIRCUIT_KEYS = ("rounds", "rest", "rest_between", "exercises")
+CIRCUIT_KEYS = ("rounds", "rest", "rest_between", "phrases", "exercises")
 CIRCUIT_SYNONYMS = {"sets": "rounds"}  # what an exercise calls its rounds
 STEP_KINDS = {
-    "hold": ("say", "countdown", "halfway", "then", "count", "until"),
-    "reps": ("say", "tempo", "count"),
-    "say": ("pause",),
+    "hold": ("say", "say_last", "countdown", "countdown_in", "halfway", "then", "count", "end_tone", "until"),
+    "reps": ("say", "say_last", "tempo", "count", "countdown_in"),
+    "say": ("say_last", "pause"),
 }
-PHASE_KEYS = ("say", "for", "count")
+PHASE_KEYS = ("say", "for", "count", "end_tone")
 
 CLOSE_ENOUGH = 0.6  # difflib's similarity from which a spelling is suggested
 
@@ -48,6 +49,8 @@ SAMPLES = {
     "alternate": "true",
     "count": "seconds",
     "countdown": "3",
+    "countdown_in": "3",
+    "end_tone": "false",
     "cover": "cover.jpg",
     "cues": "{countdown: 3}",
     "exercises": "[...]",
@@ -64,6 +67,7 @@ SAMPLES = {
     "rest_after": "45s",
     "rest_between": "30s",
     "rounds": "3",
+    "say_last": "...",
     "sets": "3",
     "sides": "[right, left]",
     "steps": "[...]",

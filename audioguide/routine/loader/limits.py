@@ -44,7 +44,13 @@ def check_size(routine: Routine) -> str | None:
     Counts only the timed work, rests and pauses, and at most the cues each part brings,
     so the real track is at least this long; the longest level decides.
     """
-    level = LEVELS[-1]  # counts grow from easy to hard
+    for level in reversed(LEVELS):  # a level may be written with any numbers: each is checked
+        if too_big := _check_level(routine, level):
+            return too_big
+    return None
+
+
+def _check_level(routine: Routine, level: str) -> str | None:
     total_ms = routine.rest_between_ms * (len(routine.exercises) - 1)
     cues = 0
     repeats = [1] * len(routine.exercises)
@@ -56,7 +62,8 @@ def check_size(routine: Routine) -> str | None:
         sides = max(1, len(exercise.sides))
         step_ms = sum(_step_ms(step, level) for step in exercise.steps)
         step_cues = sum(_step_cues(step, exercise.cues, level) for step in exercise.steps)
-        total_ms += sides * (sets * step_ms + (sets - 1) * exercise.rest_ms)
+        rest_ms = min(exercise.rests.at(level)) if exercise.rests else exercise.rest_ms
+        total_ms += sides * (sets * step_ms + (sets - 1) * rest_ms)
         cues += sides * sets * step_cues
     if total_ms > MAX_TRACK_MS:
         hours = MAX_TRACK_MS // 3_600_000
@@ -74,11 +81,9 @@ def check_size(routine: Routine) -> str | None:
 
 def _step_ms(step: Step, level: str) -> int:
     if isinstance(step, Hold):
-        return max(step.per_set or (step.length(level),))
-    if isinstance(step, Reps) and step.per_set:
-        return max(step.per_set) * step.rep_ms
+        return step.longest(level)
     if isinstance(step, Reps):
-        return step.count.at(level) * step.rep_ms
+        return step.most(level) * step.at_level(level).rep_ms
     return step.pause_ms
 
 
@@ -87,6 +92,6 @@ def _step_cues(step: Step, cues: CueSettings, level: str) -> int:
     if isinstance(step, Hold):
         return 4 + cues.countdown + (_step_ms(step, level) // 1000 if step.count_seconds else 0)
     if isinstance(step, Reps):
-        seconds = sum(p.duration_ms // 1000 for p in step.tempo if p.count_seconds)
-        return 3 + max(step.per_set or (step.count.at(level),)) * (len(step.tempo) + seconds)
+        seconds = sum(p.duration_ms // 1000 for p in step.at_level(level).tempo if p.count_seconds)
+        return 3 + step.most(level) * (len(step.tempo) + seconds)
     return 1

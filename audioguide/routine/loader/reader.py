@@ -46,13 +46,17 @@ class Reader:
         known = tuple(dict.fromkeys(required + optional))
         out: dict[str, yaml.Node] = {}
         suggested: set[str] = set()
+        before: tuple[yaml.Node, yaml.Node] | None = None
         for key_node, value_node in node.value:
+            pair, before = before, (key_node, value_node)
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
             here = f"{path}.{key}" if path else str(key)
             if not isinstance(key, str) or key_node.tag != "tag:yaml.org,2002:str":
                 self.problem(key_node, path, f"keys must be plain words, got {kind_of(key_node)}")
             elif key in out:
                 self.problem(key_node, here, "appears twice; keep one")
+            elif key not in known and (hint := _unquoted(node, pair, key_node, value_node)):
+                self.problem(key_node, here, hint)
             elif key not in known:
                 message, close = advice(key, place, known)
                 self.problem(key_node, here, message)
@@ -76,6 +80,13 @@ class Reader:
             return None
 
     def text(self, node: yaml.Node, path: str) -> str | None:
+        if isinstance(node, yaml.MappingNode) and node.flow_style:  # `say: {side}`: YAML's {...}
+            written = ", ".join(k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode))
+            name = path.rsplit(".", 1)[-1]
+            fix = f'{name}: "{{{written}}}"'
+            message = f"must be text, got a mapping; put text that starts with {{ in quotes: {fix}"
+            self.problem(node, path, message)
+            return None
         return self.scalar(node, path, as_text)
 
     def sequence(self, node: yaml.Node, path: str) -> list[yaml.Node]:
@@ -85,6 +96,23 @@ class Reader:
         for index, item in enumerate(node.value):
             self.lines[f"{path}[{index}]"] = item.start_mark.line + 1
         return node.value
+
+
+def _unquoted(
+    node: yaml.MappingNode, pair: tuple[yaml.Node, yaml.Node] | None, key: yaml.ScalarNode, value: yaml.Node
+) -> str:
+    """A comma in unquoted text inside `{...}` ends the text, and YAML reads what follows as a key
+    with no value: `{say: Lift, lower}`. Say so, and how to quote it."""
+    if not (node.flow_style and pair and isinstance(value, yaml.ScalarNode) and value.tag.endswith(":null")):
+        return ""
+    name, text = pair
+    if not (isinstance(name, yaml.ScalarNode) and isinstance(text, yaml.ScalarNode) and text.style is None):
+        return ""
+    joined = f"{text.value}, {key.value}"
+    return (
+        f'unknown key; is "{key.value}" part of the text of {name.value}? Inside {{...}} a comma ends '
+        f'an unquoted text: put the text in quotes, {name.value}: "{joined}"'
+    )
 
 
 def dashes(node: yaml.Node, path: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -14,6 +14,7 @@ from audioguide.routine.loader.reader import (
     kind_of,
 )
 from audioguide.routine.loader.values import (
+    as_bool,
     as_countdown,
     as_halfway,
     as_then,
@@ -25,7 +26,10 @@ from audioguide.routine.loader.values import (
 )
 from audioguide.routine.model import (
     COUNTING,
+    LEVELS,
+    Count,
     Hold,
+    Levels,
     Phase,
     Reps,
     Say,
@@ -33,6 +37,7 @@ from audioguide.routine.model import (
 )
 
 HOLD_COUNTING = ("seconds", "none")
+T = TypeVar("T")
 
 
 def read_step(r: Reader, node: yaml.Node, path: str) -> Step | None:
@@ -55,41 +60,26 @@ def read_step(r: Reader, node: yaml.Node, path: str) -> Step | None:
     if keys is None or "say" not in keys:
         return None
     say = r.text(keys["say"], f"{path}.say")
+    common: dict[str, Any] = {}
+    if "say_last" in keys:
+        common["say_last"] = r.text(keys["say_last"], f"{path}.say_last")
+    if "countdown_in" in keys:
+        common["countdown_in"] = r.scalar(keys["countdown_in"], f"{path}.countdown_in", as_countdown)
+    if None in common.values():
+        return None
     if kind == "hold":
-        options: dict[str, Any] = {}
-        if isinstance(keys["hold"], yaml.SequenceNode):
-            lengths = per_set(r, keys["hold"], f"{path}.hold", parse_duration)
-            options["per_set"] = lengths
-            duration = lengths[0] if lengths else None
-        else:
-            span = r.scalar(keys["hold"], f"{path}.hold", parse_span)
-            duration = span.medium if span else None
-            if span and span.easy != span.hard:
-                options["span"] = span
-        if "count" in keys:
-            counted = r.scalar(keys["count"], f"{path}.count", one_of(*HOLD_COUNTING))
-            options["count_seconds"] = None if counted is None else counted == "seconds"
-        if "countdown" in keys:
-            options["countdown"] = r.scalar(keys["countdown"], f"{path}.countdown", as_countdown)
-        if "halfway" in keys:
-            options["halfway_ms"] = r.scalar(keys["halfway"], f"{path}.halfway", as_halfway)
-        if "then" in keys:
-            options["then_continue"] = r.scalar(keys["then"], f"{path}.then", as_then)
-        if "until" in keys:
-            options["until_ready"] = r.scalar(keys["until"], f"{path}.until", as_until)
-        if not (say and duration) or None in options.values():
-            return None
-        return Hold(say, duration, **options)
+        return _hold(r, keys, path, say, common)
     if kind == "say":
         pause = r.scalar(keys["pause"], f"{path}.pause", parse_duration) if "pause" in keys else 0
-        return Say(say, pause) if say and pause is not None else None
-    extra: dict[str, Any] = {}
-    if isinstance(keys["reps"], yaml.SequenceNode):
-        ladder = per_set(r, keys["reps"], f"{path}.reps", parse_count)
-        extra["per_set"] = tuple(c.medium for c in ladder)
-        count = ladder[0] if ladder else None
-    else:
-        count = r.scalar(keys["reps"], f"{path}.reps", parse_count)
+        return Say(say, pause, **common) if say and pause is not None else None
+    extra: dict[str, Any] = dict(common)
+    counts = by_level(r, keys["reps"], f"{path}.reps", lambda n, p: _counts(r, n, p))
+    count = None
+    if counts is not None and (lists := _as_lists(counts)):
+        extra["per_set"] = lists
+        count = Count(*(values[0] for values in (lists.easy, lists.medium, lists.hard)))
+    elif counts is not None:
+        count = Count(counts.easy, counts.medium, counts.hard)
     if "count" in keys:
         extra["counting"] = r.scalar(keys["count"], f"{path}.count", one_of(*COUNTING))
         if extra["counting"] is None:
@@ -99,15 +89,108 @@ def read_step(r: Reader, node: yaml.Node, path: str) -> Step | None:
         return None
     if _misshapen_tempo(r, keys["tempo"], f"{path}.tempo"):
         return None
-    phases = [
-        _phase(r, item, f"{path}.tempo[{i}]")
-        for i, item in enumerate(r.sequence(keys["tempo"], f"{path}.tempo"))
-    ]
+    items = r.sequence(keys["tempo"], f"{path}.tempo")
+    phases = [_phase(r, item, f"{path}.tempo[{i}]") for i, item in enumerate(items)]
     if not phases and isinstance(keys["tempo"], yaml.SequenceNode):
         r.problem(keys["tempo"], f"{path}.tempo", "is empty; list the phases of one rep")
+    for i, phase in enumerate(phases[:-1]):
+        if phase is not None and not phase.end_tone:
+            where = f"{path}.tempo[{i}].end_tone"
+            r.problem(items[i], where, "only the last phase of a rep ends the reps on a tone; remove it here")
+            return None
     if not (say and count and phases) or None in phases:
         return None
     return Reps(say, count, tuple(phases), **extra)  # type: ignore[arg-type]
+
+
+def _hold(r: Reader, keys: dict[str, yaml.Node], path: str, say: str | None, common: dict) -> Hold | None:
+    options: dict[str, Any] = dict(common)
+    lengths = by_level(r, keys["hold"], f"{path}.hold", lambda n, p: _lengths(r, n, p))
+    duration = None
+    if lengths is not None and (lists := _as_lists(lengths)):
+        options["per_set"] = lists
+        duration = lists.medium[0]
+    elif lengths is not None:
+        duration = lengths.medium
+        if not lengths.easy == lengths.medium == lengths.hard:
+            options["span"] = Count(lengths.easy, lengths.medium, lengths.hard)
+    if "count" in keys:
+        counted = r.scalar(keys["count"], f"{path}.count", one_of(*HOLD_COUNTING))
+        options["count_seconds"] = None if counted is None else counted == "seconds"
+    settings = {
+        "countdown": ("countdown", as_countdown),
+        "halfway_ms": ("halfway", as_halfway),
+        "then_continue": ("then", as_then),
+        "end_tone": ("end_tone", as_bool),
+        "until_ready": ("until", as_until),
+    }
+    for option, (key, convert) in settings.items():
+        if key in keys:
+            options[option] = r.scalar(keys[key], f"{path}.{key}", convert)
+    if not (say and duration) or None in options.values():
+        return None
+    return Hold(say, duration, **options)
+
+
+def _as_lists(levels: Levels[Any]) -> Levels[tuple[int, ...]] | None:
+    """Per-set lists for every level, if any level has one (a single value is a list of one)."""
+    values = (levels.easy, levels.medium, levels.hard)
+    if not any(isinstance(v, tuple) for v in values):
+        return None
+    return Levels(*(v if isinstance(v, tuple) else (v,) for v in values))
+
+
+def is_levels(node: yaml.Node) -> bool:
+    """Is it written per level: `{easy: ..., medium: ..., hard: ...}`?"""
+    return isinstance(node, yaml.MappingNode) and any(
+        isinstance(k, yaml.ScalarNode) and k.value in LEVELS for k, _ in node.value
+    )
+
+
+def by_level(
+    r: Reader, node: yaml.Node, path: str, read: Callable[[yaml.Node, str], Levels[T] | None]
+) -> Levels[T] | None:
+    """A value as `read` reads it (a range spreads over the levels), or one written for each
+    level: `{easy: [6, 6, 4], medium: [8, 8, 6], hard: [10, 10, 8]}`."""
+    if not is_levels(node):
+        return read(node, path)
+    keys = r.mapping(node, path, LEVELS, (), "levels")
+    if keys is None or any(level not in keys for level in LEVELS):
+        return None
+    values = []
+    for level in LEVELS:
+        value = read(keys[level], f"{path}.{level}")
+        if value is None:
+            return None
+        if value.easy != value.hard:
+            r.problem(keys[level], f"{path}.{level}", "is a range; give one value for each level")
+            return None
+        values.append(value.at(level))
+    return Levels(*values)
+
+
+def _lengths(r: Reader, node: yaml.Node, path: str) -> Levels[Any] | None:
+    """A hold's length: a duration or range (ms per level), or a list, one per set."""
+    if isinstance(node, yaml.SequenceNode):
+        values = per_set(r, node, path, parse_duration)
+        return Levels.fixed(values) if values and len(values) == len(node.value) else None
+    return r.scalar(node, path, parse_span)
+
+
+def _counts(r: Reader, node: yaml.Node, path: str) -> Levels[Any] | None:
+    """A count or range, or a list, one per set, each a count or a range (a ladder per level)."""
+    if isinstance(node, yaml.SequenceNode):
+        counts = per_set(r, node, path, parse_count)
+        if not counts or len(counts) != len(node.value):
+            return None
+        return Levels(*(tuple(c.at(level) for c in counts) for level in LEVELS))
+    return r.scalar(node, path, parse_count)
+
+
+def read_count(r: Reader, node: yaml.Node, path: str) -> Count | None:
+    """A count, a range, or one count per level: sets, rounds."""
+    levels = by_level(r, node, path, lambda n, p: r.scalar(n, p, parse_count))
+    return None if levels is None else Count(levels.easy, levels.medium, levels.hard)
 
 
 def per_set(r: Reader, node: yaml.Node, path: str, convert: Callable[[Any], Any]) -> tuple[Any, ...]:
@@ -164,8 +247,10 @@ def _phase(r: Reader, node: yaml.Node, path: str) -> Phase | None:
     if keys is None or "say" not in keys or "for" not in keys:
         return None
     say = r.text(keys["say"], f"{path}.say")
-    duration = r.scalar(keys["for"], f"{path}.for", parse_duration)
+    span = by_level(r, keys["for"], f"{path}.for", lambda n, p: r.scalar(n, p, parse_span))
     counted = r.scalar(keys["count"], f"{path}.count", one_of(*HOLD_COUNTING)) if "count" in keys else "none"
-    if not (say and duration and counted):
+    end_tone = r.scalar(keys["end_tone"], f"{path}.end_tone", as_bool) if "end_tone" in keys else True
+    if not (say and span and counted) or end_tone is None:
         return None
-    return Phase(say, duration, count_seconds=counted == "seconds")
+    levels = None if span.easy == span.medium == span.hard else Count(span.easy, span.medium, span.hard)
+    return Phase(say, span.medium, counted == "seconds", levels, end_tone)
