@@ -59,6 +59,8 @@ class CueScript:
     chapters: tuple[Chapter, ...]
     duration_ms: int
     warnings: tuple[str, ...] = ()
+    # Where a live session waits for "ready" (the end of each `until: ready` hold); a track does not.
+    waits: tuple[int, ...] = ()
 
     def phrases(self) -> list[str]:
         """Every distinct spoken phrase, in order of first use."""
@@ -72,6 +74,7 @@ class CueScript:
             "chapters": [c.to_json() for c in self.chapters],
             "events": [e.to_json() for e in self.events],
             "warnings": list(self.warnings),
+            **({"waits_ms": list(self.waits)} if self.waits else {}),
         }
 
     def to_text(self) -> str:

@@ -41,3 +41,7 @@ class ServeError(AudioguideError):
 
 class ConfigError(AudioguideError):
     """A setting (`audioguide config`, or the config file) names nothing or has a bad value."""
+
+
+class LiveError(AudioguideError):
+    """A live session (`coach`) cannot use its sound device, microphone or file devices."""

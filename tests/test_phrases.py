@@ -15,7 +15,7 @@ from audioguide import routine
 from audioguide.compiler import compile_routine
 from audioguide.cues import SPEECH
 from audioguide.errors import RoutineError, TimingError
-from audioguide.phrases import EXACT, NUMBER_FORMS, OTHER, Phrasebook, languages, phrasebook
+from audioguide.phrases import EXACT, LIVE_KEYS, NUMBER_FORMS, OTHER, Phrasebook, languages, phrasebook
 from audioguide.phrases.template import FORMS, Field, parse
 from audioguide.speech.text import prepare, preparers
 
@@ -239,7 +239,7 @@ def test_the_neutral_routine_reaches_every_phrase(monkeypatch):
     monkeypatch.setattr(Phrasebook, "words", spy)
     for text in (NEUTRAL, NEUTRAL_COUNTING):
         compile_routine(routine.loads(text.format(lang="en")), "medium")
-    assert set(catalogue("en")) - used == {NUMBER_FORMS, "and", "list_separator"}
+    assert set(catalogue("en")) - used == {NUMBER_FORMS, "and", "list_separator", *LIVE_KEYS}
 
 
 def test_a_routine_in_german_is_spoken_in_german():

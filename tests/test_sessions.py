@@ -9,8 +9,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from click.testing import CliRunner
 
+from audioguide import sessions
 from audioguide.cli import cli
-from audioguide.web import sessions
 from audioguide.web.library import Track
 
 THURSDAY = datetime(2026, 12, 3, 7, 30, tzinfo=timezone.utc)

@@ -148,6 +148,10 @@ _STEP_PROPERTIES = {
         "enum": ["continue", "stop"],
         "description": "continue: the next hold follows without a stop, marked by a change tone.",
     },
+    "until": {
+        "enum": ["ready"],
+        "description": "ready: in a live session (coach), wait after the hold for the word ready.",
+    },
 }
 _STEP_DEF = {
     "description": "A step: {hold: 20s, say: ...}, {reps: 10, say: ..., tempo: [...]} or {say: ...}.",

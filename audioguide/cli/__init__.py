@@ -17,7 +17,7 @@ import sys
 import click
 
 from audioguide import __version__
-from audioguide.cli import config, custom, importer, pipeline, serve
+from audioguide.cli import coach, config, custom, importer, pipeline, serve
 from audioguide.cli import speech as speech_commands
 from audioguide.cli.helptext import whole_short_help
 from audioguide.errors import AudioguideError, RoutineError
@@ -75,6 +75,7 @@ cli.add_command(serve.serve_command)
 cli.add_command(serve.log_command)
 for _command in (
     *pipeline.COMMANDS,
+    *coach.COMMANDS,
     *speech_commands.COMMANDS,
     *custom.COMMANDS,
     *importer.COMMANDS,

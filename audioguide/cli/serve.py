@@ -248,17 +248,21 @@ COMMANDS = (serve_command,)
 )
 @click.option("--all", "show_all", is_flag=True, help="Every session, not only the last ones.")
 def log_command(output: Path | None, show_all: bool) -> None:
-    """Show your training log: the tracks played through on the page of `audioguide serve`.
+    """Show your training log: the tracks played through on the page of `audioguide serve`, and
+    the sessions with `audioguide coach`.
 
     The log is kept in the output folder (.audioguide-log.jsonl); nothing leaves the computer.
     """
-    from audioguide.web import sessions
+    from audioguide import sessions
 
     chosen = settings.effective({"output": output}, {})
     folder = Path(chosen["output"].value or DEFAULT_OUTPUT_DIR)
     found = sessions.read(folder)
     if not found:
-        click.echo(f"No sessions yet in {folder}: play a track through on the page of `audioguide serve`.")
+        click.echo(
+            f"No sessions yet in {folder}: play a track through on the page of `audioguide serve`, "
+            "or train with `audioguide coach`."
+        )
         return
     click.echo(f"This week: {sessions.this_week(found)} of {len(found)} sessions in all.")
     for session in reversed(found if show_all else found[-sessions.SHOWN :]):

@@ -148,7 +148,8 @@ def _compile(
     chapters = tuple(Chapter(title, start, starts[i + 1]) for i, (title, start) in enumerate(t.chapters))
     placed = tuple(replace(e, chapter=_chapter_of(e.start_ms, starts)) for e in events)
     said = tuple(dict.fromkeys(t.warnings + warnings))  # a warning per place, not per round
-    return CueScript(routine.title, level, placed, chapters, duration, said)
+    waits = tuple(grid.moved(at, stretches) for at in t.waits)
+    return CueScript(routine.title, level, placed, chapters, duration, said, waits)
 
 
 def _chapter_of(ms: int, starts: list[int]) -> int:

@@ -103,6 +103,8 @@ def _step(
             t.tone_at(t.cursor, "start")
         ahead = t.said(following, side, other) if step.then_continue and following else ""
         _hold(t, step, exercise, ahead, place, step.length(level, t.set_offset + round_index))
+        if step.until_ready:
+            t.waits.append(t.cursor)
         if step.then_continue:
             t.work_end = t.cursor
             t.tone_at(t.cursor, CHANGE)

@@ -112,6 +112,7 @@ class Timeline:
     counted_to: int = -1  # where the last countdown ended: its "one" numbers what starts there
     set_offset: int = 0  # sets done in earlier rounds of the circuit: per-set lists go on counting
     rounds: int = 1  # how often the current exercise is done over: its circuit's rounds
+    waits: list[int] = field(default_factory=list)  # ends of `until: ready` holds: a live coach waits
     sets: int = 1  # the current exercise's sets, in each round of its circuit
     round_index: int = 0  # the current (or next) set of the current exercise, from 0
     own_phrases: frozenset[str] = frozenset()  # the phrasebook keys the routine says its own way

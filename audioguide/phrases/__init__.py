@@ -27,6 +27,7 @@ from audioguide.phrases.template import CAPITAL, ORDINAL, Template, parsed
 
 DEFAULT_LANGUAGE = "en"
 NUMBER_FORMS = "number_forms"  # the catalogue key of a language's own number forms
+LIVE_KEYS = ("say_ready", "time_left")  # said only by the live coach (live/), never in a track
 OTHER = "other"  # the plural category every language has
 EXACT = "="  # a plural form for one number: "=0", "=1"
 MS_PER_SECOND = 1000

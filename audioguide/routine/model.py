@@ -106,6 +106,7 @@ class Hold:
     say_last: str = ""  # said instead of `say` in the last set or round
     countdown_in: int | None = None  # countdown words into its start; None: the exercise's
     end_tone: bool = True  # False: no end tone (the next start or change tone still sounds)
+    until_ready: bool = False  # live, the coach waits for "ready" after its time; a track holds its time
 
     def length(self, level: str, set_index: int = 0) -> int:
         """The hold's length at a level, in a given set (from 0)."""

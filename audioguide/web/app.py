@@ -33,11 +33,11 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import NotModifiedResponse, StaticFiles
 from starlette.templating import Jinja2Templates
 
-from audioguide import __version__, speech
+from audioguide import __version__, sessions, speech
 from audioguide.errors import AudioguideError
 from audioguide.export import cover as covers
 from audioguide.routine import DEFAULT_LEVEL, LEVELS
-from audioguide.web import feed, library, sessions
+from audioguide.web import feed, library
 from audioguide.web.builds import Builder, BuildRequest, Change, Settings, in_form_words
 from audioguide.web.guard import Guard
 

@@ -36,7 +36,7 @@ EXERCISE_SYNONYMS = {"rounds": "sets"}
 CIRCUIT_KEYS = ("rounds", "rest", "rest_between", "phrases", "exercises")
 CIRCUIT_SYNONYMS = {"sets": "rounds"}  # what an exercise calls its rounds
 STEP_KINDS = {
-    "hold": ("say", "say_last", "countdown", "countdown_in", "halfway", "then", "count", "end_tone"),
+    "hold": ("say", "say_last", "countdown", "countdown_in", "halfway", "then", "count", "end_tone", "until"),
     "reps": ("say", "say_last", "tempo", "count", "countdown_in"),
     "say": ("say_last", "pause"),
 }
@@ -74,6 +74,7 @@ SAMPLES = {
     "switch_pause": "5s",
     "tempo": "[{say: up, for: 2s}]",
     "then": "continue",
+    "until": "ready",
 }
 
 

@@ -18,6 +18,7 @@ from audioguide.routine.loader.values import (
     as_countdown,
     as_halfway,
     as_then,
+    as_until,
     one_of,
     parse_count,
     parse_duration,
@@ -121,6 +122,7 @@ def _hold(r: Reader, keys: dict[str, yaml.Node], path: str, say: str | None, com
         "halfway_ms": ("halfway", as_halfway),
         "then_continue": ("then", as_then),
         "end_tone": ("end_tone", as_bool),
+        "until_ready": ("until", as_until),
     }
     for option, (key, convert) in settings.items():
         if key in keys:

@@ -174,6 +174,12 @@ def as_then(value: Any) -> bool:
     return value == "continue"
 
 
+def as_until(value: Any) -> bool:
+    if value != "ready":
+        raise Invalid(f"must be ready (live, the coach then waits for the word), got {quoted(value)}")
+    return True
+
+
 def as_countdown(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10:
         raise Invalid(f"must be a whole number of seconds from 0 to 10, got {quoted(value)}")

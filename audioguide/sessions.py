@@ -1,4 +1,5 @@
-"""The training log: one line per track played through on the page, kept in the output folder.
+"""The training log: one line per session, kept in the output folder: a track played through
+on the page (web/) or a live session with the coach (live/).
 
 The file (`.audioguide-log.jsonl`, never served) is JSON Lines, one session a line:
 `{"date": "2026-12-03T07:42:10+01:00", "routine": "Feet and back", "track": "Feet and back",
@@ -17,10 +18,9 @@ import threading
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from audioguide.files import NotRegularFile, kind_of, open_regular
-from audioguide.web.library import Track
 
 LOG_FILE = ".audioguide-log.jsonl"
 PLAYED_FRACTION = 0.9  # a track played this far through counts as a session
@@ -32,6 +32,16 @@ PRIVATE = 0o600  # what was played, and when, is the user's own
 _WRITE = threading.Lock()
 
 
+class Played(Protocol):
+    """What the log needs of a track played on the page (web.library.Track has it)."""
+
+    title: str
+    album_title: str
+    name: str
+    level: str
+    changed: str
+
+
 @dataclass(frozen=True)
 class Session:
     date: str  # ISO 8601 with the UTC offset, local time
@@ -40,26 +50,41 @@ class Session:
     file: str
     level: str
     changed: str  # what overrides changed, "" for the routine as written
+    # A live session (`coach`): "completed" or "stopped at <part>", and how often it was paused
+    # or skipped (next, back); "" and 0 for a track played on the page.
+    live: str = ""
+    pauses: int = 0
+    skips: int = 0
 
     @property
     def when(self) -> datetime:
         return datetime.fromisoformat(self.date)
 
-    def to_json(self) -> dict[str, str]:
-        return asdict(self)
+    def to_json(self) -> dict[str, str | int]:
+        fields = asdict(self)
+        return fields if self.live else {k: v for k, v in fields.items() if k not in _LIVE_FIELDS}
 
     def line(self) -> str:
         """The session as `audioguide log` prints it."""
         what = self.routine if self.track == self.routine else f"{self.routine}: {self.track}"
         extra = f", changed: {self.changed}" if self.changed else ""
+        if self.live:
+            extra += f", live: {self.live}, {_counted(self.pauses, 'pause')}, {_counted(self.skips, 'skip')}"
         return f"{self.when:%a %d %b %Y %H:%M}  {what} (level {self.level or '?'}{extra})"
+
+
+_LIVE_FIELDS = ("live", "pauses", "skips")
+
+
+def _counted(n: int, what: str) -> str:
+    return f"{n} {what}{'' if n == 1 else 's'}"
 
 
 def path(folder: Path) -> Path:
     return folder / LOG_FILE
 
 
-def record(folder: Path, track: Track, now: datetime | None = None) -> Session:
+def record(folder: Path, track: Played, now: datetime | None = None) -> Session:
     """Append a session for `track`, played through now."""
     when = (now or datetime.now()).astimezone().replace(microsecond=0)
     session = Session(
@@ -70,6 +95,27 @@ def record(folder: Path, track: Track, now: datetime | None = None) -> Session:
         level=track.level,
         changed=track.changed,
     )
+    return append(folder, session)
+
+
+def record_live(
+    folder: Path,
+    routine: str,
+    level: str,
+    changed: str,
+    live: str,
+    pauses: int,
+    skips: int,
+    now: datetime | None = None,
+) -> Session:
+    """Append a live session with the coach that ended now: `live` is completed or stopped at..."""
+    when = (now or datetime.now()).astimezone().replace(microsecond=0)
+    session = Session(when.isoformat(), routine, routine, "", level, changed, live, pauses, skips)
+    return append(folder, session)
+
+
+def append(folder: Path, session: Session) -> Session:
+    """Add `session` at the end of the log, a line of its own."""
     line = json.dumps(session.to_json(), ensure_ascii=False) + "\n"
     with _WRITE, _append(path(folder)) as log:
         end = log.seek(0, 2)
@@ -106,12 +152,17 @@ def read(folder: Path) -> list[Session]:
     for line in data.decode("utf-8", errors="replace").splitlines():
         try:
             fields = json.loads(line)
-            session = Session(**{key: str(fields[key]) for key in Session.__dataclass_fields__})
+            known = [key for key in Session.__dataclass_fields__ if key in fields]
+            session = Session(**{key: _typed(key, fields) for key in known})
             datetime.fromisoformat(session.date)  # a date that does not read skips the line
         except (ValueError, TypeError, KeyError):
             continue
         sessions.append(session)
     return sessions
+
+
+def _typed(key: str, fields: dict[str, object]) -> object:
+    return int(fields[key]) if key in ("pauses", "skips") else str(fields[key])  # type: ignore[call-overload]
 
 
 def this_week(sessions: list[Session], now: datetime | None = None) -> int:
