@@ -41,3 +41,7 @@ class ServeError(AudioguideError):
 
 class ConfigError(AudioguideError):
     """A setting (`audioguide config`, or the config file) names nothing or has a bad value."""
+
+
+class MusicError(AudioguideError):
+    """The music to mix under the voice cannot be found, read or decoded."""

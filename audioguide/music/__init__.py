@@ -1,0 +1,53 @@
+"""The user's own music under the coach: found, decoded once, laid out and ducked from the timeline.
+
+`sources` finds and decodes the files; `bed` lays the bed against a track and mixes it in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from audioguide.music.bed import (
+    DEFAULT_DUCK_DB,
+    DEFAULT_LEVEL_DB,
+    LEAD_MS,
+    RECOVERY_MS,
+    Bed,
+    Settings,
+    mix,
+    mixed,
+)
+from audioguide.music.sources import Decoded, decoded, find, identity
+
+__all__ = [
+    "DEFAULT_DUCK_DB",
+    "DEFAULT_LEVEL_DB",
+    "LEAD_MS",
+    "RECOVERY_MS",
+    "Bed",
+    "Decoded",
+    "Music",
+    "Settings",
+    "decoded",
+    "find",
+    "mix",
+    "mixed",
+]
+
+
+@dataclass(frozen=True)
+class Music:
+    """The music a build mixes under the voice: its files in play order, and how it is mixed."""
+
+    files: tuple[Path, ...]
+    settings: Settings = field(default_factory=Settings)
+
+    def identity(self) -> str:
+        """A value that changes when the bed would: its files (names, sizes, modification
+        times) and its settings. For a build's fingerprint; nothing is decoded or read."""
+        material = [identity(self.files), self.settings.level_db, self.settings.duck_db,
+                    self.settings.lead_ms, self.settings.recovery_ms]  # fmt: skip
+        return hashlib.sha256(json.dumps(material).encode()).hexdigest()

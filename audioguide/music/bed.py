@@ -1,0 +1,236 @@
+"""The music bed under the voice: laid out against the timeline, ducked from it, mixed in.
+
+Ducking is planned from the timeline, not heard from the signal: every sound the coach
+makes (speech and tones) is a block the music dips under, from `lead` before it to its end,
+and it comes back over `recovery` after; blocks closer than the recovery are one block, so
+the music stays down between cues that follow each other closely (a count, a countdown).
+
+The bed's clock is set again at the start of each part of the routine (after each end
+tone, and after the intro, where the timeline meets the MP3 frame grid, see grid.py): a
+part starts the music at a place that depends only on the lengths of the parts before it
+rounded up to `ANCHOR_S`, so a rep change leaves the music under every later part where it
+was, and a rebuild re-encodes only the part it changed (docs/segments.md). The bed jumps
+ahead at each part's start, crossfaded under the end tone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from itertools import pairwise
+
+import numpy as np
+
+from audioguide import grid
+from audioguide.music.sources import Decoded
+from audioguide.render import Placed
+from audioguide.speech.clips import CLIP_LUFS
+
+DEFAULT_LEVEL_DB = -1.0  # the bed at -16 LUFS, the track's own target, 1 dB under the voice
+DEFAULT_DUCK_DB = 12.0  # how far it dips under each cue
+LEAD_MS = 200  # it is down before the first syllable
+RECOVERY_MS = 700  # and comes back after the cue, unless the next one follows sooner
+MIN_MARGIN_DB = 10.0  # the voice stays at least this far above the ducked music
+MIN_LEVEL_DB, MAX_LEVEL_DB = -30.0, 0.0
+MIN_DUCK_DB, MAX_DUCK_DB = 6.0, 40.0
+PEAK_CEILING_DBTP = -4.0  # the bed's true peaks: under a voice peaking at -3.5, the mix stays under -1
+MAX_GAIN_DB = 24.0  # a near-silent file is not raised further
+CROSSFADE_MS = 1500  # between files, and where a part's music starts
+FADE_IN_MS = 2000
+FADE_OUT_MS = 3000
+ANCHOR_S = 30  # a part's music starts at a whole number of these into the bed
+MIX_FORMAT = 1  # bump when how a bed is mixed changes
+
+
+@dataclass(frozen=True)
+class Settings:
+    level_db: float = DEFAULT_LEVEL_DB
+    duck_db: float = DEFAULT_DUCK_DB
+    lead_ms: int = LEAD_MS
+    recovery_ms: int = RECOVERY_MS
+
+    def problem(self) -> str | None:
+        """What is wrong with these settings, or None."""
+        if not MIN_LEVEL_DB <= self.level_db <= MAX_LEVEL_DB:
+            return f"--music-level {self.level_db:g}: give {MIN_LEVEL_DB:g} to {MAX_LEVEL_DB:g} dB"
+        if not MIN_DUCK_DB <= self.duck_db <= MAX_DUCK_DB:
+            return f"--music-duck {self.duck_db:g}: give {MIN_DUCK_DB:g} to {MAX_DUCK_DB:g} dB"
+        if self.duck_db - self.level_db < MIN_MARGIN_DB:
+            return (
+                f"--music-level {self.level_db:g} with --music-duck {self.duck_db:g} leaves the voice "
+                f"{self.duck_db - self.level_db:g} dB above the music; it needs {MIN_MARGIN_DB:g}. "
+                "Lower the level or duck deeper"
+            )
+        return None
+
+
+class Bed:
+    """The music under one track, in the track's samples: what it plays where, and how loud."""
+
+    def __init__(
+        self, files: tuple[Decoded, ...], settings: Settings, sounds: list[Placed], length: int, rate: int
+    ):
+        self.files, self.settings, self.length, self.rate = files, settings, length, rate
+        self.crossfade = CROSSFADE_MS * rate // 1000
+        self.lead, self.recovery = settings.lead_ms * rate // 1000, settings.recovery_ms * rate // 1000
+        target = CLIP_LUFS + settings.level_db
+        self.gains = tuple(
+            10 ** (min(target - f.lufs, PEAK_CEILING_DBTP - f.peak_dbtp, MAX_GAIN_DB) / 20) for f in files
+        )
+        self.starts = []  # where each file starts in the bed, files overlapping by the crossfade
+        at = 0
+        for f in files:
+            self.starts.append(at)
+            at += f.samples - self.crossfade
+        self.period = at  # the bed loops: the first file again, crossfaded from the last
+        self.blocks = _blocks(sounds, self.lead, self.recovery)
+        self.sections = _sections(sounds, length, rate, self.crossfade, ANCHOR_S * rate)
+        played = [[f.pcm.name, f.samples, round(g, 9)] for f, g in zip(files, self.gains, strict=True)]
+        material = [MIX_FORMAT, rate, played, settings.duck_db, self.lead, self.recovery, self.crossfade]
+        self.identity = hashlib.sha256(json.dumps(material).encode()).hexdigest()
+
+    def part_starts(self) -> list[int]:
+        """The track samples where a part's music starts: a segment starts there."""
+        return [start for start, _ in self.sections]
+
+    def samples(self, start: int, end: int) -> np.ndarray:
+        """The bed at track samples `start` to `end` (float, 16-bit scale); silence outside the track."""
+        out = np.zeros(max(0, end - start), dtype=np.float64)
+        first, last = max(start, 0), min(end, self.length)
+        if first >= last:
+            return out
+        for index, (section, anchor) in enumerate(self.sections):
+            following = self.sections[index + 1][0] if index + 1 < len(self.sections) else self.length
+            handover = (
+                max(section, following - self.crossfade) if index + 1 < len(self.sections) else following
+            )
+            # this part's music from its start, fading out under the next part's last crossfade
+            a, b = max(first, section), min(last, following)
+            if a < b:
+                music = self._bed(anchor + a - section, anchor + b - section)
+                if b > handover:
+                    t = np.arange(a, b)
+                    music *= np.clip((following - t) / self.crossfade, 0.0, 1.0)
+                out[a - start : b - start] += music
+            if index + 1 < len(self.sections):  # the next part's music fading in before it starts
+                next_anchor = self.sections[index + 1][1]
+                a, b = max(first, handover), min(last, following)
+                if a < b:
+                    t = np.arange(a, b)
+                    fade = 1.0 - np.clip((following - t) / self.crossfade, 0.0, 1.0)
+                    out[a - start : b - start] += (
+                        self._bed(next_anchor + a - following, next_anchor + b - following) * fade
+                    )
+        t = np.arange(first, last)
+        out[first - start : last - start] *= self._envelope(t)
+        return out
+
+    def identity_of(self, start: int, end: int) -> list[object]:
+        """Everything that decides `samples(start, end)`, in samples from `start`: a segment's
+        music, wherever it sits on the track."""
+        reach = self.lead + self.recovery
+        low, high = start - reach, end + reach
+        blocks = [
+            [max(a, low) - start, min(b, high) - start]
+            for a, b in self.blocks
+            if b + self.recovery > start and a - self.lead < end
+        ]
+        sections = [
+            [s - start, anchor]
+            for index, (s, anchor) in enumerate(self.sections)
+            if s < end + self.crossfade
+            and (index + 1 == len(self.sections) or self.sections[index + 1][0] > start)
+        ]
+        edges = [
+            min(start, FADE_IN_MS * self.rate // 1000),
+            self.length - start if end > self.length - FADE_OUT_MS * self.rate // 1000 else None,
+        ]
+        return [self.identity, blocks, sections, edges]
+
+    def _bed(self, start: int, end: int) -> np.ndarray:
+        """The playlist, looped, crossfaded, each file at its gain: bed samples `start` to `end`."""
+        out = np.zeros(end - start, dtype=np.float64)
+        for lap in range(max(0, start // self.period - 1), end // self.period + 1):
+            for f, first, gain in zip(self.files, self.starts, self.gains, strict=True):
+                at = lap * self.period + first
+                a, b = max(start, at), min(end, at + f.samples)
+                if a >= b:
+                    continue
+                data = np.fromfile(f.pcm, dtype="<i2", count=b - a, offset=2 * (a - at)).astype(np.float64)
+                offset = np.arange(a - at, b - at)
+                fade_out = (f.samples - offset) / self.crossfade
+                # each file fades in over the one before; the bed's very first file, under the track's fade-in
+                fade_in = offset / self.crossfade if lap or first else np.ones(len(offset))
+                data *= np.clip(np.minimum(fade_in, fade_out), 0.0, 1.0)
+                out[a - start : a - start + len(data)] += data * gain
+        return out
+
+    def _envelope(self, t: np.ndarray) -> np.ndarray:
+        """The gain at track samples `t`: ducked around each block, faded in and out at the ends."""
+        depth = np.zeros(len(t))
+        low, high = int(t[0]), int(t[-1]) + 1
+        for a, b in self.blocks:
+            if b + self.recovery <= low or a - self.lead >= high:
+                continue
+            down = np.clip((t - (a - self.lead)) / max(self.lead, 1), 0.0, 1.0)
+            up = np.clip(1.0 - (t - b) / max(self.recovery, 1), 0.0, 1.0)
+            depth = np.maximum(depth, np.where(t < a, down, np.where(t <= b, 1.0, up)))
+        gain = 10 ** (-self.settings.duck_db * depth / 20)
+        fade_in = FADE_IN_MS * self.rate // 1000
+        fade_out = FADE_OUT_MS * self.rate // 1000
+        gain *= np.clip(t / fade_in, 0.0, 1.0) * np.clip((self.length - t) / fade_out, 0.0, 1.0)
+        return gain
+
+
+def mixed(chunks: Iterable[bytes], bed: Bed) -> Iterator[bytes]:
+    """A track's PCM chunks with the bed mixed in, in order (for a one-pass encode)."""
+    position = 0
+    for chunk in chunks:
+        length = len(chunk) // 2
+        yield mix(chunk, bed.samples(position, position + length))
+        position += length
+
+
+def mix(pcm: bytes | bytearray, music: np.ndarray) -> bytes:
+    """Mono 16-bit PCM with `music` added, held inside 16 bits."""
+    voice = np.frombuffer(pcm, dtype="<i2").astype(np.float64)
+    return np.clip(np.rint(voice + music), -32768, 32767).astype("<i2").tobytes()
+
+
+def _blocks(sounds: list[Placed], lead: int, recovery: int) -> list[tuple[int, int]]:
+    """The stretches the music is fully down: each sound, joined with the next when the music
+    could not come back up between them."""
+    blocks: list[tuple[int, int]] = []
+    for sound in sorted(sounds, key=lambda s: s.start):
+        if blocks and sound.start - lead - blocks[-1][1] < recovery:
+            blocks[-1] = (blocks[-1][0], max(blocks[-1][1], sound.end))
+        else:
+            blocks.append((sound.start, sound.end))
+    return blocks
+
+
+def _sections(
+    sounds: list[Placed], length: int, rate: int, crossfade: int, quantum: int
+) -> list[tuple[int, int]]:
+    """Each part's first sample and where in the bed its music starts.
+
+    A part starts at the first frame boundary `grid.SILENCE_BEFORE_CUT` after an end tone or
+    the intro (where the timeline meets the frame grid); its music starts after the music of
+    the part before, rounded up to whole `quantum`s, so it does not move when a part before it
+    grows or shrinks by less than the rounding leaves.
+    """
+    frame = grid.frame_samples(rate)
+    starts = [0]
+    for sound, following in pairwise(sounds):
+        earliest = sound.end + grid.SILENCE_BEFORE_CUT
+        cut = earliest + -earliest % frame
+        if sound.role in grid.STRETCHED_AFTER and cut + grid.SILENCE_AFTER_CUT <= following.start:
+            if cut - starts[-1] > crossfade:
+                starts.append(cut)
+    sections, anchor = [], 0
+    for start, end in zip(starts, [*starts[1:], length], strict=True):
+        sections.append((start, anchor))
+        anchor += -(-(end - start + crossfade) // quantum) * quantum
+    return sections

@@ -1,0 +1,188 @@
+"""Where the music comes from: a file, a folder or a playlist, checked, then decoded once.
+
+Each file is decoded by the bundled ffmpeg, as a stream, straight to a file of mono 16-bit
+PCM at the build's rate in the cache folder (`music/`), with its loudness and true peak
+measured on the way (ffmpeg's EBU R128 meter). Later builds read slices of that copy:
+never a whole file in memory, and no decoding at all on a rebuild. Only the first audio
+stream is decoded; the music's tags and pictures are never read into the track.
+
+Only regular files are taken, opened without waiting (a FIFO or `/dev/zero` is refused
+before ffmpeg sees it) and of at most `MAX_MUSIC_BYTES`; ffmpeg reads the descriptor
+that was checked, so a file swapped after the check is not read instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from audioguide import ffmpeg, files
+from audioguide.errors import MusicError
+
+AUDIO_SUFFIXES = (".mp3", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".flac", ".wav", ".aif", ".aiff", ".wma")
+PLAYLIST_SUFFIXES = (".m3u", ".m3u8")
+MAX_MUSIC_BYTES = 1_000_000_000  # a longer mix than anyone trains to, even as WAV
+MAX_PLAYLIST_BYTES = 1_000_000
+MAX_FILES = 500
+MAX_DECODED_S = 6 * 3600  # what is decoded of one file at most (a file that decodes for ever stops here)
+MIN_MUSIC_MS = 5000  # shorter than this, a file cannot be crossfaded into the next
+DECODE_FORMAT = 1  # bump when what a decoded copy holds changes
+FOLDER = "music"
+FIX = "Give --music an audio file, a folder of them, or an .m3u/.m3u8 playlist"
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """One music file as the bed plays it: its decoded copy, its length and its loudness."""
+
+    source: Path
+    pcm: Path  # mono 16-bit little-endian at the build's rate
+    samples: int
+    lufs: float
+    peak_dbtp: float
+
+
+def find(path: Path, confine_to: Path | None = None) -> tuple[Path, ...]:
+    """The music files `path` names, in play order: itself, a folder's audio files by name,
+    or a playlist's entries (relative to the playlist). With `confine_to`, every file must be
+    inside that folder, links followed (a routine's `music:` key)."""
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise MusicError(f"music {path}: no such file or folder. {FIX}")
+    if path.is_dir():
+        found = [p for p in sorted(path.iterdir(), key=lambda p: p.name.casefold()) if _is_audio(p)]
+        if not found:
+            raise MusicError(f"music {path}: the folder holds no audio files ({', '.join(AUDIO_SUFFIXES)})")
+    elif path.suffix.lower() in PLAYLIST_SUFFIXES:
+        found = _playlist(path)
+    else:
+        found = [path]
+    if len(found) > MAX_FILES:
+        raise MusicError(f"music {path}: {len(found)} files; a bed takes at most {MAX_FILES}")
+    if confine_to is not None:
+        for file in [path, *found]:
+            if not _inside(file, confine_to):
+                raise MusicError(
+                    f"music {file} is outside the routine's folder {confine_to}; put the music beside "
+                    "the routine file, or give it with --music"
+                )
+    return tuple(found)
+
+
+def identity(sources: tuple[Path, ...]) -> list[list[object]]:
+    """What tells one bed's files from another's without reading them: names, sizes, times."""
+    found = []
+    for source in sources:
+        try:
+            info = source.stat()
+        except OSError as exc:
+            raise MusicError(f"music {source}: {exc.strerror}. {FIX}") from None
+        found.append([str(source.absolute()), info.st_size, info.st_mtime_ns])
+    return found
+
+
+def decoded(sources: tuple[Path, ...], rate: int, cache_root: Path) -> tuple[Decoded, ...]:
+    """Every file decoded at `rate` (from the cache when it holds it), or a MusicError."""
+    return tuple(_decoded(source, rate, Path(cache_root) / FOLDER) for source in sources)
+
+
+def _decoded(source: Path, rate: int, folder: Path) -> Decoded:
+    try:
+        with files.open_regular(source, MAX_MUSIC_BYTES) as fd:
+            info = os.fstat(fd)
+            key = hashlib.sha256(
+                json.dumps(
+                    [DECODE_FORMAT, str(source.absolute()), info.st_size, info.st_mtime_ns, rate]
+                ).encode()
+            ).hexdigest()
+            pcm, meta = folder / f"{key}.pcm", folder / f"{key}.json"
+            known = _known(pcm, meta, source)
+            if known is None:
+                known = _decode(fd, source, rate, pcm, meta)
+    except files.TooLarge as exc:
+        raise MusicError(f"music {source}: is {exc.size:,} bytes; a music file is at most 1 GB") from None
+    except files.NotRegularFile as exc:
+        raise MusicError(f"music {source}: {exc.strerror}. {FIX}") from None
+    except OSError as exc:
+        raise MusicError(f"music {source}: cannot be read: {exc.strerror}. {FIX}") from None
+    if known.samples < MIN_MUSIC_MS * rate // 1000:
+        raise MusicError(f"music {source}: lasts under {MIN_MUSIC_MS // 1000} s; give longer music")
+    return known
+
+
+def _known(pcm: Path, meta: Path, source: Path) -> Decoded | None:
+    try:
+        fields = json.loads(files.read_regular(meta, 10_000, follow=False))
+        decoded = Decoded(source, pcm, int(fields["samples"]), float(fields["lufs"]), float(fields["peak"]))
+        if pcm.stat().st_size != 2 * decoded.samples:
+            return None
+        return decoded
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _decode(fd: int, source: Path, rate: int, pcm: Path, meta: Path) -> Decoded:
+    """Decode the open file `fd` to `pcm` through ffmpeg, measuring it as it goes."""
+    pcm.parent.mkdir(parents=True, exist_ok=True)
+    temporary = pcm.with_name(f".{pcm.name}.{os.getpid()}.tmp")
+    command = [
+        ffmpeg.executable(), "-hide_banner", "-nostats", "-nostdin", "-fd", str(fd), "-i", "fd:",
+        "-map", "0:a:0", "-vn", "-sn", "-dn", "-map_metadata", "-1", "-t", str(MAX_DECODED_S),
+        "-ac", "1", "-ar", str(rate), "-af", "ebur128=peak=true:framelog=verbose",
+        "-f", "s16le", "-y", str(temporary),
+    ]  # fmt: skip
+    try:
+        done = subprocess.run(command, pass_fds=(fd,), capture_output=True, text=True, errors="replace")
+        summary = done.stderr[done.stderr.rfind("Summary:") :]
+        loudness = re.search(r"I:\s+(-?[\d.]+|-inf) LUFS", summary)
+        peak = re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary)
+        samples = temporary.stat().st_size // 2 if temporary.exists() else 0
+        if done.returncode != 0 or not loudness or not peak or samples == 0:
+            why = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "no audio in it"
+            raise MusicError(f"music {source}: not audio that ffmpeg can decode ({why}). {FIX}")
+        decoded = Decoded(source, pcm, samples, float(loudness.group(1)), float(peak.group(1)))
+        os.replace(temporary, pcm)
+        files.write_atomic(
+            meta, json.dumps({"samples": samples, "lufs": decoded.lufs, "peak": decoded.peak_dbtp}).encode()
+        )
+        return decoded
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _playlist(path: Path) -> list[Path]:
+    try:
+        text = files.read_regular(path, MAX_PLAYLIST_BYTES).decode("utf-8-sig", errors="replace")
+    except files.TooLarge:
+        raise MusicError(f"music {path}: a playlist of over 1 MB; give a shorter one") from None
+    except OSError as exc:
+        raise MusicError(f"music {path}: cannot be read: {exc.strerror}. {FIX}") from None
+    found = []
+    for number, line in enumerate(text.splitlines(), 1):
+        entry = line.strip()
+        if not entry or entry.startswith("#"):
+            continue
+        if "://" in entry:
+            raise MusicError(
+                f"music {path}, line {number}: {entry} is not a file here; a bed is made of local files"
+            )
+        found.append(path.parent / Path(entry).expanduser())
+    if not found:
+        raise MusicError(f"music {path}: the playlist lists no files")
+    return found
+
+
+def _is_audio(path: Path) -> bool:
+    return path.suffix.lower() in AUDIO_SUFFIXES and not path.name.startswith(".") and not path.is_dir()
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(Path(folder).resolve())
+    except (OSError, ValueError, RuntimeError):
+        return False
