@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import wave
 
@@ -10,13 +11,14 @@ import numpy as np
 import pytest
 from audio import decode
 from click.testing import CliRunner
-from conftest import SMALL_ROUTINE
+from conftest import SMALL_ROUTINE, FakeEngine
 from meter import loudness
 
 from audioguide import ffmpeg, music
-from audioguide.music.bed import FADE_OUT_MS
 from audioguide.cli import cli
 from audioguide.export.segment_cache import SegmentCache
+from audioguide.music import sources
+from audioguide.music.bed import FADE_OUT_MS
 from audioguide.speech.cache import default_dir
 
 RATE = 48_000
@@ -98,7 +100,9 @@ def test_the_voice_stays_10_db_over_the_music_and_the_mix_meets_the_loudness_bar
     for event in timeline["events"]:
         if event["kind"] != "speech":
             continue
-        for at in windows_inside(event["start_ms"] + 150, event["end_ms"] - 150):  # the clip's padding cut off
+        for at in windows_inside(
+            event["start_ms"] + 150, event["end_ms"] - 150
+        ):  # the clip's padding cut off
             assert level_db(mixed, VOICE_HZ, at) - level_db(mixed, MUSIC_HZ, at) >= 10, event["text"]
     measured = loudness(folder / "with.mp3")
     assert -17.0 <= measured.integrated_lufs <= -15.0
@@ -165,3 +169,92 @@ def test_the_musics_own_tags_are_not_copied(fake_engine, tmp_path):
     run("build", str(SMALL_ROUTINE), "--engine", "fake", "--music", str(bed), "-o", str(tmp_path / "t.mp3"))
     data = (tmp_path / "t.mp3").read_bytes()
     assert b"SecretSong" not in data and b"SecretArtist" not in data
+
+
+def refused(tmp_path, music_path, *more: str) -> str:
+    """The build's error for `music_path`: exit 1, nothing synthesized (refused before speech)."""
+    result = CliRunner().invoke(
+        cli,
+        [
+            "build",
+            str(SMALL_ROUTINE),
+            "--engine",
+            "fake",
+            "--music",
+            str(music_path),
+            "-o",
+            str(tmp_path),
+            *more,
+        ],
+    )
+    assert result.exit_code == 1, result.output
+    assert FakeEngine.calls == [], "refused before any speech"
+    assert not (tmp_path / "out").exists()
+    return result.output
+
+
+def test_missing_unreadable_and_non_audio_music_is_refused_before_speech(fake_engine, tmp_path):
+    assert "no such file or folder" in refused(tmp_path, tmp_path / "nowhere.mp3")
+    text = tmp_path / "notes.mp3"
+    text.write_text("not music at all\n" * 100)
+    assert "not audio that ffmpeg can decode" in refused(tmp_path, text)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert "holds no audio files" in refused(tmp_path, empty)
+    locked = tone_wav(tmp_path / "locked.wav")
+    locked.chmod(0)
+    if not os.access(locked, os.R_OK):  # root reads anything
+        assert "cannot be read" in refused(tmp_path, locked)
+
+
+def test_endless_and_huge_music_is_refused_without_reading_it(fake_engine, tmp_path):
+    fifo = tmp_path / "endless.mp3"
+    os.mkfifo(fifo)
+    assert "named pipe" in refused(tmp_path, fifo)
+    assert "a device" in refused(tmp_path, "/dev/zero")
+    huge = tmp_path / "huge.wav"
+    with huge.open("wb") as file:
+        file.truncate(sources.MAX_MUSIC_BYTES + 1)  # sparse: nothing is written
+    assert "a music file is at most 1 GB" in refused(tmp_path, huge)
+
+
+def test_a_playlist_plays_its_files_in_order_and_a_short_or_remote_entry_is_refused(fake_engine, tmp_path):
+    first, second = tone_wav(tmp_path / "b.wav"), tone_wav(tmp_path / "a.wav", hz=1000.0)
+    playlist = tmp_path / "mix.m3u8"
+    playlist.write_text(f"#EXTM3U\n{first.name}\n{second}\n")
+    assert music.find(playlist) == (first, second)
+    assert music.find(tmp_path) == (second, first), "a folder plays by name"
+    playlist.write_text("https://example.com/song.mp3\n")
+    assert "a bed is made of local files" in refused(tmp_path, playlist)
+    short = tone_wav(tmp_path / "short.wav", seconds=2)
+    assert "lasts under 5 s" in refused(tmp_path, short)
+
+
+def test_music_and_duck_levels_that_would_bury_the_voice_are_refused(fake_engine, tmp_path):
+    bed = tone_wav(tmp_path / "bed.wav")
+    assert "needs 10" in refused(tmp_path, bed, "--music-level", "0", "--music-duck", "8")
+    assert "--music-level 5" in refused(tmp_path, bed, "--music-level", "5")
+
+
+def test_a_routines_music_is_its_own_folders_and_a_playlist_cannot_reach_outside(fake_engine, tmp_path):
+    folder = tmp_path / "routine"
+    folder.mkdir()
+    outside = tone_wav(tmp_path / "elsewhere.wav")
+    text = SMALL_ROUTINE.read_text()
+    (folder / "r.yaml").write_text(f"music: ../elsewhere.wav\n{text}")
+    result = CliRunner().invoke(
+        cli, ["build", str(folder / "r.yaml"), "--engine", "fake", "-o", str(tmp_path)]
+    )
+    assert (
+        result.exit_code == 1 and "music: ../elsewhere.wav is outside the routine's folder" in result.output
+    )
+    (folder / "list.m3u").write_text(f"{outside}\n")
+    (folder / "r.yaml").write_text(f"music: list.m3u\n{text}")
+    result = CliRunner().invoke(
+        cli, ["build", str(folder / "r.yaml"), "--engine", "fake", "-o", str(tmp_path)]
+    )
+    assert result.exit_code == 1 and "is outside the routine's folder" in result.output
+    tone_wav(folder / "bed.wav")
+    (folder / "r.yaml").write_text(f"music: bed.wav\n{text}")
+    run("build", str(folder / "r.yaml"), "--engine", "fake", "-o", str(tmp_path / "t.mp3"))
+    assert level_db(decode(tmp_path / "t.mp3", RATE), MUSIC_HZ, 40 * RATE) > -40, "the routine's bed plays"
