@@ -20,7 +20,7 @@ from audioguide.music.bed import (
     mix,
     mixed,
 )
-from audioguide.music.sources import Decoded, decoded, find, identity
+from audioguide.music.sources import Decoded, choices, decoded, find, identity
 
 __all__ = [
     "DEFAULT_DUCK_DB",
@@ -31,6 +31,7 @@ __all__ = [
     "Decoded",
     "Music",
     "Settings",
+    "choices",
     "decoded",
     "find",
     "mix",

@@ -74,6 +74,31 @@ def find(path: Path, confine_to: Path | None = None) -> tuple[Path, ...]:
     return tuple(found)
 
 
+MAX_CHOICES = 200
+
+
+def choices(root: Path) -> dict[str, Path]:
+    """What the page offers from the music the user configured, by an id the page sends back:
+    the folder itself, its folders and playlists, and its audio files ("." is the folder).
+    A file is offered alone. Nothing the phone sends is ever taken as a path."""
+    root = Path(root)
+    if not root.is_dir():
+        return {root.name: root} if root.is_file() else {}
+    found = {".": root}
+    try:
+        inside = sorted(root.iterdir(), key=lambda p: p.name.casefold())
+    except OSError:
+        return found
+    for path in inside:
+        if path.name.startswith("."):
+            continue
+        if path.is_dir() or path.suffix.lower() in PLAYLIST_SUFFIXES or _is_audio(path):
+            found[path.name] = path
+        if len(found) >= MAX_CHOICES:
+            break
+    return found
+
+
 def identity(sources: tuple[Path, ...]) -> list[list[object]]:
     """What tells one bed's files from another's without reading them: names, sizes, times."""
     found = []
