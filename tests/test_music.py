@@ -258,3 +258,13 @@ def test_a_routines_music_is_its_own_folders_and_a_playlist_cannot_reach_outside
     (folder / "r.yaml").write_text(f"music: bed.wav\n{text}")
     run("build", str(folder / "r.yaml"), "--engine", "fake", "-o", str(tmp_path / "t.mp3"))
     assert level_db(decode(tmp_path / "t.mp3", RATE), MUSIC_HZ, 40 * RATE) > -40, "the routine's bed plays"
+
+
+def test_cache_info_shows_the_decoded_music_and_clear_removes_it(fake_engine, tmp_path):
+    bed = tone_wav(tmp_path / "bed.wav")
+    run("build", str(SMALL_ROUTINE), "--engine", "fake", "--music", str(bed), "-o", str(tmp_path / "t.mp3"))
+    assert "decoded music: 1 file, " in run("cache", "info").output
+    stranger = default_dir() / "music" / "mine.txt"
+    stranger.write_text("not ours")
+    assert "Removed 1 decoded music file" in run("cache", "clear").output
+    assert music.copies(default_dir()) == [] and stranger.exists(), "only what audioguide decoded"

@@ -20,7 +20,7 @@ from audioguide.music.bed import (
     mix,
     mixed,
 )
-from audioguide.music.sources import Decoded, choices, decoded, find, identity
+from audioguide.music.sources import Decoded, choices, clear, copies, decoded, find, identity
 
 __all__ = [
     "DEFAULT_DUCK_DB",
@@ -32,6 +32,8 @@ __all__ = [
     "Music",
     "Settings",
     "choices",
+    "clear",
+    "copies",
     "decoded",
     "find",
     "mix",

@@ -180,6 +180,35 @@ def _decode(fd: int, source: Path, rate: int, pcm: Path, meta: Path) -> Decoded:
         temporary.unlink(missing_ok=True)
 
 
+_COPY = re.compile(r"\.?[0-9a-f]{64}\.(pcm|json)(\.\d+\.tmp)?")
+
+
+def copies(cache_root: Path) -> list[Path]:
+    """The decoded copies (and their notes) in the cache, named as this module names them;
+    none when the folder is a link."""
+    folder = Path(cache_root) / FOLDER
+    if folder.is_symlink():
+        return []
+    return [
+        Path(entry.path)
+        for entry in files.entries(folder)
+        if _COPY.fullmatch(entry.name) and entry.is_file(follow_symlinks=False)
+    ]
+
+
+def clear(cache_root: Path) -> tuple[int, int]:
+    """Remove every decoded copy: (files removed, bytes freed). They are decoded again when needed."""
+    removed = freed = 0
+    for path in copies(cache_root):
+        try:
+            size = path.stat().st_size
+            path.unlink()
+        except OSError:
+            continue
+        removed, freed = removed + (path.suffix == ".pcm"), freed + size
+    return removed, freed
+
+
 def _playlist(path: Path) -> list[Path]:
     try:
         text = files.read_regular(path, MAX_PLAYLIST_BYTES).decode("utf-8-sig", errors="replace")
