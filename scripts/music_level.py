@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -107,7 +108,13 @@ def main() -> None:
         subprocess.run(
             [*build, "--music", str(bed), "-o", str(work / "bed.mp3")], check=True, capture_output=True
         )
-        music = decode(work / "bed.mp3") - decode(work / "plain.mp3")
+        plain = decode(work / "plain.mp3")
+        music = decode(work / "bed.mp3") - plain
+        loudness = subprocess.run(
+            [ffmpeg.executable(), "-hide_banner", "-nostats", "-i", str(work / "bed.mp3"),
+             "-af", "ebur128=peak=true:framelog=verbose", "-f", "null", "-"],
+            check=True, capture_output=True, text=True,
+        ).stderr  # fmt: skip
         events = json.loads((work / "bed.timeline.json").read_text())["events"]
     # the first cue after the longest quiet, and the cues that follow it closely (one dip)
     index = max(range(1, len(events)), key=lambda i: events[i]["start_ms"] - events[i - 1]["end_ms"])
@@ -138,6 +145,22 @@ def main() -> None:
         f"{max(during):.1f} dB at most (median {np.median(during):.1f} dB); back within 1 dB "
         f"{(back - spans[-1][1]) * 1000:.0f} ms after the last one ends"
     )
+
+    def rms_db(samples: np.ndarray) -> float:
+        return float(20 * np.log10(max(np.sqrt(np.mean(samples**2)), 1e-9)))
+
+    margins = [
+        rms_db(plain[e["start_ms"] * RATE // 1000 : e["end_ms"] * RATE // 1000])
+        - rms_db(music[e["start_ms"] * RATE // 1000 : e["end_ms"] * RATE // 1000])
+        for e in events
+        if e["kind"] == "speech"
+    ]
+    print(f"voice over music during each of {len(margins)} speech events: at least {min(margins):.1f} dB "
+          f"(median {np.median(margins):.1f} dB), by RMS over the event")  # fmt: skip
+    summary = loudness[loudness.rindex("Summary:") :]
+    integrated = re.search(r"I:\s+(-?[\d.]+) LUFS", summary)[1]
+    peak = re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary)[1]
+    print(f"the mix: {integrated} LUFS integrated, true peak {peak} dBTP (ffmpeg's EBU R128 meter)")
     if args.svg:
         args.svg.write_text(svg(times, levels, spans, words))
         print(f"wrote {args.svg}")
