@@ -15,6 +15,7 @@ ahead at each part's start, crossfaded under the end tone.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
@@ -86,6 +87,7 @@ class Bed:
             at += f.samples - self.crossfade
         self.period = at  # the bed loops: the first file again, crossfaded from the last
         self.blocks = _blocks(sounds, self.lead, self.recovery)
+        self._block_ends = [b for _, b in self.blocks]  # both rising: blocks never overlap
         self.sections = _sections(sounds, length, rate, self.crossfade, ANCHOR_S * rate)
         played = [[f.pcm.name, f.samples, round(g, 9)] for f, g in zip(files, self.gains, strict=True)]
         material = [MIX_FORMAT, rate, played, settings.duck_db, self.lead, self.recovery, self.crossfade]
@@ -132,11 +134,7 @@ class Bed:
         music, wherever it sits on the track."""
         reach = self.lead + self.recovery
         low, high = start - reach, end + reach
-        blocks = [
-            [max(a, low) - start, min(b, high) - start]
-            for a, b in self.blocks
-            if b + self.recovery > start and a - self.lead < end
-        ]
+        blocks = [[max(a, low) - start, min(b, high) - start] for a, b in self._blocks_near(start, end)]
         sections = [
             [s - start, anchor]
             for index, (s, anchor) in enumerate(self.sections)
@@ -148,6 +146,16 @@ class Bed:
             self.length - start if end > self.length - FADE_OUT_MS * self.rate // 1000 else None,
         ]
         return [self.identity, blocks, sections, edges]
+
+    def _blocks_near(self, start: int, end: int) -> list[tuple[int, int]]:
+        """The blocks that lower the music somewhere in track samples `start` to `end`."""
+        first = bisect.bisect_right(self._block_ends, start - self.recovery)
+        found = []
+        for a, b in self.blocks[first:]:
+            if a - self.lead >= end:
+                break
+            found.append((a, b))
+        return found
 
     def _bed(self, start: int, end: int) -> np.ndarray:
         """The playlist, looped, crossfaded, each file at its gain: bed samples `start` to `end`."""
@@ -170,10 +178,7 @@ class Bed:
     def _envelope(self, t: np.ndarray) -> np.ndarray:
         """The gain at track samples `t`: ducked around each block, faded in and out at the ends."""
         depth = np.zeros(len(t))
-        low, high = int(t[0]), int(t[-1]) + 1
-        for a, b in self.blocks:
-            if b + self.recovery <= low or a - self.lead >= high:
-                continue
+        for a, b in self._blocks_near(int(t[0]), int(t[-1]) + 1):
             down = np.clip((t - (a - self.lead)) / max(self.lead, 1), 0.0, 1.0)
             up = np.clip(1.0 - (t - b) / max(self.recovery, 1), 0.0, 1.0)
             depth = np.maximum(depth, np.where(t < a, down, np.where(t <= b, 1.0, up)))
