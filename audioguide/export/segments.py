@@ -196,14 +196,17 @@ def _music_segments(
         ]
     digests: dict[tuple[str, str], str] = {}
     segments = []
+    heard = 0  # the first sound that may reach into this segment's feed (sounds come in order)
     for index, (start, end) in enumerate(zip(starts, [*starts[1:], length], strict=True)):
         last = index == len(starts) - 1
         fed_end = end if last else end + roll
-        placed = [
-            [sound.start - start, _digest(sound, digests, clip_for, audio.rate)]
-            for sound in sounds
-            if sound.end > start - roll and sound.start < fed_end
-        ]
+        while heard < len(sounds) and sounds[heard].end <= start - roll:
+            heard += 1
+        placed = []
+        for sound in sounds[heard:]:
+            if sound.start >= fed_end:
+                break
+            placed.append([sound.start - start, _digest(sound, digests, clip_for, audio.rate)])
         material = [
             SEGMENT_FORMAT, audio.rate, audio.bitrate.strip().lower(), audio.channels, _encoder_id(),
             "end" if last else "cut", end - start, placed,

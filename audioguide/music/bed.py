@@ -18,6 +18,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import json
+import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import pairwise
@@ -166,26 +167,37 @@ class Bed:
                 a, b = max(start, at), min(end, at + f.samples)
                 if a >= b:
                     continue
-                data = np.fromfile(f.pcm, dtype="<i2", count=b - a, offset=2 * (a - at)).astype(np.float64)
-                offset = np.arange(a - at, b - at)
-                fade_out = (f.samples - offset) / self.crossfade
-                # each file fades in over the one before; the bed's very first file, under the track's fade-in
-                fade_in = offset / self.crossfade if lap or first else np.ones(len(offset))
-                data *= np.clip(np.minimum(fade_in, fade_out), 0.0, 1.0)
-                out[a - start : a - start + len(data)] += data * gain
+                data = np.fromfile(f.pcm, dtype="<i2", count=b - a, offset=2 * (a - at)) * gain
+                # each file fades in over the one before (the bed's very first file: under the
+                # track's fade-in) and out under the next
+                fades_in = (lap or first) and a - at < self.crossfade
+                if fades_in or b - at > f.samples - self.crossfade:
+                    offset = np.arange(a - at, b - at)
+                    fade = np.minimum(
+                        offset / self.crossfade if fades_in else 1.0, (f.samples - offset) / self.crossfade
+                    )
+                    data *= np.clip(fade, 0.0, 1.0)
+                out[a - start : a - start + len(data)] += data
         return out
 
     def _envelope(self, t: np.ndarray) -> np.ndarray:
         """The gain at track samples `t`: ducked around each block, faded in and out at the ends."""
-        depth = np.zeros(len(t))
-        for a, b in self._blocks_near(int(t[0]), int(t[-1]) + 1):
-            down = np.clip((t - (a - self.lead)) / max(self.lead, 1), 0.0, 1.0)
-            up = np.clip(1.0 - (t - b) / max(self.recovery, 1), 0.0, 1.0)
-            depth = np.maximum(depth, np.where(t < a, down, np.where(t <= b, 1.0, up)))
-        gain = 10 ** (-self.settings.duck_db * depth / 20)
+        gain = np.ones(len(t))
+        near = self._blocks_near(int(t[0]), int(t[-1]) + 1)
+        if near:
+            depth = np.zeros(len(t))
+            for a, b in near:
+                down = np.clip((t - (a - self.lead)) / max(self.lead, 1), 0.0, 1.0)
+                up = np.clip(1.0 - (t - b) / max(self.recovery, 1), 0.0, 1.0)
+                depth = np.maximum(depth, np.where(t < a, down, np.where(t <= b, 1.0, up)))
+            down = depth > 0
+            gain[down] = np.exp(
+                depth[down] * (-self.settings.duck_db / 20 * math.log(10))
+            )  # 10 ** (-dB / 20)
         fade_in = FADE_IN_MS * self.rate // 1000
         fade_out = FADE_OUT_MS * self.rate // 1000
-        gain *= np.clip(t / fade_in, 0.0, 1.0) * np.clip((self.length - t) / fade_out, 0.0, 1.0)
+        if t[0] < fade_in or t[-1] >= self.length - fade_out:
+            gain *= np.clip(t / fade_in, 0.0, 1.0) * np.clip((self.length - t) / fade_out, 0.0, 1.0)
         return gain
 
 
