@@ -183,7 +183,8 @@ def build(
     files.sweep_leftovers(target.with_suffix(""))  # split mode's folder of parts
     cache.sweep_leftovers()
     bed_music = music_of(routine, options)
-    decoded = bed_music and music.decoded(bed_music.files, options.rate, cache.root)  # before any speech
+    if bed_music:
+        music.check(bed_music.files, options.rate, cache.root)  # before any speech
     voice = kept_voice(routine, options, lang, target, cache)
     if voice is None:
         engine = speech.make_engine(options.engine, lang, **options.engine_options)
@@ -212,10 +213,12 @@ def build(
     )
     pcm = _counted(render.pcm_chunks(script, voice.clip, options.rate), script, options.rate, progress)
     bed = None
-    if bed_music and decoded:
+    if bed_music:
         sounds = render.placements(script, voice.clip, options.rate)
         length = render.sample_at(script.duration_ms, options.rate)
-        bed = music.Bed(decoded, bed_music.settings, sounds, length, options.rate)
+        needed = music.needed(sounds, length, options.rate)
+        played = music.decoded(bed_music.files, options.rate, cache.root, needed)
+        bed = music.Bed(played, bed_music.settings, sounds, length, options.rate, bed_music.identity())
         pcm = music.mixed(pcm, bed)
     if replaced := tracks.replaced_voice(
         tracks.anchor(target, options.split), voice.engine.name, voice.engine.voice_id

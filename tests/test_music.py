@@ -268,3 +268,17 @@ def test_cache_info_shows_the_decoded_music_and_clear_removes_it(fake_engine, tm
     stranger.write_text("not ours")
     assert "Removed 1 decoded music file" in run("cache", "clear").output
     assert music.copies(default_dir()) == [] and stranger.exists(), "only what audioguide decoded"
+
+
+def test_only_as_much_music_as_the_track_plays_is_decoded(fake_engine, tmp_path):
+    folder = tmp_path / "music"
+    folder.mkdir()
+    tone_wav(folder / "1-long.wav", seconds=400)  # more than the small routine's 2:30, skips and all
+    tone_wav(folder / "2-next.wav", hz=1000.0)
+    run(
+        "build", str(SMALL_ROUTINE), "--engine", "fake", "--music", str(folder), "-o", str(tmp_path / "t.mp3")
+    )
+    decoded = [path for path in music.copies(default_dir()) if path.suffix == ".pcm"]
+    assert len(decoded) == 1, "the second file was checked, not decoded"
+    mixed = decode(tmp_path / "t.mp3", RATE)
+    assert max(level_db(mixed, 1000.0, at) for at in range(0, len(mixed) - WINDOW, RATE)) < -40

@@ -19,8 +19,9 @@ from audioguide.music.bed import (
     Settings,
     mix,
     mixed,
+    needed,
 )
-from audioguide.music.sources import Decoded, choices, clear, copies, decoded, find, identity
+from audioguide.music.sources import Decoded, check, choices, clear, copies, decoded, find, identity
 
 __all__ = [
     "DEFAULT_DUCK_DB",
@@ -31,6 +32,7 @@ __all__ = [
     "Decoded",
     "Music",
     "Settings",
+    "check",
     "choices",
     "clear",
     "copies",
@@ -38,6 +40,7 @@ __all__ = [
     "find",
     "mix",
     "mixed",
+    "needed",
 ]
 
 

@@ -72,8 +72,16 @@ class Bed:
     """The music under one track, in the track's samples: what it plays where, and how loud."""
 
     def __init__(
-        self, files: tuple[Decoded, ...], settings: Settings, sounds: list[Placed], length: int, rate: int
+        self,
+        files: tuple[Decoded, ...],
+        settings: Settings,
+        sounds: list[Placed],
+        length: int,
+        rate: int,
+        identity: str,
     ):
+        """`files` as `sources.decoded` gives them for `needed(sounds, length, rate)`; `identity`
+        names the music and its settings (`Music.identity()`), whatever was decoded of it."""
         self.files, self.settings, self.length, self.rate = files, settings, length, rate
         self.crossfade = CROSSFADE_MS * rate // 1000
         self.lead, self.recovery = settings.lead_ms * rate // 1000, settings.recovery_ms * rate // 1000
@@ -90,8 +98,7 @@ class Bed:
         self.blocks = _blocks(sounds, self.lead, self.recovery)
         self._block_ends = [b for _, b in self.blocks]  # both rising: blocks never overlap
         self.sections = _sections(sounds, length, rate, self.crossfade, ANCHOR_S * rate)
-        played = [[f.pcm.name, f.samples, round(g, 9)] for f, g in zip(files, self.gains, strict=True)]
-        material = [MIX_FORMAT, rate, played, settings.duck_db, self.lead, self.recovery, self.crossfade]
+        material = [MIX_FORMAT, rate, identity, self.crossfade, ANCHOR_S, FADE_IN_MS, FADE_OUT_MS]
         self.identity = hashlib.sha256(json.dumps(material).encode()).hexdigest()
 
     def part_starts(self) -> list[int]:
@@ -199,6 +206,13 @@ class Bed:
         if t[0] < fade_in or t[-1] >= self.length - fade_out:
             gain *= np.clip(t / fade_in, 0.0, 1.0) * np.clip((self.length - t) / fade_out, 0.0, 1.0)
         return gain
+
+
+def needed(sounds: list[Placed], length: int, rate: int) -> int:
+    """How much of the bed a track plays: its last part's music ends there."""
+    crossfade = CROSSFADE_MS * rate // 1000
+    start, anchor = _sections(sounds, length, rate, crossfade, ANCHOR_S * rate)[-1]
+    return anchor + length - start
 
 
 def mixed(chunks: Iterable[bytes], bed: Bed) -> Iterator[bytes]:

@@ -18,6 +18,7 @@ import json
 import os
 import re
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,36 +112,64 @@ def identity(sources: tuple[Path, ...]) -> list[list[object]]:
     return found
 
 
-def decoded(sources: tuple[Path, ...], rate: int, cache_root: Path) -> tuple[Decoded, ...]:
-    """Every file decoded at `rate` (from the cache when it holds it), or a MusicError."""
-    return tuple(_decoded(source, rate, Path(cache_root) / FOLDER) for source in sources)
+def check(sources: tuple[Path, ...], rate: int, cache_root: Path) -> None:
+    """A MusicError unless every file is a regular file ffmpeg decodes, of `MIN_MUSIC_MS` or
+    more: each not decoded yet has its first seconds decoded, once (a note in the cache
+    remembers it)."""
+    for source in sources:
+        _opened(source, rate, Path(cache_root) / FOLDER, _probe)
 
 
-def _decoded(source: Path, rate: int, folder: Path) -> Decoded:
+def decoded(sources: tuple[Path, ...], rate: int, cache_root: Path, needed: int) -> tuple[Decoded, ...]:
+    """The files decoded at `rate` (from the cache when it holds them), in order, as many as
+    cover `needed` samples of bed (all of them when they are shorter: the bed loops)."""
+    found: list[Decoded] = []
+    covered = 0
+    for source in sources:
+        found.append(_opened(source, rate, Path(cache_root) / FOLDER, _decode))
+        covered += found[-1].samples - MIN_MUSIC_MS * rate // 1000  # crossfades take less than this
+        if covered >= needed:
+            break
+    return tuple(found)
+
+
+def _opened(source: Path, rate: int, folder: Path, work: Callable[[int, Path, int, Path], Decoded | None]):
+    """`work(fd, source, rate, name)` on the file opened as a regular file, named in the cache
+    by its path, size and modification time; MusicError if it cannot be opened so."""
     try:
         with files.open_regular(source, MAX_MUSIC_BYTES) as fd:
             info = os.fstat(fd)
-            key = hashlib.sha256(
-                json.dumps(
-                    [DECODE_FORMAT, str(source.absolute()), info.st_size, info.st_mtime_ns, rate]
-                ).encode()
-            ).hexdigest()
-            pcm, meta = folder / f"{key}.pcm", folder / f"{key}.json"
-            known = _known(pcm, meta, source)
-            if known is None:
-                known = _decode(fd, source, rate, pcm, meta)
+            material = [DECODE_FORMAT, str(source.absolute()), info.st_size, info.st_mtime_ns, rate]
+            key = hashlib.sha256(json.dumps(material).encode()).hexdigest()
+            return work(fd, source, rate, folder / key)
     except files.TooLarge as exc:
         raise MusicError(f"music {source}: is {exc.size:,} bytes; a music file is at most 1 GB") from None
     except files.NotRegularFile as exc:
         raise MusicError(f"music {source}: {exc.strerror}. {FIX}") from None
     except OSError as exc:
         raise MusicError(f"music {source}: cannot be read: {exc.strerror}. {FIX}") from None
-    if known.samples < MIN_MUSIC_MS * rate // 1000:
+
+
+def _probe(fd: int, source: Path, rate: int, name: Path) -> None:
+    note = name.with_suffix(".ok")
+    if note.is_file() or _known(name, source) is not None:
+        return
+    command = [
+        ffmpeg.executable(), "-hide_banner", "-nostdin", "-v", "error", "-fd", str(fd), "-i", "fd:",
+        "-map", "0:a:0", "-t", str(MIN_MUSIC_MS / 1000 + 1), "-ac", "1", "-ar", str(rate), "-f", "s16le", "-",
+    ]  # fmt: skip
+    done = subprocess.run(command, pass_fds=(fd,), capture_output=True)
+    if done.returncode == 0 and 0 < len(done.stdout) < 2 * MIN_MUSIC_MS * rate // 1000:
         raise MusicError(f"music {source}: lasts under {MIN_MUSIC_MS // 1000} s; give longer music")
-    return known
+    if done.returncode != 0 or not done.stdout:
+        said = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        why = said[-1] if said else "no audio in it"
+        raise MusicError(f"music {source}: not audio that ffmpeg can decode ({why}). {FIX}")
+    files.write_atomic(note, b"")
 
 
-def _known(pcm: Path, meta: Path, source: Path) -> Decoded | None:
+def _known(name: Path, source: Path) -> Decoded | None:
+    pcm, meta = name.with_suffix(".pcm"), name.with_suffix(".json")
     try:
         fields = json.loads(files.read_regular(meta, 10_000, follow=False))
         decoded = Decoded(source, pcm, int(fields["samples"]), float(fields["lufs"]), float(fields["peak"]))
@@ -151,8 +180,19 @@ def _known(pcm: Path, meta: Path, source: Path) -> Decoded | None:
         return None
 
 
-def _decode(fd: int, source: Path, rate: int, pcm: Path, meta: Path) -> Decoded:
-    """Decode the open file `fd` to `pcm` through ffmpeg, measuring it as it goes."""
+def _decode(fd: int, source: Path, rate: int, name: Path) -> Decoded:
+    """The open file `fd` decoded (unless the cache holds it) to `name`.pcm through ffmpeg,
+    measured as it goes; a MusicError if it is not audio or lasts under `MIN_MUSIC_MS`."""
+    known = _known(name, source)
+    if known is None:
+        known = _decoded(fd, source, rate, name)
+    if known.samples < MIN_MUSIC_MS * rate // 1000:
+        raise MusicError(f"music {source}: lasts under {MIN_MUSIC_MS // 1000} s; give longer music")
+    return known
+
+
+def _decoded(fd: int, source: Path, rate: int, name: Path) -> Decoded:
+    pcm, meta = name.with_suffix(".pcm"), name.with_suffix(".json")
     pcm.parent.mkdir(parents=True, exist_ok=True)
     temporary = pcm.with_name(f".{pcm.name}.{os.getpid()}.tmp")
     command = [
@@ -180,7 +220,7 @@ def _decode(fd: int, source: Path, rate: int, pcm: Path, meta: Path) -> Decoded:
         temporary.unlink(missing_ok=True)
 
 
-_COPY = re.compile(r"\.?[0-9a-f]{64}\.(pcm|json)(\.\d+\.tmp)?")
+_COPY = re.compile(r"\.?[0-9a-f]{64}\.(pcm|json|ok)(\.\d+\.tmp)?")
 
 
 def copies(cache_root: Path) -> list[Path]:
