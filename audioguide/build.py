@@ -216,9 +216,7 @@ def build(
     if bed_music:
         sounds = render.placements(script, voice.clip, options.rate)
         length = render.sample_at(script.duration_ms, options.rate)
-        needed = music.needed(sounds, length, options.rate)
-        played = music.decoded(bed_music.files, options.rate, cache.root, needed)
-        bed = music.Bed(played, bed_music.settings, sounds, length, options.rate, bed_music.identity())
+        bed = bed_music.laid(sounds, length, options.rate, cache.root)
         pcm = music.mixed(pcm, bed)
     if replaced := tracks.replaced_voice(
         tracks.anchor(target, options.split), voice.engine.name, voice.engine.voice_id

@@ -124,9 +124,7 @@ def render_pcm(pcm: Path, cache: Path, reps: list[str], bed: Path | None = None)
         chosen = music.Music(music.find(bed))
         sounds = render.placements(script, voice.clip, DEFAULT_RATE)
         length = render.sample_at(script.duration_ms, DEFAULT_RATE)
-        files = music.decoded(chosen.files, DEFAULT_RATE, cache, music.needed(sounds, length, DEFAULT_RATE))
-        bed = music.Bed(files, chosen.settings, sounds, length, DEFAULT_RATE, chosen.identity())
-        chunks = music.mixed(chunks, bed)
+        chunks = music.mixed(chunks, chosen.laid(sounds, length, DEFAULT_RATE, cache))
     with pcm.open("wb") as file:
         for chunk in chunks:
             file.write(chunk)

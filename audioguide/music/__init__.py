@@ -22,6 +22,7 @@ from audioguide.music.bed import (
     needed,
 )
 from audioguide.music.sources import Decoded, check, choices, clear, copies, decoded, find, identity
+from audioguide.render import Placed
 
 __all__ = [
     "DEFAULT_DUCK_DB",
@@ -57,3 +58,9 @@ class Music:
         material = [identity(self.files), self.settings.level_db, self.settings.duck_db,
                     self.settings.lead_ms, self.settings.recovery_ms]  # fmt: skip
         return hashlib.sha256(json.dumps(material).encode()).hexdigest()
+
+    def laid(self, sounds: list[Placed], length: int, rate: int, cache_root: Path) -> Bed:
+        """The bed under a track of `length` samples whose sounds are `sounds`: as much of the
+        music as it plays decoded (or taken from the cache), laid against the timeline."""
+        played = decoded(self.files, rate, cache_root, needed(sounds, length, rate))
+        return Bed(played, self.settings, sounds, length, rate, self.identity())
