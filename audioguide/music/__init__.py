@@ -63,4 +63,4 @@ class Music:
         """The bed under a track of `length` samples whose sounds are `sounds`: as much of the
         music as it plays decoded (or taken from the cache), laid against the timeline."""
         played = decoded(self.files, rate, cache_root, needed(sounds, length, rate))
-        return Bed(played, self.settings, sounds, length, rate, self.identity())
+        return Bed(played, self.settings, sounds, length, rate)

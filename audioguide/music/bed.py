@@ -26,7 +26,7 @@ from itertools import pairwise
 import numpy as np
 
 from audioguide import grid
-from audioguide.music.sources import Decoded
+from audioguide.music.sources import DECODE_FORMAT, Decoded
 from audioguide.render import Placed
 from audioguide.speech.clips import CLIP_LUFS
 
@@ -37,7 +37,10 @@ RECOVERY_MS = 700  # and comes back after the cue, unless the next one follows s
 MIN_MARGIN_DB = 10.0  # the voice stays at least this far above the ducked music
 MIN_LEVEL_DB, MAX_LEVEL_DB = -30.0, 0.0
 MIN_DUCK_DB, MAX_DUCK_DB = 6.0, 40.0
-PEAK_CEILING_DBTP = -4.0  # the bed's true peaks: under a voice peaking at -3.5, the mix stays under -1
+# The bed's true peaks: at most -2 dBTP, and low enough that ducked under a voice peaking at
+# -3.5 dBTP (clips.py) the two together stay under -1.2 dBTP (-2 for the default 12 dB duck).
+PEAK_CEILING_DBTP = -2.0
+VOICE_PEAK_DBTP, MIX_PEAK_DBTP = -3.5, -1.2
 MAX_GAIN_DB = 24.0  # a near-silent file is not raised further
 CROSSFADE_MS = 1500  # between files, and where a part's music starts
 FADE_IN_MS = 2000
@@ -78,16 +81,16 @@ class Bed:
         sounds: list[Placed],
         length: int,
         rate: int,
-        identity: str,
     ):
-        """`files` as `sources.decoded` gives them for `needed(sounds, length, rate)`; `identity`
-        names the music and its settings (`Music.identity()`), whatever was decoded of it."""
+        """`files` as `sources.decoded` gives them for `needed(sounds, length, rate)`."""
         self.files, self.settings, self.length, self.rate = files, settings, length, rate
         self.crossfade = CROSSFADE_MS * rate // 1000
         self.lead, self.recovery = settings.lead_ms * rate // 1000, settings.recovery_ms * rate // 1000
         target = CLIP_LUFS + settings.level_db
+        room = 20 * math.log10(10 ** (MIX_PEAK_DBTP / 20) - 10 ** (VOICE_PEAK_DBTP / 20))  # about -13.9
+        ceiling = min(PEAK_CEILING_DBTP, room + settings.duck_db)
         self.gains = tuple(
-            10 ** (min(target - f.lufs, PEAK_CEILING_DBTP - f.peak_dbtp, MAX_GAIN_DB) / 20) for f in files
+            10 ** (min(target - f.lufs, ceiling - f.peak_dbtp, MAX_GAIN_DB) / 20) for f in files
         )
         self.starts = []  # where each file starts in the bed, files overlapping by the crossfade
         at = 0
@@ -98,7 +101,8 @@ class Bed:
         self.blocks = _blocks(sounds, self.lead, self.recovery)
         self._block_ends = [b for _, b in self.blocks]  # both rising: blocks never overlap
         self.sections = _sections(sounds, length, rate, self.crossfade, ANCHOR_S * rate)
-        material = [MIX_FORMAT, rate, identity, self.crossfade, ANCHOR_S, FADE_IN_MS, FADE_OUT_MS]
+        how = [settings.duck_db, self.lead, self.recovery, self.crossfade, ANCHOR_S, FADE_IN_MS, FADE_OUT_MS]
+        material = [MIX_FORMAT, DECODE_FORMAT, rate, how]
         self.identity = hashlib.sha256(json.dumps(material).encode()).hexdigest()
 
     def part_starts(self) -> list[int]:
@@ -153,7 +157,26 @@ class Bed:
             min(start, FADE_IN_MS * self.rate // 1000),
             self.length - start if end > self.length - FADE_OUT_MS * self.rate // 1000 else None,
         ]
-        return [self.identity, blocks, sections, edges]
+        playing = []  # each file heard here: its decoded copy, its gain, where it starts in the bed
+        for index, (s, anchor) in enumerate(self.sections):
+            following = self.sections[index + 1][0] if index + 1 < len(self.sections) else self.length
+            if s < end and following > start:
+                playing += self._instances(anchor + max(start, s) - s, anchor + min(end, following) - s)
+            if index + 1 < len(self.sections) and following - self.crossfade < end and following > start:
+                next_anchor = self.sections[index + 1][1]
+                playing += self._instances(next_anchor - self.crossfade, next_anchor)
+        return [self.identity, blocks, sections, edges, playing]
+
+    def _instances(self, start: int, end: int) -> list[list[object]]:
+        return [[f.pcm.name, round(gain, 9), at] for f, at, gain in self._files_in(start, end)]
+
+    def _files_in(self, start: int, end: int) -> Iterator[tuple[Decoded, int, float]]:
+        """Each file that plays in bed samples `start` to `end`, where it starts, and its gain."""
+        for lap in range(max(0, start // self.period - 1), end // self.period + 1):
+            for f, first, gain in zip(self.files, self.starts, self.gains, strict=True):
+                at = lap * self.period + first
+                if max(start, at) < min(end, at + f.samples):
+                    yield f, at, gain
 
     def _blocks_near(self, start: int, end: int) -> list[tuple[int, int]]:
         """The blocks that lower the music somewhere in track samples `start` to `end`."""
@@ -168,23 +191,19 @@ class Bed:
     def _bed(self, start: int, end: int) -> np.ndarray:
         """The playlist, looped, crossfaded, each file at its gain: bed samples `start` to `end`."""
         out = np.zeros(end - start, dtype=np.float64)
-        for lap in range(max(0, start // self.period - 1), end // self.period + 1):
-            for f, first, gain in zip(self.files, self.starts, self.gains, strict=True):
-                at = lap * self.period + first
-                a, b = max(start, at), min(end, at + f.samples)
-                if a >= b:
-                    continue
-                data = np.fromfile(f.pcm, dtype="<i2", count=b - a, offset=2 * (a - at)) * gain
-                # each file fades in over the one before (the bed's very first file: under the
-                # track's fade-in) and out under the next
-                fades_in = (lap or first) and a - at < self.crossfade
-                if fades_in or b - at > f.samples - self.crossfade:
-                    offset = np.arange(a - at, b - at)
-                    fade = np.minimum(
-                        offset / self.crossfade if fades_in else 1.0, (f.samples - offset) / self.crossfade
-                    )
-                    data *= np.clip(fade, 0.0, 1.0)
-                out[a - start : a - start + len(data)] += data
+        for f, at, gain in self._files_in(start, end):
+            a, b = max(start, at), min(end, at + f.samples)
+            data = np.fromfile(f.pcm, dtype="<i2", count=b - a, offset=2 * (a - at)) * gain
+            # each file fades in over the one before (the bed's very first file: under the
+            # track's fade-in) and out under the next
+            fades_in = at > 0 and a - at < self.crossfade
+            if fades_in or b - at > f.samples - self.crossfade:
+                offset = np.arange(a - at, b - at)
+                fade = np.minimum(
+                    offset / self.crossfade if fades_in else 1.0, (f.samples - offset) / self.crossfade
+                )
+                data *= np.clip(fade, 0.0, 1.0)
+            out[a - start : a - start + len(data)] += data
         return out
 
     def _envelope(self, t: np.ndarray) -> np.ndarray:

@@ -32,7 +32,7 @@ MAX_PLAYLIST_BYTES = 1_000_000
 MAX_FILES = 500
 MAX_DECODED_S = 6 * 3600  # what is decoded of one file at most (a file that decodes for ever stops here)
 MIN_MUSIC_MS = 5000  # shorter than this, a file cannot be crossfaded into the next
-DECODE_FORMAT = 1  # bump when what a decoded copy holds changes
+DECODE_FORMAT = 2  # bump when what a decoded copy holds changes
 FOLDER = "music"
 FIX = "Give --music an audio file, a folder of them, or an .m3u/.m3u8 playlist"
 
@@ -198,7 +198,8 @@ def _decoded(fd: int, source: Path, rate: int, name: Path) -> Decoded:
     command = [
         ffmpeg.executable(), "-hide_banner", "-nostats", "-nostdin", "-fd", str(fd), "-i", "fd:",
         "-map", "0:a:0", "-vn", "-sn", "-dn", "-map_metadata", "-1", "-t", str(MAX_DECODED_S),
-        "-ac", "1", "-ar", str(rate), "-af", "ebur128=peak=true:framelog=verbose",
+        # measured as it is played: mono at the track's rate (stereo music measures up to 3 dB louder)
+        "-af", f"aformat=channel_layouts=mono:sample_rates={rate},ebur128=peak=true:framelog=verbose",
         "-f", "s16le", "-y", str(temporary),
     ]  # fmt: skip
     try:
