@@ -228,7 +228,10 @@ def copies(cache_root: Path) -> list[Path]:
     """The decoded copies (and their notes) in the cache, named as this module names them;
     none when the folder is a link."""
     folder = Path(cache_root) / FOLDER
-    if folder.is_symlink():
+    try:
+        if folder.is_symlink():
+            return []
+    except OSError:  # a name too long, a folder not readable: nothing of ours there
         return []
     return [
         Path(entry.path)
