@@ -282,3 +282,14 @@ def test_only_as_much_music_as_the_track_plays_is_decoded(fake_engine, tmp_path)
     assert len(decoded) == 1, "the second file was checked, not decoded"
     mixed = decode(tmp_path / "t.mp3", RATE)
     assert max(level_db(mixed, 1000.0, at) for at in range(0, len(mixed) - WINDOW, RATE)) < -40
+
+
+def test_the_musics_identity_changes_with_its_files_and_settings_and_reads_nothing(tmp_path):
+    bed = tone_wav(tmp_path / "bed.wav")
+    chosen = music.Music(music.find(bed))
+    same = music.Music(music.find(tmp_path))
+    assert chosen.identity() == same.identity(), "the same file, found through its folder"
+    assert music.Music(chosen.files, music.Settings(level_db=-6)).identity() != chosen.identity()
+    before = chosen.identity()
+    os.utime(bed, ns=(1, 1))
+    assert chosen.identity() != before, "a changed file changes it"

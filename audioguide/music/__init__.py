@@ -14,6 +14,7 @@ from audioguide.music.bed import (
     DEFAULT_DUCK_DB,
     DEFAULT_LEVEL_DB,
     LEAD_MS,
+    MIX_FORMAT,
     RECOVERY_MS,
     Bed,
     Settings,
@@ -21,7 +22,17 @@ from audioguide.music.bed import (
     mixed,
     needed,
 )
-from audioguide.music.sources import Decoded, check, choices, clear, copies, decoded, find, identity
+from audioguide.music.sources import (
+    DECODE_FORMAT,
+    Decoded,
+    check,
+    choices,
+    clear,
+    copies,
+    decoded,
+    find,
+    identity,
+)
 from audioguide.render import Placed
 
 __all__ = [
@@ -55,8 +66,13 @@ class Music:
     def identity(self) -> str:
         """A value that changes when the bed would: its files (names, sizes, modification
         times) and its settings. For a build's fingerprint; nothing is decoded or read."""
-        material = [identity(self.files), self.settings.level_db, self.settings.duck_db,
-                    self.settings.lead_ms, self.settings.recovery_ms]  # fmt: skip
+        how = [
+            self.settings.level_db,
+            self.settings.duck_db,
+            self.settings.lead_ms,
+            self.settings.recovery_ms,
+        ]
+        material = [MIX_FORMAT, DECODE_FORMAT, identity(self.files), how]
         return hashlib.sha256(json.dumps(material).encode()).hexdigest()
 
     def laid(self, sounds: list[Placed], length: int, rate: int, cache_root: Path) -> Bed:
