@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from audioguide import files, grid, phrases, render, speech, tracks
+from audioguide import files, grid, music, phrases, render, speech, tracks
 from audioguide.compiler import compile_routine, estimate_ms
 from audioguide.cues import LENGTH_ROLE, SPEECH, CueScript
-from audioguide.errors import SpeechError
+from audioguide.errors import MusicError, SpeechError
 from audioguide.export import (
     DEFAULT_BITRATE,
     DEFAULT_RATE,
@@ -22,6 +22,7 @@ from audioguide.export import (
     write_track,
 )
 from audioguide.export.segment_cache import SegmentCache
+from audioguide.music import Settings as MusicSettings
 from audioguide.routine import DEFAULT_LEVEL, Routine
 from audioguide.tracks import output_path
 
@@ -45,6 +46,8 @@ class BuildOptions:
     cover: Path | None = None  # overrides the routine's cover; None: the routine's or generated
     custom: str = ""  # what overrides changed ("heel-raises reps 12"): in the name and title
     reuse: bool = True  # encode from cached segments where possible; False: the whole track in one pass
+    music: Path | None = None  # a file, folder or playlist to mix under the voice; None: the routine's
+    music_settings: MusicSettings = MusicSettings()
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,22 @@ class BuildResult:
     synthesized: int  # phrases synthesized by this build (the rest came from the cache)
     phrases: int
     warnings: tuple[str, ...]
+
+
+def music_of(routine: Routine, options: BuildOptions) -> music.Music | None:
+    """The music a build mixes in: `--music`, else the routine's `music:` (confined to its
+    folder), else none. Its `identity()` changes whenever the bed would."""
+    if options.music is not None:
+        found = music.find(options.music)
+    elif routine.music:
+        source = Path(routine.source)
+        folder = source.parent if source.is_file() else Path.cwd()
+        found = music.find(folder / routine.music, confine_to=folder)
+    else:
+        return None
+    if problem := options.music_settings.problem():
+        raise MusicError(problem)
+    return music.Music(found, options.music_settings)
 
 
 def speech_lang(routine: Routine, options: BuildOptions) -> str | None:
@@ -163,6 +182,9 @@ def build(
     files.sweep_leftovers(target.parent)
     files.sweep_leftovers(target.with_suffix(""))  # split mode's folder of parts
     cache.sweep_leftovers()
+    bed_music = music_of(routine, options)
+    if bed_music:
+        music.check(bed_music.files, options.rate, cache.root)  # before any speech
     voice = kept_voice(routine, options, lang, target, cache)
     if voice is None:
         engine = speech.make_engine(options.engine, lang, **options.engine_options)
@@ -190,11 +212,17 @@ def build(
         source=tracks.source_of(routine),
     )
     pcm = _counted(render.pcm_chunks(script, voice.clip, options.rate), script, options.rate, progress)
+    bed = None
+    if bed_music:
+        sounds = render.placements(script, voice.clip, options.rate)
+        length = render.sample_at(script.duration_ms, options.rate)
+        bed = bed_music.laid(sounds, length, options.rate, cache.root)
+        pcm = music.mixed(pcm, bed)
     if replaced := tracks.replaced_voice(
         tracks.anchor(target, options.split), voice.engine.name, voice.engine.voice_id
     ):
         warnings.append(replaced)
-    reuse = _reuse(voice, cache, progress) if options.reuse else None
+    reuse = _reuse(voice, cache, progress, bed) if options.reuse else None
     if options.split:
         written = write_split(script, pcm, target.with_suffix(""), info, audio, reuse)
     else:
@@ -222,12 +250,14 @@ def place(routine: Routine, options: BuildOptions, lang: str | None) -> tuple[Pa
     return tracks.own_place(routine, target, options.split, rename)
 
 
-def _reuse(voice: speech.Voice, cache: speech.PhraseCache, progress: Progress | None) -> Reuse:
+def _reuse(
+    voice: speech.Voice, cache: speech.PhraseCache, progress: Progress | None, bed: music.Bed | None
+) -> Reuse:
     def report(done: int, total: int) -> None:
         if progress:
             progress("render", done, total)
 
-    return Reuse(voice.clip, SegmentCache.beside(cache.root), report)
+    return Reuse(voice.clip, SegmentCache.beside(cache.root), report, bed=bed)
 
 
 def _title(routine: Routine, level: str, custom: str = "") -> str:

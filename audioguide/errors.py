@@ -45,3 +45,7 @@ class ConfigError(AudioguideError):
 
 class LiveError(AudioguideError):
     """A live session (`coach`) cannot use its sound device, microphone or file devices."""
+
+
+class MusicError(AudioguideError):
+    """The music to mix under the voice cannot be found, read or decoded."""

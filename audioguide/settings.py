@@ -81,6 +81,13 @@ def _output(value: str) -> str:
     return str(path.absolute())  # the same folder wherever a build is run from
 
 
+def _music(value: str) -> str:
+    path = Path(value).expanduser()
+    if not path.exists():
+        raise ValueError(f"{path}: no such folder or file; give your music folder, a playlist or a file")
+    return str(path.absolute())
+
+
 # Each key, its check (raises ValueError, returns the value as kept) and what it means.
 KEYS: Mapping[str, tuple[Callable[[str], str], str]] = {
     "engine": (_engine, "speech engine: auto, pico, espeak, gtts or piper (pico or espeak: always offline)"),
@@ -88,6 +95,10 @@ KEYS: Mapping[str, tuple[Callable[[str], str], str]] = {
     "lang": (_lang, "language of the voice and phrases, e.g. en-GB, de, pt"),
     "level": (_level, f"level where a routine gives a range: {', '.join(LEVELS)}"),
     "output": (_output, "folder the tracks are written to"),
+    "music": (
+        _music,
+        "music the page offers to mix under the voice: a folder (its folders, playlists, files)",
+    ),
 }
 
 

@@ -48,6 +48,8 @@ MEMORY_TARGET_MB = 80
 LONG_ROUTINE_EXERCISES = 12  # about three hours
 REPEATS = 5  # rebuild/floor pairs
 REBUILD_TARGET_S, REBUILD_FLOOR_TARGET, COLD_ENCODE_FLOOR_TARGET = 1.0, 0.3, 0.6
+MUSIC_FLOOR_TARGET = 0.5  # a rebuild with music: nothing is silence, so more is encoded
+MUSIC_SECONDS = 200  # the generated bed: two files, looped under the track
 LAG_WINDOW = 2048  # samples of each cue compared between the two encodes
 LAG_SEARCH = 64  # samples either way searched for the best match
 
@@ -95,10 +97,11 @@ def build(args: list[str], cache: Path, out: Path) -> tuple[float, float, int, s
     return seconds, peak, synthesized, length
 
 
-def floor(reps: list[str], cache: Path, work: Path) -> tuple[float, float]:
-    """The rebuilt track's PCM, from a file, through the build's own ffmpeg command, alone."""
+def floor(reps: list[str], cache: Path, work: Path, bed: Path | None = None) -> tuple[float, float]:
+    """The rebuilt track's PCM (and music), from a file, through the build's own ffmpeg command, alone."""
     pcm = work / "track.pcm"
     helper = [sys.executable, __file__, "--render-pcm", str(pcm), "--cache", str(cache), *reps]
+    helper += ["--music", str(bed)] if bed else []
     command = json.loads(run(helper)[2].splitlines()[-1])
     with pcm.open("rb") as source:
         seconds, peak, _ = run(command, stdin=source)
@@ -106,9 +109,9 @@ def floor(reps: list[str], cache: Path, work: Path) -> tuple[float, float]:
     return seconds, peak
 
 
-def render_pcm(pcm: Path, cache: Path, reps: list[str]) -> None:
+def render_pcm(pcm: Path, cache: Path, reps: list[str], bed: Path | None = None) -> None:
     """(A helper process.) Write the track's PCM exactly as a build streams it; print the floor's argv."""
-    from audioguide import ffmpeg, render, speech
+    from audioguide import ffmpeg, music, render, speech
     from audioguide.authoring import overrides
     from audioguide.build import lay_out
     from audioguide.export.encode import DEFAULT_BITRATE, DEFAULT_RATE, LAME_QUALITY
@@ -116,8 +119,14 @@ def render_pcm(pcm: Path, cache: Path, reps: list[str]) -> None:
     customized = overrides.resolve(None, overrides.from_options({"reps": reps}))
     voice = speech.Voice(speech.offline_engine(), speech.PhraseCache(cache), DEFAULT_RATE)
     script = lay_out(customized.routine, "medium", voice)
+    chunks = render.pcm_chunks(script, voice.clip, DEFAULT_RATE)
+    if bed:
+        chosen = music.Music(music.find(bed))
+        sounds = render.placements(script, voice.clip, DEFAULT_RATE)
+        length = render.sample_at(script.duration_ms, DEFAULT_RATE)
+        chunks = music.mixed(chunks, chosen.laid(sounds, length, DEFAULT_RATE, cache))
     with pcm.open("wb") as file:
-        for chunk in render.pcm_chunks(script, voice.clip, DEFAULT_RATE):
+        for chunk in chunks:
             file.write(chunk)
     floor_command = [
         ffmpeg.executable(), "-hide_banner", "-loglevel", "error",
@@ -229,6 +238,20 @@ def long_routine(path: Path, exercises: int) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
+def music_bed(folder: Path) -> Path:
+    """Two generated files, noise and chords, that stand for a user's music folder."""
+    where = "import imageio_ffmpeg; print(imageio_ffmpeg.get_ffmpeg_exe())"  # in a child: this stays small
+    executable = run([sys.executable, "-c", where])[2].strip()
+    folder.mkdir()
+    half = MUSIC_SECONDS // 2
+    sources = {"1-noise.mp3": f"anoisesrc=d={half}:c=pink:a=0.2",
+               "2-chords.mp3": f"sine=f=220:d={half},volume=0.3"}  # fmt: skip
+    for name, source in sources.items():
+        subprocess.run([executable, "-v", "error", "-f", "lavfi", "-i", source, "-b:a", "192k",
+                        str(folder / name)], check=True)  # fmt: skip
+    return folder
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--exercises", type=int, default=LONG_ROUTINE_EXERCISES, help="in the long routine")
@@ -238,10 +261,11 @@ def main() -> None:
     parser.add_argument("--cold-encode", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--verify", type=Path, nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--cache", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--music", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("reps", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.render_pcm:
-        render_pcm(args.render_pcm, args.cache, args.reps)
+        render_pcm(args.render_pcm, args.cache, args.reps, args.music)
         return
     if args.cold_encode:
         cold_encode(args.cold_encode, args.cache, args.reps)
@@ -292,10 +316,26 @@ def main() -> None:
         floor_row = repeated("(a) floor: same PCM, ffmpeg alone", floors)
         cold_row = repeated("(d) cold encode stage, all segments", colds)
         rows += [rebuild, floor_row, cold_row, repeated("(a) same rebuild, --no-reuse", fulls)]
+        # (e) The same rebuild with a music bed: each run from a copy of a cache warm with it.
+        bed = music_bed(work / "music")
+        add("(e) cold build with music", ["--music", str(bed)])
+        music_rebuilds, music_floors = [], []
+        for run_index in range(args.repeats):
+            copy = work / f"music-cache-{run_index}"
+            shutil.copytree(cache, copy)
+            seconds, peak, synthesized, length = build(["--reps", reps, "--music", str(bed)], copy, out)
+            music_rebuilds.append(Row("", seconds, peak, str(synthesized), length))
+            floor_s, floor_mb = floor([reps], copy, work, bed)
+            music_floors.append(Row("", floor_s, floor_mb, "-", length))
+        music_rebuild = repeated(f"(e) warm rebuild with music, --reps {reps}", music_rebuilds)
+        music_floor = repeated("(e) floor: same PCM with music, ffmpeg alone", music_floors)
+        rows += [music_rebuild, music_floor]
         if not args.skip_long:
             routine_file = work / "long.yaml"
             long_routine(routine_file, args.exercises)
             add("(c) generated 3-hour routine, cold", [str(routine_file)], work / "long-cache")
+            add("(f) generated 3-hour routine with music, cold", [str(routine_file), "--music", str(bed)],
+                work / "long-music-cache")  # fmt: skip
 
     width = max(len(row.case) for row in rows)
     print(f"{'case':<{width}}  {'wall s':>7}  {'min / median / max s':>20}  {'peak RSS MB':>11}  "
@@ -319,6 +359,12 @@ def main() -> None:
         f"{cold_row.spread[0] / floor_row.spread[0]:.2f}x by minimums "
         f"(target <= {COLD_ENCODE_FLOOR_TARGET}x), {cold['segments']} segments encoded "
         f"and {cold['silent']} of silence copied; {verified['cold encode']}"
+    )
+    print(
+        f"warm rebuild after a rep change with music: {music_rebuild.seconds:.2f} s median, "
+        f"{music_rebuild.seconds / music_floor.seconds:.2f}x the floor by medians, "
+        f"{music_rebuild.spread[0] / music_floor.spread[0]:.2f}x by minimums "
+        f"(target <= {MUSIC_FLOOR_TARGET}x)"
     )
     if not args.skip_long:
         print(f"3-hour routine peak RSS: {rows[-1].peak_mb:.1f} MB (target <= {MEMORY_TARGET_MB} MB)")

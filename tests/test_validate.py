@@ -192,6 +192,17 @@ def test_a_missing_cover_is_found_before_building(tmp_path):
     )
 
 
+def test_missing_music_is_found_before_building(tmp_path):
+    path = tmp_path / "r.yaml"
+    path.write_text(GOOD.replace("title: T\n", "title: T\nmusic: songs/\n"))
+    assert validate.check(path).problems == (
+        f"{path}:2: music: no such file or folder: {tmp_path / 'songs'}. "
+        "Put the music beside the routine file, or fix its name",
+    )
+    (tmp_path / "songs").mkdir()
+    assert validate.check(path).ok
+
+
 def test_the_docs_complete_example_validates_and_each_voice_bound_is_used(tmp_path):
     import re
     from pathlib import Path

@@ -220,6 +220,10 @@ _ROUTINE_PROPERTIES = {
     "rest_between": {**_REST, "description": "Rest between exercises (default 30s)."},
     "cues": CUES,
     "cover": _text("A picture (JPEG or PNG) for the track's cover, relative to the routine file."),
+    "music": _text(
+        "Music to mix under the voice, ducked under every cue: an audio file, a folder of them or an "
+        ".m3u/.m3u8 playlist, inside the routine's folder and relative to the routine file."
+    ),
     "phrases": {
         "type": "object",
         "additionalProperties": _TEXT,

@@ -56,6 +56,11 @@ def check(path: str | Path, engine: str | None = None, duration_of: KnownLength 
             f"{loaded.line_of('cover')}: cover: no such picture: {loaded.cover}. "
             "Put the picture beside the routine file, or fix its name"
         )
+    if loaded.music and not Path(loaded.music).exists():
+        problems.append(
+            f"{loaded.line_of('music')}: music: no such file or folder: {loaded.music}. "
+            "Put the music beside the routine file, or fix its name"
+        )
     bound = upper_bound(engine)
     known = duration_of
 

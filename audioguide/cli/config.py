@@ -9,7 +9,7 @@ from audioguide import settings
 KEY_ARG = click.argument("key", metavar="KEY")
 
 
-@click.group("config", short_help="Keep your defaults: engine, voice, lang, level, output.")
+@click.group("config", short_help="Keep your defaults: engine, voice, lang, level, output, music.")
 def config_command() -> None:
     """Keep your defaults for build, script and serve: engine, voice, lang, level and output.
 
@@ -43,7 +43,7 @@ def get_command(key: str) -> None:
 @KEY_ARG
 @click.argument("value")
 def set_command(key: str, value: str) -> None:
-    """Keep KEY as VALUE: engine, voice, lang, level or output (a folder)."""
+    """Keep KEY as VALUE: engine, voice, lang, level, output (a folder) or music (what the page offers)."""
     kept = settings.set_value(key, value)
     click.echo(f"{key} = {kept} (in {settings.config_path()})")
 

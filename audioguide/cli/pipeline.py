@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from audioguide import routine, settings, speech
+from audioguide import music, routine, settings, speech
 from audioguide.build import BuildOptions, build
 from audioguide.cli.custom import chosen, customized, override_options
 from audioguide.cli.speech import CACHE_DIR_OPTION, show_plan
@@ -95,6 +95,28 @@ UNSET_SHOWN = {"voice": "the engine's own", "lang": "the routine's own", "output
     type=click.Path(path_type=Path),
     help="Cover picture (JPEG or PNG). Default: the routine's cover, or one made from its title.",
 )
+@click.option(
+    "--music",
+    "music_path",
+    type=click.Path(path_type=Path),
+    help="Your music under the voice, ducked under every cue: an audio file, a folder of them or an "
+    ".m3u/.m3u8 playlist, played in order and looped. Default: the routine's music key, else none.",
+)
+@click.option(
+    "--music-level",
+    type=float,
+    default=music.DEFAULT_LEVEL_DB,
+    show_default=True,
+    help="The music's loudness against the voice's, in dB (negative: quieter).",
+)
+@click.option(
+    "--music-duck",
+    type=float,
+    default=music.DEFAULT_DUCK_DB,
+    show_default=True,
+    help="How far the music dips under each cue, in dB; it goes down 200 ms before the cue and is back "
+    "700 ms after it.",
+)
 @CACHE_DIR_OPTION
 @click.option(
     "--no-reuse", is_flag=True, help="Encode the whole track in one pass, reusing no cached segments."
@@ -117,6 +139,9 @@ def build_command(
     stereo,
     split,
     cover,
+    music_path,
+    music_level,
+    music_duck,
     cache_dir,
     no_reuse,
     **changes,
@@ -143,6 +168,7 @@ def build_command(
         level=level, engine=engine, lang=lang, output=output, bitrate=bitrate, cache_dir=cache_dir,
         engine_options=engine_options, jobs=jobs, custom=custom.description,
         rate=sample_rate, channels=2 if stereo else 1, split=split, cover=cover, reuse=not no_reuse,
+        music=music_path, music_settings=music.Settings(music_level, music_duck),
     )  # fmt: skip
     if dry_run:
         from_config = chosen_settings["engine"].origin == settings.YOUR_CONFIG

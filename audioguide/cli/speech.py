@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from audioguide import speech
+from audioguide import music, speech
 from audioguide.dryrun import EnginePlan, GoogleCheck, Plan, check_google
 from audioguide.estimates import counted
 from audioguide.export.segment_cache import SegmentCache
@@ -132,6 +132,10 @@ def cache_info(cache_dir: Path | None, as_json: bool) -> None:
     for engine, count in sorted(info.entries_by_engine.items()):
         click.echo(f"  {engine}: {counted(count, 'phrase')}, {_size(info.bytes_by_engine[engine])}")
     click.echo(f"  encoded segments of tracks: {segments.entries}, {_size(segments.size_bytes)}")
+    decoded = [path for path in music.copies(info.root) if path.suffix == ".pcm"]
+    if decoded:
+        size = sum(path.stat().st_size for path in decoded)
+        click.echo(f"  decoded music: {counted(len(decoded), 'file')}, {_size(size)}")
 
 
 @cache_command.command("prune", short_help="Remove phrases unused lately, or the oldest past a size.")
@@ -158,6 +162,9 @@ def cache_clear(cache_dir: Path | None) -> None:
     pruned = speech.PhraseCache(cache_dir).clear()
     click.echo(f"Removed {counted(pruned.removed, 'phrase')}, {_size(pruned.freed_bytes)}.")
     _removed_segments(SegmentCache.beside(speech.PhraseCache(cache_dir).root).clear())
+    removed, freed = music.clear(speech.PhraseCache(cache_dir).root)
+    if removed:
+        click.echo(f"Removed {counted(removed, 'decoded music file')}, {_size(freed)}.")
 
 
 def _removed_segments(removed: tuple[int, int]) -> None:

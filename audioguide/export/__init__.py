@@ -124,7 +124,7 @@ def write_split(
             mp3 = folder / f"{part.file_stem}.mp3"
             tags = TrackTags(part.title, info.album, info.settings, info.year, (part.number, len(pieces)))
             span = (sample_at(part.start_ms, audio.rate), sample_at(part.end_ms, audio.rate), script)
-            piece = reuse and Reuse(reuse.clip_for, reuse.cache, reuse.progress, span)
+            piece = reuse and Reuse(reuse.clip_for, reuse.cache, reuse.progress, span, reuse.bed)
             lyrics += _write_one(stage, part.script, cutter.take(length), mp3, tags, picture, audio, piece)
             tracks.append(mp3)
         entries = [

@@ -9,6 +9,7 @@ encode in parallel on threads, with no process to start and no pipe to feed.
 
 from __future__ import annotations
 
+import ctypes
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -101,9 +102,17 @@ def encode(pcm: Iterable[bytes], path: Path, audio: AudioFormat, target: Path | 
         return assembler.finish(ENCODER_DELAY, samples)
 
 
-def encode_frames(pcm: Iterable[bytes | bytearray], audio: AudioFormat, target: Path) -> bytes:
-    """The bare frames LAME makes of `pcm` (a segment), as one separately encoded stream."""
+def encode_frames(
+    pcm: Iterable[bytes | bytearray], audio: AudioFormat, target: Path, reservoir: bool = True
+) -> bytes:
+    """The bare frames LAME makes of `pcm` (a segment), as one separately encoded stream.
+
+    Without `reservoir`, no frame borrows bytes from the frames before it, so any frame can
+    start a file's run of frames (a segment cut where music plays, docs/segments.md).
+    """
     encoder = _encoder(audio, target)
+    if not reservoir:
+        _without_reservoir(encoder, audio.rate, target)
     frames = bytearray()
     for chunk in pcm:
         frames += _encoded(encoder, chunk, audio, target)
@@ -158,6 +167,32 @@ def _encoder(audio: AudioFormat, target: Path) -> lameenc.Encoder:
     except (RuntimeError, ValueError) as exc:
         raise _failed(exc, target) from None
     return encoder
+
+
+def _without_reservoir(encoder: lameenc.Encoder, rate: int, target: Path) -> None:
+    """Turn LAME's bit reservoir off, which lameenc does not offer: through LAME's own
+    `lame_set_disable_reservoir`, exported by lameenc's library, on the encoder's LAME state
+    (the first field after the object's header). The state is checked to be the one that
+    was given `rate` before it is changed, and the frames are checked after (segments.py)."""
+    lame = _lame_library()
+    address = id(encoder) + object.__basicsize__
+    flags = ctypes.c_void_p.from_address(address).value if lame else None
+    if lame is None or not flags or lame.lame_get_in_samplerate(flags) != rate:
+        raise ExportError(
+            f"cannot write {target}: this lameenc cannot encode music in segments. Build with --no-reuse"
+        )
+    lame.lame_set_disable_reservoir(flags, 1)
+
+
+@cache
+def _lame_library() -> ctypes.CDLL | None:
+    try:
+        lame = ctypes.CDLL(lameenc.__file__)
+        lame.lame_set_disable_reservoir.argtypes = [ctypes.c_void_p, ctypes.c_int]
+        lame.lame_get_in_samplerate.argtypes = [ctypes.c_void_p]
+    except (OSError, AttributeError):
+        return None
+    return lame
 
 
 def _encoded(encoder: lameenc.Encoder, chunk: bytes | bytearray, audio: AudioFormat, target: Path) -> bytes:

@@ -25,7 +25,7 @@ from importlib import metadata
 from itertools import pairwise
 from pathlib import Path
 
-from audioguide import grid, render
+from audioguide import grid, music, render
 from audioguide.cues import CueScript
 from audioguide.errors import ExportError
 from audioguide.export.encode import LAME_QUALITY, AudioFormat, encode_frames, silence
@@ -36,6 +36,8 @@ SEGMENT_FORMAT = 2  # bump when what a cached segment holds changes
 SILENT_MS = 250  # a silence holding this much between its cuts is copied, not encoded
 PIECE_SECONDS = 2  # a segment's PCM is made this much at a time, as the encoder reads it
 ENCODES_AHEAD_PER_CORE = 8
+MUSIC_SEGMENT_FRAMES = 250  # under music nothing is silent: a part is cut every 250 frames (6 s at 48 kHz)
+ROLL_FRAMES = 2  # under music, a segment's encoder hears this many frames of the track either side
 
 Progress = Callable[[int, int], None]  # (segments done, of)
 
@@ -48,6 +50,7 @@ class Reuse:
     cache: SegmentCache
     progress: Progress | None = None
     span: tuple[int, int, CueScript] | None = None  # split mode: samples (from, to) of this script
+    bed: music.Bed | None = None  # music mixed under the voice, in the whole track's samples
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,7 @@ class Segment:
     end: int  # sample after the last fed
     keep: int | None  # frames to keep; None (the last segment): all
     silent: bool = False  # nothing but silence: copies of one silent frame, never encoded
+    roll: int = 0  # samples of the track fed before `start` and after `end` (under music)
 
 
 @dataclass(frozen=True)
@@ -80,7 +84,11 @@ def encode_reusing(reuse: Reuse, path: Path, audio: AudioFormat, script: CueScri
         for s in render.placements(script, reuse.clip_for, audio.rate)
         if first <= s.start < last
     ]
-    segments = _segments(sounds, last - first, audio, reuse.clip_for)
+    if reuse.bed:
+        segments = _music_segments(sounds, last - first, audio, reuse.clip_for, reuse.bed, first)
+    else:
+        segments = _segments(sounds, last - first, audio, reuse.clip_for)
+    mixing = reuse.bed and (reuse.bed, first)
     todo = [index for index, s in enumerate(segments) if not s.silent and not cache.path(s.content).is_file()]
     encoded_here = len(todo)
     workers = max(1, min(len(todo), cores()))
@@ -91,7 +99,7 @@ def encode_reusing(reuse: Reuse, path: Path, audio: AudioFormat, script: CueScri
         while waiting and len(futures) < workers * ENCODES_AHEAD_PER_CORE:
             index = waiting.popleft()
             futures[index] = pool.submit(
-                _encode, segments[index], sounds, audio, reuse.clip_for, cache, target
+                _encode, segments[index], sounds, audio, reuse.clip_for, cache, target, mixing
             )
 
     with ThreadPoolExecutor(workers) as pool:
@@ -110,7 +118,7 @@ def encode_reusing(reuse: Reuse, path: Path, audio: AudioFormat, script: CueScri
                         most = max_entry_bytes(segment.end - segment.start, audio.rate)
                         frames = cache.get(segment.content, most, segment.keep)
                         if frames is None:  # damaged, or removed meanwhile: encode it here
-                            frames = _encode(segment, sounds, audio, reuse.clip_for, cache, target)
+                            frames = _encode(segment, sounds, audio, reuse.clip_for, cache, target, mixing)
                             encoded_here += 1
                     assembler.add(frames)
                     if progress:
@@ -165,6 +173,50 @@ def _segments(
     return segments
 
 
+def _music_segments(
+    sounds: list[render.Placed],
+    length: int,
+    audio: AudioFormat,
+    clip_for: render.ClipFor,
+    bed: music.Bed,
+    offset: int,
+) -> list[Segment]:
+    """Under music: a segment starts at each part's start (where its music starts, see
+    music/bed.py) and every `MUSIC_SEGMENT_FRAMES` after, nothing is silent, and each is
+    encoded hearing `ROLL_FRAMES` of the track either side, so that its frames join their
+    neighbours' as a whole-track encode's do. `offset`: the track sample this file starts at."""
+    frame = grid.frame_samples(audio.rate)
+    roll = ROLL_FRAMES * frame
+    parts = [0] + [start - offset for start in bed.part_starts() if offset < start < offset + length]
+    starts: list[int] = []
+    for part, following in zip(parts, [*parts[1:], length], strict=True):
+        first = part + -part % frame  # a split track's part may start between frames
+        starts += [
+            s for s in range(first, following, MUSIC_SEGMENT_FRAMES * frame) if not starts or s > starts[-1]
+        ]
+    digests: dict[tuple[str, str], str] = {}
+    segments = []
+    heard = 0  # the first sound that may reach into this segment's feed (sounds come in order)
+    for index, (start, end) in enumerate(zip(starts, [*starts[1:], length], strict=True)):
+        last = index == len(starts) - 1
+        fed_end = end if last else end + roll
+        while heard < len(sounds) and sounds[heard].end <= start - roll:
+            heard += 1
+        placed = []
+        for sound in sounds[heard:]:
+            if sound.start >= fed_end:
+                break
+            placed.append([sound.start - start, _digest(sound, digests, clip_for, audio.rate)])
+        material = [
+            SEGMENT_FORMAT, audio.rate, audio.bitrate.strip().lower(), audio.channels, _encoder_id(),
+            "end" if last else "cut", end - start, placed,
+            ["music", roll, bed.identity_of(offset + start - roll, offset + fed_end)],
+        ]  # fmt: skip
+        content = hashlib.sha256(json.dumps(material).encode("utf-8")).hexdigest()
+        segments.append(Segment(content, start, end, None if last else (end - start) // frame, roll=roll))
+    return segments
+
+
 def _digest(
     sound: render.Placed, memo: dict[tuple[str, str], str], clip_for: render.ClipFor, rate: int
 ) -> str:
@@ -207,13 +259,32 @@ def _encode(
     clip_for: render.ClipFor,
     cache: SegmentCache,
     target: Path,
+    mixing: tuple[music.Bed, int] | None = None,
 ) -> bytes:
     piece = audio.rate * PIECE_SECONDS
-    pieces = render.pcm_pieces(sounds, segment.start, segment.end, piece, clip_for, audio.rate)
-    frames = encode_frames(pieces, audio, target)
+    start, end = segment.start - segment.roll, segment.end + (segment.roll if segment.keep is not None else 0)
+    pieces = render.pcm_pieces(sounds, start, end, piece, clip_for, audio.rate)
+    if mixing:
+        bed, offset = mixing
+        pieces = (
+            music.mix(pcm, bed.samples(offset + first, offset + first + len(pcm) // 2))
+            for first, pcm in zip(range(start, end, piece), pieces, strict=True)
+        )
+    frames = (
+        encode_frames(pieces, audio, target, reservoir=False)
+        if mixing
+        else encode_frames(pieces, audio, target)
+    )
     offsets = frame_offsets(frames)
+    rolled = segment.roll // grid.frame_samples(audio.rate)
+    if rolled:  # the frames that stand for the track before the segment are not its own
+        if len(offsets) <= rolled:
+            raise ExportError(f"cannot write {target}: the encoder made {len(offsets)} frames of a segment")
+        frames, offsets = frames[offsets[rolled] :], [o - offsets[rolled] for o in offsets[rolled:]]
+    if main_data_begin(frames) != 0:
+        raise ExportError(f"cannot write {target}: a segment's first frame draws on frames before it")
     if segment.keep is not None:
-        if len(offsets) <= segment.keep or main_data_begin(frames) != 0:
+        if len(offsets) <= segment.keep:
             raise ExportError(
                 f"cannot write {target}: the encoder made {len(offsets)} frames "
                 f"of a {segment.keep}-frame segment"

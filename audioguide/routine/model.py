@@ -238,6 +238,7 @@ class Routine:
     rest_between_ms: int = 30_000
     cues: CueSettings = CueSettings()
     cover: str = ""  # a picture for the track's cover; relative to the routine file
+    music: str = ""  # music to mix under the voice (a file, folder or playlist); relative to the routine file
     lang: str = ""  # the language it says it is written in; "" if it does not say
     phrases: tuple[tuple[str, Template], ...] = ()  # the routine's own words for phrasebook keys
     circuits: tuple[Circuit, ...] = ()  # runs of exercises repeated as a whole

@@ -38,7 +38,7 @@ from audioguide.errors import AudioguideError
 from audioguide.export import cover as covers
 from audioguide.routine import DEFAULT_LEVEL, LEVELS
 from audioguide.web import feed, library
-from audioguide.web.builds import Builder, BuildRequest, Change, Settings, in_form_words
+from audioguide.web.builds import Builder, BuildRequest, Change, Settings, in_form_words, music_choices
 from audioguide.web.guard import Guard
 
 TOKEN_BYTES = 16  # 128 bits: not guessable on a network, short enough for a QR code
@@ -107,6 +107,7 @@ def create_app(config: ServeConfig, builder: Builder | None = None) -> Guard:
                     "default_level": DEFAULT_LEVEL,
                     "languages": list(library.languages(config.engine)),
                     "engine": config.engine,
+                    "music": list(await run_in_threadpool(music_choices)),
                 }
             )
         )
@@ -330,7 +331,12 @@ def _build_request(body: Any) -> BuildRequest:
     changes = body.get("changes", [])
     if not isinstance(changes, list) or not all(isinstance(c, dict) for c in changes):
         raise ValueError("changes must be a list of {kind, exercise, value}")
-    fields = [body.get("routine"), body.get("level", DEFAULT_LEVEL), body.get("lang") or ""]
+    fields = [
+        body.get("routine"),
+        body.get("level", DEFAULT_LEVEL),
+        body.get("lang") or "",
+        body.get("music") or "",
+    ]
     fields += [c.get(key) for c in changes for key in ("kind", "exercise", "value")]
     if not all(isinstance(value, str) for value in fields):
         raise ValueError("every field must be text")
@@ -339,4 +345,5 @@ def _build_request(body: Any) -> BuildRequest:
         level=body.get("level", DEFAULT_LEVEL),
         lang=body.get("lang") or None,
         changes=tuple(Change(c["kind"], c["exercise"], c["value"]) for c in changes),
+        music=body.get("music") or "",
     )

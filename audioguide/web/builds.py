@@ -20,8 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from audioguide import build as pipeline
+from audioguide import music
+from audioguide import settings as user_settings
 from audioguide.authoring import overrides
-from audioguide.errors import AudioguideError, ServeError
+from audioguide.errors import AudioguideError, ConfigError, ServeError
 from audioguide.export import Written
 from audioguide.files import sha256_of
 from audioguide.routine import LEVELS, Routine
@@ -61,6 +63,17 @@ class BuildRequest:
     level: str
     lang: str | None = None  # None: the engine's default
     changes: tuple[Change, ...] = ()
+    music: str = ""  # one of `music_choices()` by its id; "": none
+
+
+def music_choices() -> dict[str, Path]:
+    """The music the page offers, by id: what `audioguide config set music` names, listed.
+    A request picks one by its id; nothing the phone sends is taken as a path."""
+    try:
+        configured = user_settings.load().get("music")
+    except ConfigError:
+        return {}
+    return music.choices(Path(configured)) if configured else {}
 
 
 @dataclass(frozen=True)
@@ -175,6 +188,9 @@ class Builder:
         if request.level not in LEVELS:
             raise ServeError(f"no level '{request.level}'; choose one of: {', '.join(LEVELS)}")
         custom = overrides.resolve(spec, to_overrides(request.changes))
+        chosen = music_choices().get(request.music) if request.music else None
+        if request.music and chosen is None:
+            raise ServeError(f"no music '{request.music}' in your music folder; reload the page")
         options = pipeline.BuildOptions(
             level=request.level,
             engine=self.settings.engine,
@@ -182,6 +198,7 @@ class Builder:
             output=self.settings.output,
             cache_dir=self.settings.cache_dir,
             custom=custom.description,
+            music=chosen,
         )
         with self._lock:
             if self._stopping.is_set():

@@ -84,22 +84,27 @@ def load(path: str | Path) -> Routine:
 
 
 def placed(loaded: Routine, path: Path) -> Routine:
-    """A routine read from `path`, its cover named relative to that file, as a reader expects.
+    """A routine read from `path`, its cover and music named relative to that file, as a reader expects.
 
-    The cover must be inside the routine's folder: a routine someone shared must not embed
-    a picture from elsewhere on this computer (`cover: /home/me/photos/...`) without a word.
+    Both must be inside the routine's folder: a routine someone shared must not embed a
+    picture or mix in music from elsewhere on this computer (`cover: /home/me/photos/...`)
+    without a word. (The files a music folder or playlist lists are confined when the build
+    reads them.)
     """
-    if not loaded.cover:
-        return loaded
-    cover = path.parent / loaded.cover
-    if not _inside(cover, path.parent):
-        raise RoutineError(
-            [
-                f"{path}: cover: {_shown_path(Path(loaded.cover))} is outside the routine's folder; "
-                "put the picture beside the routine file, or give it with --cover"
-            ]
-        )
-    return replace(loaded, cover=str(cover))
+    found = {}
+    for key, what, option in (("cover", "the picture", "--cover"), ("music", "the music", "--music")):
+        value = getattr(loaded, key)
+        if not value:
+            continue
+        if not _inside(path.parent / value, path.parent):
+            raise RoutineError(
+                [
+                    f"{path}: {key}: {_shown_path(Path(value))} is outside the routine's folder; "
+                    f"put {what} beside the routine file, or give it with {option}"
+                ]
+            )
+        found[key] = str(path.parent / value)
+    return replace(loaded, **found)
 
 
 def _inside(path: Path, folder: Path) -> bool:

@@ -83,6 +83,7 @@ def read_routine(r: Reader, root: yaml.Node) -> Routine | None:
         "outro": r.text(keys["outro"], "outro") if "outro" in keys else "",
         "safety": r.text(keys["safety"], "safety") if "safety" in keys else "",
         "cover": r.text(keys["cover"], "cover") if "cover" in keys else "",
+        "music": r.text(keys["music"], "music") if "music" in keys else "",
         "lang": r.scalar(keys["lang"], "lang", as_lang) if "lang" in keys else "",
         "phrases": _phrases(r, keys["phrases"], "phrases") if "phrases" in keys else (),
         "rest_between": (
@@ -105,6 +106,7 @@ def read_routine(r: Reader, root: yaml.Node) -> Routine | None:
         rest_between_ms=optional["rest_between"],
         cues=cues,
         cover=optional["cover"],
+        music=optional["music"],
         lang=optional["lang"],
         phrases=optional["phrases"],
     )

@@ -15,7 +15,18 @@ from dataclasses import dataclass, field
 
 CUE_KEYS = ("countdown", "countdown_in", "halfway", "get_ready", "switch_pause", "pre_roll")
 ROUTINE_ONLY_CUES = ("pre_roll",)  # about the track as a whole, not one exercise
-ROUTINE_KEYS = ("lang", "intro", "safety", "outro", "rest_between", "cues", "cover", "phrases", "exercises")
+ROUTINE_KEYS = (
+    "lang",
+    "intro",
+    "safety",
+    "outro",
+    "rest_between",
+    "cues",
+    "cover",
+    "music",
+    "phrases",
+    "exercises",
+)
 EXERCISE_KEYS = (
     "purpose",
     "equipment",
@@ -59,6 +70,7 @@ SAMPLES = {
     "halfway": "false",
     "hold": "20s",
     "lang": "en",
+    "music": "music/",
     "pause": "2s",
     "phrases": "{get_ready: ...}",
     "pre_roll": "1.5s",

@@ -400,6 +400,12 @@ async function loadRoutines() {
     el("option", { value: "", textContent: "default" }),
     ...data.languages.map((lang) => el("option", { value: lang, textContent: lang })),
   );
+  // Music from the folder set on the computer (audioguide config set music ...); nothing is uploaded.
+  $("music-choice").hidden = !data.music.length;
+  $("music").replaceChildren(
+    el("option", { value: "", textContent: "none" }),
+    ...data.music.map((id) => el("option", { value: id, textContent: id === "." ? "the whole folder" : id })),
+  );
   renderExercises();
 }
 
@@ -431,7 +437,7 @@ async function build(event) {
   const changes = Array.from($("exercises").querySelectorAll("input"))
     .filter((input) => input.value.trim())
     .map((input) => ({ kind: input.dataset.kind, exercise: input.dataset.exercise, value: input.value.trim() }));
-  const request = { routine: $("routine").value, level: $("level").value, lang: $("lang").value, changes };
+  const request = { routine: $("routine").value, level: $("level").value, lang: $("lang").value, music: $("music").value, changes };
   $("build").disabled = true;
   $("build-status").textContent = "Checking…";
   try {
