@@ -6,8 +6,13 @@ Every build runs as its own `audioguide build` process, as a user runs it, timed
 start to exit; its peak RSS comes from os.wait4 (the larger of audioguide's, which encodes in
 its own process, and a ttspico worker's where Pico speaks through ttspico). Rows:
 
-- cold offline build: the built-in routine with an empty phrase cache (pico voice);
-- warm rebuild, no change: the same again, everything from the cache;
+- cold offline build: the built-in routine with an empty phrase cache (pico voice), each run
+  from its own empty cache into its own folder;
+- its floors: synthesis (the same phrases through the same engine, timed around the engine's
+  calls alone, in a process that does nothing else) and encode (the track's PCM through
+  ffmpeg alone, as below); the cold build's target is a multiple of their sum;
+- warm rebuild, no change: the same build again into the same folder, with nothing changed;
+- start-up: `audioguide --version` and `audioguide --help`, as a user runs them;
 - warm rebuild after a rep-count change (--reps heel-raises=16; medium was 15), each run
   from its own copy of the warm cache (phrases and encoded segments) so that each does the
   same work;
@@ -48,6 +53,8 @@ MEMORY_TARGET_MB = 80
 LONG_ROUTINE_EXERCISES = 12  # about three hours
 REPEATS = 5  # rebuild/floor pairs
 REBUILD_TARGET_S, REBUILD_FLOOR_TARGET, COLD_ENCODE_FLOOR_TARGET = 1.0, 0.3, 0.6
+COLD_BUILD_FLOOR_TARGET = 1.3  # x (synthesis floor + encode floor)
+NOTHING_TO_DO_TARGET = 0.05  # x the whole-track encode floor: a no-change rebuild, and start-up
 LAG_WINDOW = 2048  # samples of each cue compared between the two encodes
 LAG_SEARCH = 64  # samples either way searched for the best match
 
@@ -126,6 +133,26 @@ def render_pcm(pcm: Path, cache: Path, reps: list[str]) -> None:
         "-write_xing", "0", "-id3v2_version", "0", "-f", "mp3", "pipe:1",
     ]  # fmt: skip
     print(json.dumps(floor_command))
+
+
+def synthesis_floor(cache: Path, reps: list[str]) -> float:
+    """(A helper process.) The track's phrases through its engine, nothing else: seconds of synthesis."""
+    from audioguide import speech
+    from audioguide.authoring import overrides
+    from audioguide.build import lay_out
+    from audioguide.export.encode import DEFAULT_RATE
+    from audioguide.speech.text import prepare
+
+    customized = overrides.resolve(None, overrides.from_options({"reps": reps}))
+    voice = speech.Voice(speech.offline_engine(), speech.PhraseCache(cache), DEFAULT_RATE)
+    script = lay_out(customized.routine, "medium", voice)
+    texts = [prepare(text, voice.preparers) for text in script.phrases()]
+    start = time.perf_counter()
+    for text in texts:
+        voice.engine.synthesize(text)
+    seconds = time.perf_counter() - start
+    print(json.dumps({"seconds": seconds, "phrases": len(texts)}))
+    return seconds
 
 
 def cold_encode(pcm_dir: Path, cache: Path, reps: list[str]) -> float:
@@ -236,6 +263,7 @@ def main() -> None:
     parser.add_argument("--skip-long", action="store_true", help="leave out the 3-hour routine")
     parser.add_argument("--render-pcm", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--cold-encode", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--synthesis-floor", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--verify", type=Path, nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--cache", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("reps", nargs="*", help=argparse.SUPPRESS)
@@ -249,6 +277,9 @@ def main() -> None:
     if args.verify:
         verify(*args.verify)
         return
+    if args.synthesis_floor:
+        synthesis_floor(args.cache, args.reps)
+        return
     with tempfile.TemporaryDirectory(prefix="audioguide-bench-") as folder:
         work = Path(folder)
         cache, out = work / "cache", work / "out"
@@ -259,8 +290,39 @@ def main() -> None:
             rows.append(Row(case, seconds, peak, str(synthesized), length))
             return seconds, length
 
-        add("(b) cold offline build, feet-and-back", [])
-        add("warm rebuild, no change", [])
+        # Cold builds, each from its own empty cache into its own folder; the last one's cache
+        # serves the rows after it. Then the floors of a cold build: the same phrases through the
+        # same engine, and the same track's PCM through ffmpeg alone.
+        colds_built, synth_floors, track_floors, unchanged, startups, helps = [], [], [], [], [], []
+        for run_index in range(args.repeats):
+            shutil.rmtree(cache, ignore_errors=True)
+            seconds, peak, synthesized, length = build([], cache, work / f"cold-build-{run_index}")
+            colds_built.append(Row("", seconds, peak, str(synthesized), length))
+        for _ in range(args.repeats):
+            helper = [sys.executable, __file__, "--synthesis-floor", "--cache", str(cache)]
+            _, peak, text = run(helper)
+            result = json.loads(text.splitlines()[-1])
+            synth_floors.append(Row("", result["seconds"], peak, str(result["phrases"]), length))
+            floor_s, floor_mb = floor([], cache, work)
+            track_floors.append(Row("", floor_s, floor_mb, "-", length))
+        # Nothing changed: the same build into the folder of the last cold build.
+        for _ in range(args.repeats):
+            seconds, peak, synthesized, length = build([], cache, work / f"cold-build-{args.repeats - 1}")
+            unchanged.append(Row("", seconds, peak, str(synthesized), length))
+        program = str(Path(sys.executable).with_name("audioguide"))
+        for _ in range(args.repeats):
+            seconds, peak, _ = run([program, "--version"])
+            startups.append(Row("", seconds, peak, "-", "-"))
+            seconds, peak, _ = run([program, "--help"])
+            helps.append(Row("", seconds, peak, "-", "-"))
+        cold_build = repeated("(b) cold offline build, feet-and-back", colds_built)
+        synth_floor = repeated("(b) floor: same phrases, engine alone", synth_floors)
+        track_floor = repeated("(b) floor: same track's PCM, ffmpeg alone", track_floors)
+        no_change = repeated("warm rebuild, no change", unchanged)
+        startup = repeated("start-up: audioguide --version", startups)
+        rows += [cold_build, synth_floor, track_floor, no_change, startup,
+                 repeated("start-up: audioguide --help", helps)]  # fmt: skip
+        out = work / f"cold-build-{args.repeats - 1}"
         # Each rebuild starts from its own copy of the warm cache, so every run does the
         # same work; the floor encodes that rebuild's PCM.
         reps = f"heel-raises={REP_CHANGE}"
@@ -314,6 +376,17 @@ def main() -> None:
         f"{ratio:.2f}x the floor by medians, {best:.2f}x by minimums (target <= {REBUILD_FLOOR_TARGET}x); "
         f"{verified['rebuild']}"
     )
+    floors = synth_floor.seconds + track_floor.seconds
+    print(
+        f"cold build: {cold_build.seconds:.2f} s median, {cold_build.seconds / floors:.2f}x (synthesis floor "
+        f"{synth_floor.seconds:.2f} s + encode floor {track_floor.seconds:.2f} s) by medians "
+        f"(target <= {COLD_BUILD_FLOOR_TARGET}x)"
+    )
+    for name, row in (("no-change rebuild", no_change), ("audioguide --version", startup)):
+        print(
+            f"{name}: {row.seconds:.3f} s median, {row.seconds / track_floor.seconds:.3f}x the whole-track "
+            f"encode floor by medians (target <= {NOTHING_TO_DO_TARGET}x)"
+        )
     print(
         f"cold encode stage: {cold_row.seconds / floor_row.seconds:.2f}x the floor by medians, "
         f"{cold_row.spread[0] / floor_row.spread[0]:.2f}x by minimums "
