@@ -100,7 +100,7 @@ def test_an_engine_speaking_in_turn_is_called_on_one_thread_while_clips_are_cond
         return condition(audio)
 
     monkeypatch.setattr(fake_engine, "synthesize", spoken)
-    monkeypatch.setattr(voices.clips, "condition", conditioned)
+    monkeypatch.setattr(clips, "condition", conditioned)
     texts = [f"Phrase number {n}, said in turn." for n in range(12)]
     reported = []
     voice = speech.Voice(speech.make_engine("fake"), speech.PhraseCache(tmp_path), 24_000)

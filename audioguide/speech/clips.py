@@ -8,7 +8,8 @@ from functools import lru_cache
 import numpy as np
 from pydub import AudioSegment
 
-SAMPLE_WIDTH = 2  # 16-bit PCM throughout
+from audioguide.speech.base import SAMPLE_WIDTH, duration_ms  # noqa: F401  (clips.duration_ms)
+
 SILENCE_BELOW_PEAK_DB = 40.0  # quieter than this, relative to the clip's peak, is silence
 TRIM_CHUNK_MS = 2
 EDGE_PAD_MS = 8  # keep the very start of a soft consonant
@@ -262,8 +263,3 @@ def _running_min(values: np.ndarray, width: int) -> np.ndarray:
         span *= 2
     rest = width - span
     return np.minimum(values[: len(values) - rest], values[rest:]) if rest else values
-
-
-def duration_ms(audio: AudioSegment) -> int:
-    """Rounded up, so an event's end is never before its clip's last sample."""
-    return math.ceil(audio.frame_count() * 1000 / audio.frame_rate)

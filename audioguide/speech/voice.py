@@ -12,8 +12,7 @@ from pydub import AudioSegment
 
 from audioguide.errors import SpeechError
 from audioguide.routine import MAX_SPOKEN_CHARS
-from audioguide.speech import clips
-from audioguide.speech.base import Engine
+from audioguide.speech.base import Engine, duration_ms
 from audioguide.speech.cache import PhraseCache
 from audioguide.speech.text import prepare, preparers
 
@@ -151,6 +150,8 @@ class Voice:
 
     def _finish(self, text: str, spoken: AudioSegment) -> AudioSegment:
         """Condition and cache a phrase the engine has spoken (may run on a worker thread)."""
+        from audioguide.speech import clips  # numpy, once there is something to condition
+
         audio = clips.condition(spoken)
         if len(audio) == 0:
             raise SpeechError(f'the {self.engine.name} voice produced silence for "{text}"')
@@ -176,7 +177,7 @@ class Voice:
         if pinned is None:  # cleared or damaged since it was loaded: the same words again
             pinned = self._synthesize(text)
         audio = pinned.set_frame_rate(self.rate)
-        if clips.duration_ms(audio) != self._durations[text]:
+        if duration_ms(audio) != self._durations[text]:
             raise SpeechError(
                 f'the {self.engine.name} voice spoke "{text[:40]}" at another length the second time. '
                 "Probable cause: the phrase cache was cleared during the build; build again"
@@ -190,7 +191,7 @@ class Voice:
     def _keep(self, text: str, audio: AudioSegment) -> None:
         """Note the phrase's length, and keep its clip in memory while the budget allows."""
         with self._lock:
-            self._durations[text] = clips.duration_ms(audio)
+            self._durations[text] = duration_ms(audio)
             if text in self._recent:
                 self._recent.move_to_end(text)
                 return
