@@ -97,7 +97,8 @@ def build(args: list[str], cache: Path, out: Path) -> tuple[float, float, int, s
     command = [sys.executable, "-m", "audioguide", "build", *args, "--engine", "pico", "-o", str(out)]
     command += ["--cache-dir", str(cache)]
     seconds, peak, text = run(command, {**os.environ, "AUDIOGUIDE_CACHE_DIR": str(cache)})
-    synthesized = int(re.search(r"(\d+) phrases? synthesized", text)[1])
+    found = re.search(r"(\d+) phrases? synthesized", text)
+    synthesized = int(found[1]) if found else 0  # or "Up to date": nothing done
     length = re.search(r"\((\d+:\d\d(?::\d\d)?), level", text)[1]
     return seconds, peak, synthesized, length
 
