@@ -342,7 +342,8 @@ def main() -> None:
             cold = json.loads(text.splitlines()[-1])
             colds.append(Row("", cold["seconds"], cold_mb, "-", length))
             full_out = work / "full"
-            seconds, peak, synthesized, length = build(["--reps", reps, "--no-reuse"], copy, full_out)
+            no_reuse = ["--reps", reps, "--no-reuse", "--force"]  # the same work each time, not "up to date"
+            seconds, peak, synthesized, length = build(no_reuse, copy, full_out)
             fulls.append(Row("", seconds, peak, str(synthesized), length))
         name = f"feet-and-back-heel-raises-reps-{REP_CHANGE}"
         rebuilt, full = out / f"{name}.mp3", work / "full" / f"{name}.mp3"
