@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
+import sys
 import threading
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
@@ -33,6 +35,14 @@ MEMORY_BUDGET_BYTES = 24_000_000
 # Threads conditioning clips while an engine that speaks one phrase at a time speaks the
 # next: the other cores, at least one (conditioning and Pico both leave the interpreter free).
 CONDITIONING_THREADS = max(1, min(4, (os.cpu_count() or 2) - 1))
+
+
+def _return_freed_memory() -> None:
+    """glibc keeps what a thread frees in that thread's own heap, for the thread to use again;
+    once the conditioning threads are gone, nothing will: hand it back to the system, so that
+    the rest of the build (the encoding) does not peak higher for it (4 MB on the built-in)."""
+    if sys.platform.startswith("linux") and (trim := getattr(ctypes.CDLL(None), "malloc_trim", None)):
+        trim(0)
 
 
 class Voice:
@@ -143,6 +153,7 @@ class Voice:
                     self.synthesized += 1
             finally:
                 pool.shutdown(wait=True, cancel_futures=True)
+                _return_freed_memory()
 
     def _synthesize(self, text: str) -> AudioSegment:
         """Speak, condition and cache one phrase (may run on a worker thread)."""
