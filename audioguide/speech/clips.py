@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 
 import numpy as np
 from pydub import AudioSegment
@@ -103,10 +102,16 @@ def _biquad_response(b: tuple[float, ...], a: tuple[float, ...], w: np.ndarray) 
     return (b[0] + b[1] * z + b[2] * z**2) / (a[0] + a[1] * z + a[2] * z**2)
 
 
-@lru_cache(maxsize=2)  # clips of one voice share a rate, and most a size
-def _k_response(rate: int, size: int) -> np.ndarray:
-    """The K-weighting's response on the bins of a real FFT of `size` points at `rate`."""
-    return _k_weighting(rate, np.linspace(0, math.pi, size // 2 + 1))
+Responses = dict[tuple[int, int], np.ndarray]  # (rate, FFT size) -> the K-weighting's response
+
+
+def _k_response(rate: int, size: int, responses: Responses) -> np.ndarray:
+    """The K-weighting's response on the bins of a real FFT of `size` points at `rate`, kept in
+    `responses`: levelling a clip measures it several times at one size. (Not kept for the
+    process: a long clip's response is megabytes.)"""
+    if (rate, size) not in responses:
+        responses[rate, size] = _k_weighting(rate, np.linspace(0, math.pi, size // 2 + 1))
+    return responses[rate, size]
 
 
 def _k_weighting(rate: int, w: np.ndarray) -> np.ndarray:
@@ -138,7 +143,7 @@ def _k_weighting(rate: int, w: np.ndarray) -> np.ndarray:
     return shelf * highpass
 
 
-def loudness_lufs(audio: AudioSegment) -> float:
+def loudness_lufs(audio: AudioSegment, responses: Responses | None = None) -> float:
     """The clip's integrated loudness as an EBU R128 meter reads it with silence around it.
 
     K-weighted (in the frequency domain), mean square over 400 ms blocks every 100 ms,
@@ -152,7 +157,7 @@ def loudness_lufs(audio: AudioSegment) -> float:
     # Silence around the clip, as in a track: the blocks that hold only part of it count too.
     padded = np.pad(samples, block - step)
     size = _fft_size(len(padded) + rate * FILTER_TAIL_MS // 1000)
-    response = _k_response(rate, size)
+    response = _k_response(rate, size, {} if responses is None else responses)
     weighted = np.fft.irfft(np.fft.rfft(padded, size) * response, size)[: len(padded)]
     energy = np.concatenate([[0.0], np.cumsum(weighted**2)])
     starts = np.arange(0, len(padded) - block + 1, step)
@@ -194,7 +199,8 @@ def level(audio: AudioSegment) -> AudioSegment:
     """
     if audio.rms == 0:
         return audio
-    plain_gain = CLIP_LUFS - loudness_lufs(audio)
+    responses: Responses = {}
+    plain_gain = CLIP_LUFS - loudness_lufs(audio, responses)
     limiter = Limiter(audio)
     gains: list[float] = []
     reached: list[float] = []
@@ -202,7 +208,7 @@ def level(audio: AudioSegment) -> AudioSegment:
     for _ in range(LEVEL_PASSES):
         levelled = limiter.apply(gain)
         gains.append(gain)
-        reached.append(loudness_lufs(levelled))
+        reached.append(loudness_lufs(levelled, responses))
         if abs(CLIP_LUFS - reached[-1]) < LEVEL_TOLERANCE_LU:
             break
         slope = 1.0
