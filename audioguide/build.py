@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from audioguide import files, grid, music, phrases, render, speech, tracks
+from audioguide import files, fingerprint, grid, music, phrases, render, speech, tracks
 from audioguide.compiler import compile_routine, estimate_ms
 from audioguide.cues import LENGTH_ROLE, SPEECH, CueScript
 from audioguide.errors import MusicError, SpeechError
@@ -18,15 +19,18 @@ from audioguide.export import (
     Reuse,
     TrackInfo,
     Written,
+    sidecar_paths,
     write_split,
     write_track,
 )
+from audioguide.export.files import owned
 from audioguide.export.segment_cache import SegmentCache
 from audioguide.music import Settings as MusicSettings
 from audioguide.routine import DEFAULT_LEVEL, Routine
 from audioguide.tracks import output_path
 
 # (stage, done, total): stage is "speech" or "render"
+MAX_COVER_BYTES = 50_000_000  # a cover larger than this is not read for the fingerprint: a new build then
 Progress = Callable[[str, int, int], None]
 
 
@@ -48,6 +52,7 @@ class BuildOptions:
     reuse: bool = True  # encode from cached segments where possible; False: the whole track in one pass
     music: Path | None = None  # a file, folder or playlist to mix under the voice; None: the routine's
     music_settings: MusicSettings = MusicSettings()
+    force: bool = False  # build even when the track in place is up to date
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,7 @@ class BuildResult:
     synthesized: int  # phrases synthesized by this build (the rest came from the cache)
     phrases: int
     warnings: tuple[str, ...]
+    up_to_date: bool = False  # the track in place was this build's already: nothing was written
 
 
 def music_of(routine: Routine, options: BuildOptions) -> music.Music | None:
@@ -178,6 +184,11 @@ def build(
     cache = speech.PhraseCache(options.cache_dir)
     lang = speech_lang(routine, options)
     target, moved = place(routine, options, lang)
+    if not options.force and (fresh := up_to_date(routine, options, lang, target, cache)):
+        return BuildResult(
+            **fresh, synthesized=0, warnings=(*language_warnings(routine, lang), *fresh["script"].warnings),
+            up_to_date=True,
+        )  # fmt: skip
     # Builds killed outright (SIGKILL, power loss) cannot clean up after themselves.
     files.sweep_leftovers(target.parent)
     files.sweep_leftovers(target.with_suffix(""))  # split mode's folder of parts
@@ -210,6 +221,7 @@ def build(
         cover=options.cover or (Path(routine.cover) if routine.cover else None),
         custom=options.custom,
         source=tracks.source_of(routine),
+        **_fingerprinted(routine, options, lang, voice, script),
     )
     pcm = _counted(render.pcm_chunks(script, voice.clip, options.rate), script, options.rate, progress)
     bed = None
@@ -236,6 +248,88 @@ def build(
         phrases=len(script.phrases()),
         warnings=tuple(warnings),
     )
+
+
+def inputs(
+    routine: Routine,
+    options: BuildOptions,
+    lang: str | None,
+    voice: tuple[str, str],
+    phrases: list[list[str | None]],
+) -> dict[str, object]:
+    """What shapes a build's files, by name, for its fingerprint (fingerprint.py): the installed
+    audioguide, the routine, the options that reach the files, the cover, the year in the tags,
+    the voice (engine, voice id), each phrase's cache entry ([key, digest]) and the music bed."""
+    cover = options.cover or (Path(routine.cover) if routine.cover else None)
+    bed = music_of(routine, options)
+    return {
+        "audioguide": fingerprint.installed(),
+        "routine": repr(routine),
+        "source": tracks.source_of(routine),
+        "options": [options.level, options.engine, lang, sorted(options.engine_options.items()),
+                    options.bitrate, options.rate, options.channels, options.split, options.custom,
+                    options.reuse],
+        "cover": [str(cover), files.sha256_of(cover, MAX_COVER_BYTES)] if cover else None,
+        "year": date.today().year,
+        "voice": list(voice),
+        "phrases": phrases,
+        "music": bed.identity() if bed else None,
+    }  # fmt: skip
+
+
+def up_to_date(
+    routine: Routine, options: BuildOptions, lang: str | None, target: Path, cache: speech.PhraseCache
+) -> dict[str, object] | None:
+    """The result of a build with nothing to do, if the track at `target` is this build's: the
+    timeline beside it records this build's fingerprint, with the voice it kept, and its files
+    are as that build left them. None otherwise. Reads the timeline and the phrases' cache
+    headers only."""
+    anchor = tracks.anchor(target, options.split)
+    timeline, cues = sidecar_paths(anchor)
+    try:
+        data = json.loads(files.read_regular(timeline, tracks.MAX_TIMELINE_BYTES))
+        record = fingerprint.Record.from_json(data.get(fingerprint.RECORD_KEY))
+        voice = (str(data["engine"]), str(data["voice"]))
+        script = CueScript.from_json(data)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    if record is None or not record.intact(timeline.parent):
+        return None
+    if options.split and _tidy_up_pending(anchor, record, timeline):
+        return None
+    phrases: list[list[str | None]] = [[key, cache.digest(key)] for key in record.phrases]
+    if any(digest is None for _, digest in phrases):
+        return None
+    if fingerprint.fingerprint(inputs(routine, options, lang, voice, phrases)) != record.fingerprint:
+        return None
+    tracks_written = tuple(timeline.parent / name for name in record.files if name.endswith(".mp3"))
+    lyrics = tuple(timeline.parent / name for name in record.files if name.endswith((".lrc", ".vtt")))
+    playlist = anchor if options.split else None
+    mp3 = target if not options.split else min(tracks_written, default=target)
+    written = Written(mp3, timeline, cues, tuple(sorted(tracks_written)), tuple(sorted(lyrics)), playlist)
+    return {"written": written, "script": script, "engine": voice[0], "voice": voice[1],
+            "phrases": len(script.phrases())}  # fmt: skip
+
+
+def _tidy_up_pending(playlist: Path, record: fingerprint.Record, timeline: Path) -> bool:
+    """Does a split folder still hold a file an earlier build wrote and meant to delete (a build
+    stopped while tidying up)? Then the next build is not up to date: it finishes the tidy-up."""
+    leftover = set(owned(playlist)) - set(record.files) - {timeline.name}
+    return any((playlist.parent / name).exists() for name in leftover)
+
+
+def _fingerprinted(
+    routine: Routine, options: BuildOptions, lang: str | None, voice: speech.Voice, script: CueScript
+) -> dict[str, object]:
+    """The fingerprint fields of the track's info: none when a phrase is not in the cache (a
+    cache folder that could not keep it), since a later build could not tell it is the same."""
+    keys = tuple(voice.key(text) for text in script.phrases())
+    phrases: list[list[str | None]] = [[key, voice.cache.digest(key)] for key in keys]
+    if any(digest is None for _, digest in phrases):
+        return {}
+    made_by = (voice.engine.name, voice.engine.voice_id)
+    return {"fingerprint": fingerprint.fingerprint(inputs(routine, options, lang, made_by, phrases)),
+            "phrase_keys": keys}  # fmt: skip
 
 
 def place(routine: Routine, options: BuildOptions, lang: str | None) -> tuple[Path, str]:

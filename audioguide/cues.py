@@ -77,6 +77,18 @@ class CueScript:
             **({"waits_ms": list(self.waits)} if self.waits else {}),
         }
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CueScript:
+        """The script `to_json` gave (a timeline JSON holds it); KeyError or TypeError if it is not one."""
+        return cls(
+            title=data["title"],
+            level=data["level"],
+            events=tuple(Event(**event) for event in data["events"]),
+            chapters=tuple(Chapter(**chapter) for chapter in data["chapters"]),
+            duration_ms=data["duration_ms"],
+            warnings=tuple(data["warnings"]),
+        )
+
     def to_text(self) -> str:
         """A readable cue sheet: chapters as headings, one cue a line with its time."""
         lines = [f"{self.title} ({self.level}), {clock(self.duration_ms)}"]

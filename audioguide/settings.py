@@ -22,7 +22,7 @@ from pathlib import Path
 import platformdirs
 import yaml
 
-from audioguide import files, speech
+from audioguide import files
 from audioguide.errors import ConfigError
 from audioguide.routine import LEVELS
 
@@ -50,6 +50,8 @@ def config_path() -> Path:
 
 
 def _engine(value: str) -> str:
+    from audioguide import speech  # the engines, only when an engine is named
+
     known = {name.casefold(): name for name in (speech.AUTO, *speech.ENGINES)}
     if value.casefold() not in known:
         raise ValueError(f"no speech engine named '{value}'; choose one of: {', '.join(known.values())}")

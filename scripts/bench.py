@@ -6,8 +6,13 @@ Every build runs as its own `audioguide build` process, as a user runs it, timed
 start to exit; its peak RSS comes from os.wait4 (the larger of audioguide's, which encodes in
 its own process, and a ttspico worker's where Pico speaks through ttspico). Rows:
 
-- cold offline build: the built-in routine with an empty phrase cache (pico voice);
-- warm rebuild, no change: the same again, everything from the cache;
+- cold offline build: the built-in routine with an empty phrase cache (pico voice), each run
+  from its own empty cache into its own folder;
+- its floors: synthesis (the same phrases through the same engine, timed around the engine's
+  calls alone, in a process that does nothing else) and encode (the track's PCM through
+  ffmpeg alone, as below); the cold build's target is a multiple of their sum;
+- warm rebuild, no change: the same build again into the same folder, with nothing changed;
+- start-up: `audioguide --version` and `audioguide --help`, as a user runs them;
 - warm rebuild after a rep-count change (--reps heel-raises=16; medium was 15), each run
   from its own copy of the warm cache (phrases and encoded segments) so that each does the
   same work;
@@ -50,6 +55,8 @@ REPEATS = 5  # rebuild/floor pairs
 REBUILD_TARGET_S, REBUILD_FLOOR_TARGET, COLD_ENCODE_FLOOR_TARGET = 1.0, 0.3, 0.6
 MUSIC_FLOOR_TARGET = 0.5  # a rebuild with music: nothing is silence, so more is encoded
 MUSIC_SECONDS = 200  # the generated bed: two files, looped under the track
+COLD_BUILD_FLOOR_TARGET = 1.3  # x (synthesis floor + encode floor)
+NOTHING_TO_DO_TARGET = 0.05  # x the whole-track encode floor: a no-change rebuild, and start-up
 LAG_WINDOW = 2048  # samples of each cue compared between the two encodes
 LAG_SEARCH = 64  # samples either way searched for the best match
 
@@ -92,7 +99,8 @@ def build(args: list[str], cache: Path, out: Path) -> tuple[float, float, int, s
     command = [sys.executable, "-m", "audioguide", "build", *args, "--engine", "pico", "-o", str(out)]
     command += ["--cache-dir", str(cache)]
     seconds, peak, text = run(command, {**os.environ, "AUDIOGUIDE_CACHE_DIR": str(cache)})
-    synthesized = int(re.search(r"(\d+) phrases? synthesized", text)[1])
+    found = re.search(r"(\d+) phrases? synthesized", text)
+    synthesized = int(found[1]) if found else 0  # or "Up to date": nothing done
     length = re.search(r"\((\d+:\d\d(?::\d\d)?), level", text)[1]
     return seconds, peak, synthesized, length
 
@@ -135,6 +143,26 @@ def render_pcm(pcm: Path, cache: Path, reps: list[str], bed: Path | None = None)
         "-write_xing", "0", "-id3v2_version", "0", "-f", "mp3", "pipe:1",
     ]  # fmt: skip
     print(json.dumps(floor_command))
+
+
+def synthesis_floor(cache: Path, reps: list[str]) -> float:
+    """(A helper process.) The track's phrases through its engine, nothing else: seconds of synthesis."""
+    from audioguide import speech
+    from audioguide.authoring import overrides
+    from audioguide.build import lay_out
+    from audioguide.export.encode import DEFAULT_RATE
+    from audioguide.speech.text import prepare
+
+    customized = overrides.resolve(None, overrides.from_options({"reps": reps}))
+    voice = speech.Voice(speech.offline_engine(), speech.PhraseCache(cache), DEFAULT_RATE)
+    script = lay_out(customized.routine, "medium", voice)
+    texts = [prepare(text, voice.preparers) for text in script.phrases()]
+    start = time.perf_counter()
+    for text in texts:
+        voice.engine.synthesize(text)
+    seconds = time.perf_counter() - start
+    print(json.dumps({"seconds": seconds, "phrases": len(texts)}))
+    return seconds
 
 
 def cold_encode(pcm_dir: Path, cache: Path, reps: list[str]) -> float:
@@ -259,6 +287,7 @@ def main() -> None:
     parser.add_argument("--skip-long", action="store_true", help="leave out the 3-hour routine")
     parser.add_argument("--render-pcm", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--cold-encode", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--synthesis-floor", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--verify", type=Path, nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--cache", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--music", type=Path, help=argparse.SUPPRESS)
@@ -273,6 +302,9 @@ def main() -> None:
     if args.verify:
         verify(*args.verify)
         return
+    if args.synthesis_floor:
+        synthesis_floor(args.cache, args.reps)
+        return
     with tempfile.TemporaryDirectory(prefix="audioguide-bench-") as folder:
         work = Path(folder)
         cache, out = work / "cache", work / "out"
@@ -283,8 +315,39 @@ def main() -> None:
             rows.append(Row(case, seconds, peak, str(synthesized), length))
             return seconds, length
 
-        add("(b) cold offline build, feet-and-back", [])
-        add("warm rebuild, no change", [])
+        # Cold builds, each from its own empty cache into its own folder; the last one's cache
+        # serves the rows after it. Then the floors of a cold build: the same phrases through the
+        # same engine, and the same track's PCM through ffmpeg alone.
+        colds_built, synth_floors, track_floors, unchanged, startups, helps = [], [], [], [], [], []
+        for run_index in range(args.repeats):
+            shutil.rmtree(cache, ignore_errors=True)
+            seconds, peak, synthesized, length = build([], cache, work / f"cold-build-{run_index}")
+            colds_built.append(Row("", seconds, peak, str(synthesized), length))
+        for _ in range(args.repeats):
+            helper = [sys.executable, __file__, "--synthesis-floor", "--cache", str(cache)]
+            _, peak, text = run(helper)
+            result = json.loads(text.splitlines()[-1])
+            synth_floors.append(Row("", result["seconds"], peak, str(result["phrases"]), length))
+            floor_s, floor_mb = floor([], cache, work)
+            track_floors.append(Row("", floor_s, floor_mb, "-", length))
+        # Nothing changed: the same build into the folder of the last cold build.
+        for _ in range(args.repeats):
+            seconds, peak, synthesized, length = build([], cache, work / f"cold-build-{args.repeats - 1}")
+            unchanged.append(Row("", seconds, peak, str(synthesized), length))
+        program = str(Path(sys.executable).with_name("audioguide"))
+        for _ in range(args.repeats):
+            seconds, peak, _ = run([program, "--version"])
+            startups.append(Row("", seconds, peak, "-", "-"))
+            seconds, peak, _ = run([program, "--help"])
+            helps.append(Row("", seconds, peak, "-", "-"))
+        cold_build = repeated("(b) cold offline build, feet-and-back", colds_built)
+        synth_floor = repeated("(b) floor: same phrases, engine alone", synth_floors)
+        track_floor = repeated("(b) floor: same track's PCM, ffmpeg alone", track_floors)
+        no_change = repeated("warm rebuild, no change", unchanged)
+        startup = repeated("start-up: audioguide --version", startups)
+        rows += [cold_build, synth_floor, track_floor, no_change, startup,
+                 repeated("start-up: audioguide --help", helps)]  # fmt: skip
+        out = work / f"cold-build-{args.repeats - 1}"
         # Each rebuild starts from its own copy of the warm cache, so every run does the
         # same work; the floor encodes that rebuild's PCM.
         reps = f"heel-raises={REP_CHANGE}"
@@ -303,7 +366,8 @@ def main() -> None:
             cold = json.loads(text.splitlines()[-1])
             colds.append(Row("", cold["seconds"], cold_mb, "-", length))
             full_out = work / "full"
-            seconds, peak, synthesized, length = build(["--reps", reps, "--no-reuse"], copy, full_out)
+            no_reuse = ["--reps", reps, "--no-reuse", "--force"]  # the same work each time, not "up to date"
+            seconds, peak, synthesized, length = build(no_reuse, copy, full_out)
             fulls.append(Row("", seconds, peak, str(synthesized), length))
         name = f"feet-and-back-heel-raises-reps-{REP_CHANGE}"
         rebuilt, full = out / f"{name}.mp3", work / "full" / f"{name}.mp3"
@@ -354,6 +418,17 @@ def main() -> None:
         f"{ratio:.2f}x the floor by medians, {best:.2f}x by minimums (target <= {REBUILD_FLOOR_TARGET}x); "
         f"{verified['rebuild']}"
     )
+    floors = synth_floor.seconds + track_floor.seconds
+    print(
+        f"cold build: {cold_build.seconds:.2f} s median, {cold_build.seconds / floors:.2f}x (synthesis floor "
+        f"{synth_floor.seconds:.2f} s + encode floor {track_floor.seconds:.2f} s) by medians "
+        f"(target <= {COLD_BUILD_FLOOR_TARGET}x)"
+    )
+    for name, row in (("no-change rebuild", no_change), ("audioguide --version", startup)):
+        print(
+            f"{name}: {row.seconds:.3f} s median, {row.seconds / track_floor.seconds:.3f}x the whole-track "
+            f"encode floor by medians (target <= {NOTHING_TO_DO_TARGET}x)"
+        )
     print(
         f"cold encode stage: {cold_row.seconds / floor_row.seconds:.2f}x the floor by medians, "
         f"{cold_row.spread[0] / floor_row.spread[0]:.2f}x by minimums "

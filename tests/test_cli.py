@@ -33,7 +33,9 @@ def test_build_writes_the_track_and_reports_the_voice(run, fake_engine, tmp_path
     assert (tmp_path / "small-test-routine.mp3").stat().st_size > 10_000
     assert "with voice fake (en)" in result.output and "phrases synthesized" in result.output
     again = run("build", SMALL_ROUTINE, "--engine", "fake", "-o", tmp_path)
-    assert "0 phrases synthesized" in again.output
+    assert again.output.startswith("Up to date: ") and "with voice fake (en)" in again.output
+    forced = run("build", SMALL_ROUTINE, "--engine", "fake", "-o", tmp_path, "--force")
+    assert "0 phrases synthesized" in forced.output
 
 
 def test_level_goes_into_the_file_name(run, fake_engine, tmp_path):

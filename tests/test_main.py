@@ -129,3 +129,36 @@ def test_names_and_codes_that_are_not_utf8_are_messages(option, tmp_path):
     )
     assert done.returncode == 1 and b"Traceback" not in done.stderr, done.stderr
     assert done.stderr.startswith(b"error: "), done.stderr
+
+
+HEAVY = ("numpy", "pydub", "lameenc", "imageio_ffmpeg", "starlette", "uvicorn", "jinja2", "yaml", "audioguide.speech")
+IMPORTED = """
+import sys
+from audioguide.cli import main
+sys.argv = ["audioguide", *sys.argv[1:]]
+try:
+    main()
+except SystemExit:
+    pass
+print("imported:", " ".join(name for name in {heavy!r} if name in sys.modules))
+"""
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"]])
+def test_version_and_help_import_none_of_the_heavy_libraries(args):
+    """`--version` and `--help` start at once: no audio, engine, YAML or web library is imported."""
+    result = subprocess.run(
+        [sys.executable, "-c", IMPORTED.format(heavy=HEAVY), *args], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert "audioguide" in result.stdout
+    assert result.stdout.strip().splitlines()[-1] == "imported:", result.stdout
+
+
+def test_a_command_loads_its_module_when_it_runs():
+    result = subprocess.run(
+        [sys.executable, "-c", IMPORTED.format(heavy=HEAVY), "schema"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert '"$schema"' in result.stdout
+    assert "yaml" in result.stdout.strip().splitlines()[-1].split()

@@ -18,7 +18,6 @@ from audioguide.compiler import compile_routine
 from audioguide.errors import RoutineError, SpeechError, TimingError
 from audioguide.estimates import counted, rough_length, upper_bound
 from audioguide.routine import LEVELS
-from audioguide.speech import clips
 from audioguide.speech.text import prepare, preparers
 
 KnownLength = Callable[[str], int | None]  # a phrase's real length, or None when not known
@@ -100,6 +99,8 @@ def cached_lengths(engine: str, cache_dir: Path | None = None) -> KnownLength:
 
     def length(phrase: str) -> int | None:
         clip = cache.get(cache.key(voice.name, voice.voice_id, prepare(phrase, preparers(voice.lang))))
+        from audioguide.speech import clips
+
         return clips.duration_ms(clip) if clip is not None else None
 
     return length

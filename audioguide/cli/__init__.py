@@ -9,6 +9,7 @@ unwritable output), 2 a usage mistake (unknown option), 130 interrupted by Ctrl-
 
 from __future__ import annotations
 
+import importlib
 import io
 import os
 import signal
@@ -17,13 +18,33 @@ import sys
 import click
 
 from audioguide import __version__
-from audioguide.cli import coach, config, custom, importer, pipeline, serve
-from audioguide.cli import speech as speech_commands
 from audioguide.cli.helptext import whole_short_help
 from audioguide.errors import AudioguideError, RoutineError
 
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 EXIT_TERMINATED = 143  # 128 + SIGTERM
+# Every command: its module in this package, its name there, and its summary in `--help`.
+# A command's module (and the library it needs: numpy, the engines, the web stack) is
+# imported only when that command runs, so `--help` and `--version` start at once;
+# tests/test_cli_helptext.py checks each summary against the command's own.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "build": ("pipeline", "build_command", "Build a routine into an MP3 track with its sidecars."),
+    "coach": ("coach", "coach_command", "Play a routine live, with voice and keyboard commands."),
+    "cache": ("speech", "cache_command", "Inspect and tidy the phrase cache."),
+    "config": ("config", "config_command", "Keep your defaults: engine, voice, lang, level, output."),
+    "import": ("importer", "import_command",
+               "Draft a routine from an exercise article: text, Markdown or a saved web page."),
+    "init": ("custom", "init_command", "Write an editable copy of a built-in routine."),
+    "list": ("pipeline", "list_command", "List the built-in routines and their length at each level."),
+    "log": ("serve", "log_command",
+            "Show your training log: the tracks played through on the page of `audioguide serve`."),
+    "schema": ("custom", "schema_command", "Print the routine format's JSON Schema, for editors."),
+    "script": ("pipeline", "script_command", "Print a routine's cue script and estimated lengths; no audio."),
+    "serve": ("serve", "serve_command", "Serve the tracks to your phone: a page to play, download and "
+              "customize them, and a podcast feed."),
+    "validate": ("custom", "validate_command", "Check routine files; list every problem with its place."),
+    "voices": ("speech", "voices_command", "List speech engines: usable here or why not, languages, voices."),
+}  # fmt: skip
 
 
 class Terminated(KeyboardInterrupt):
@@ -48,7 +69,26 @@ def _message(exc: AudioguideError) -> str:
 
 
 class Boundary(click.Group):
-    """The one place where library errors and Ctrl-C become messages and exit codes."""
+    """The one place where library errors and Ctrl-C become messages and exit codes.
+
+    Its commands are loaded when first asked for (COMMANDS); the listing in `--help` loads none.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMANDS, *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in COMMANDS and cmd_name not in self.commands:
+            module, name, _ = COMMANDS[cmd_name]
+            command = getattr(importlib.import_module(f"audioguide.cli.{module}"), name)
+            whole_short_help(command)  # every summary in `--help` listings reads whole
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][2]) for name in sorted(COMMANDS)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -70,19 +110,6 @@ class Boundary(click.Group):
 def cli() -> None:
     """Turn exercise routines into narrated, exactly timed MP3 workout tracks."""
 
-
-cli.add_command(serve.serve_command)
-cli.add_command(serve.log_command)
-for _command in (
-    *pipeline.COMMANDS,
-    *coach.COMMANDS,
-    *speech_commands.COMMANDS,
-    *custom.COMMANDS,
-    *importer.COMMANDS,
-    *config.COMMANDS,
-):
-    cli.add_command(_command)
-whole_short_help(cli)  # every summary in `--help` listings reads whole
 
 
 def main() -> None:

@@ -121,6 +121,12 @@ UNSET_SHOWN = {"voice": "the engine's own", "lang": "the routine's own", "output
 @click.option(
     "--no-reuse", is_flag=True, help="Encode the whole track in one pass, reusing no cached segments."
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Build even when the track in place is up to date (made from the same routine, options, voice, "
+    "cached phrases and audioguide, its files untouched since).",
+)
 @override_options
 def build_command(
     routine_spec,
@@ -144,6 +150,7 @@ def build_command(
     music_duck,
     cache_dir,
     no_reuse,
+    force,
     **changes,
 ) -> None:
     """Build ROUTINE (a YAML file or a built-in name) into an MP3 with sidecars.
@@ -169,6 +176,7 @@ def build_command(
         engine_options=engine_options, jobs=jobs, custom=custom.description,
         rate=sample_rate, channels=2 if stereo else 1, split=split, cover=cover, reuse=not no_reuse,
         music=music_path, music_settings=music.Settings(music_level, music_duck),
+        force=force,
     )  # fmt: skip
     if dry_run:
         from_config = chosen_settings["engine"].origin == settings.YOUR_CONFIG
@@ -184,6 +192,12 @@ def build_command(
     written = result.written
     tracks = counted(len(written.tracks), "track")
     what = f"{tracks} and {written.playlist}" if written.playlist else written.mp3
+    if result.up_to_date:
+        click.echo(
+            f"Up to date: {what} ({clock(result.script.duration_ms)}, level {level}) "
+            f"with voice {result.engine} ({result.voice}): nothing written. --force builds it again."
+        )
+        return
     click.echo(
         f"Wrote {what} ({clock(result.script.duration_ms)}, level {level}) "
         f"with voice {result.engine} ({result.voice}): "

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from audioguide import fingerprint
 from audioguide.cues import CueScript
 from audioguide.export import cover as covers
 from audioguide.export import parts, text
@@ -50,6 +51,8 @@ class TrackInfo:
     cover: Path | None = None  # a picture to embed; None: one generated from the album title
     custom: str = ""  # what command-line overrides changed, e.g. "heel-raises reps 16"
     source: str = ""  # the routine it was made from: a file's absolute path, or `builtin:NAME`
+    fingerprint: str = ""  # of what the build was made of (fingerprint.py); "" for none
+    phrase_keys: tuple[str, ...] = ()  # the phrase cache keys the fingerprint covers
 
     @property
     def settings(self) -> str:
@@ -91,8 +94,8 @@ def write_track(
     with staged(mp3) as stage:
         tags = TrackTags(info.title, info.album, info.settings, info.year, WHOLE)
         lyrics = _write_one(stage, script, pcm, mp3, tags, picture, audio, reuse)
-        stage.write_text(timeline, _timeline(script, info))
         stage.write_text(cues, script.to_text())
+        stage.write_text(timeline, _timeline(script, info, stage.stamps(timeline.parent)))
     return Written(mp3, timeline, cues, tracks=(mp3,), lyrics=lyrics)
 
 
@@ -131,8 +134,8 @@ def write_split(
             text.PlaylistEntry(t.name, p.title, p.duration_ms) for t, p in zip(tracks, pieces, strict=True)
         ]
         stage.write_text(playlist, text.m3u8(info.album, entries))
-        stage.write_text(timeline, _timeline(script, info))
         stage.write_text(cues, script.to_text())
+        stage.write_text(timeline, _timeline(script, info, stage.stamps(timeline.parent)))
         manifest = stage.write_manifest(playlist, previous)
     remove_owned(folder, previous, {*stage.targets(), manifest.name})
     return Written(tracks[0], timeline, cues, tuple(tracks), tuple(lyrics), playlist)
@@ -161,8 +164,10 @@ def _write_one(
     return lrc, vtt
 
 
-def _timeline(script: CueScript, info: TrackInfo) -> str:
-    return text.timeline_json(script, info.engine, info.voice, info.custom, info.source)
+def _timeline(script: CueScript, info: TrackInfo, written: fingerprint.FileStamps) -> str:
+    """The timeline JSON, with the build's fingerprint and the files written beside it (`written`)."""
+    record = fingerprint.Record(info.fingerprint, info.phrase_keys, written) if info.fingerprint else None
+    return text.timeline_json(script, info.engine, info.voice, info.custom, info.source, record)
 
 
 def _cover(info: TrackInfo) -> covers.Cover:

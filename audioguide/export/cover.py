@@ -9,11 +9,13 @@ import textwrap
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-
-from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
+from typing import TYPE_CHECKING
 
 from audioguide import files
 from audioguide.errors import ExportError
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 COVER_PX = 600  # sharp on a phone's lock screen, small in the file (about 20 kB)
 MAX_COVER_BYTES = 2_000_000  # some phones skip larger embedded pictures
@@ -42,6 +44,8 @@ class Cover:
 
 def generated(title: str) -> Cover:
     """A square picture with the title in large type, the same for the same title."""
+    from PIL import Image, ImageDraw, ImageFont  # Pillow on first use, not for every command
+
     digest = hashlib.sha256(title.encode("utf-8")).digest()
     image = Image.new("RGB", (COVER_PX, COVER_PX), BACKGROUNDS[digest[0] % len(BACKGROUNDS)])
     draw = ImageDraw.Draw(image)
@@ -64,6 +68,8 @@ def square(data: bytes, px: int) -> Cover:
     Podcast directories ask for 1400 to 3000 pixels; lock screens for a few sizes below.
     The picture is one this tool embedded, so it decodes; a damaged one is an ExportError.
     """
+    from PIL import Image
+
     try:
         with Image.open(io.BytesIO(data), formats=READABLE) as image:
             side = min(image.size)
@@ -84,6 +90,8 @@ def from_file(path: Path) -> Cover:
     decoding (a small PNG can claim 30000 x 30000 pixels), and it is decoded whole before
     it is used, so a truncated or damaged picture is an error, not an embedded one.
     """
+    from PIL import Image, UnidentifiedImageError
+
     fix = "Give a JPEG or PNG file with --cover or the routine's `cover` key"
     try:
         data = files.read_regular(path, MAX_SOURCE_BYTES)
@@ -114,6 +122,8 @@ class _Damaged(Exception):
 
 def _decoded(data: bytes) -> tuple[str, Image.Image]:
     """(format, fully decoded image) of a picture's bytes, checked before and while decoding."""
+    from PIL import Image, UnidentifiedImageError
+
     try:
         with Image.open(io.BytesIO(data), formats=READABLE) as probe:
             kind = probe.format or ""

@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import cache
 from pathlib import Path
-
-import lameenc
-import numpy as np
+from typing import TYPE_CHECKING
 
 from audioguide.errors import ExportError
 from audioguide.export.mp3frames import ENCODER_DELAY, Assembler, Gapless, main_data_begin, parse_header
+
+if TYPE_CHECKING:
+    import lameenc
 
 # Mono speech at 64 kb/s: clean on phone speakers and earbuds, and 7.2 MB for a 15-minute
 # track. At 48 kHz an MP3 frame lasts exactly 24 ms, so each part of the routine can start
@@ -156,6 +157,8 @@ def _silent_frames(audio: AudioFormat) -> tuple[bytes, bytes, Fraction]:
 
 
 def _encoder(audio: AudioFormat, target: Path) -> lameenc.Encoder:
+    import lameenc
+
     encoder = lameenc.Encoder()
     try:
         encoder.set_in_sample_rate(audio.rate)
@@ -197,6 +200,8 @@ def _lame_library() -> ctypes.CDLL | None:
 
 def _encoded(encoder: lameenc.Encoder, chunk: bytes | bytearray, audio: AudioFormat, target: Path) -> bytes:
     if audio.channels == 2:  # the mono voice on both channels, interleaved
+        import numpy as np
+
         chunk = np.repeat(np.frombuffer(chunk, dtype="<i2"), 2).tobytes()
     try:
         return bytes(encoder.encode(bytes(chunk)))

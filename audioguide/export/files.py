@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from audioguide import files, signing
+from audioguide import files, fingerprint, signing
 from audioguide.errors import ExportError
 
 # Renamed into place last, in this order: what a player opens comes after what it reads.
@@ -68,6 +68,11 @@ class Staging:
         body = {"format": MANIFEST_FORMAT, "files": listed, "mac": signature}
         self.write_text(manifest, json.dumps(body, indent=1) + "\n")
         return manifest
+
+    def stamps(self, folder: Path) -> dict[str, tuple[int, str]]:
+        """The size and SHA-256 of each file staged so far for `folder`, by name."""
+        found = [(target.name, temp) for temp, target in self._temps if target.parent == folder]
+        return fingerprint.stamps(found)
 
     def targets(self) -> set[str]:
         """The names of the files staged (all in one folder but a split's)."""

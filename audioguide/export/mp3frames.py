@@ -11,9 +11,11 @@ from __future__ import annotations
 import struct
 from array import array
 from dataclasses import dataclass
-from typing import BinaryIO
+from functools import cache
+from typing import TYPE_CHECKING, BinaryIO
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 from audioguide.errors import ExportError
 
@@ -133,17 +135,25 @@ def main_data_begin(data: bytes | memoryview, offset: int = 0) -> int:
 
 
 # CRC-16 as LAME computes it (polynomial 0x8005 reflected, zero start): the "ARC" CRC.
-def _crc_table() -> np.ndarray:
+def _crc_list() -> list[int]:
     table = []
     for byte in range(256):
         crc = byte
         for _ in range(8):
             crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
         table.append(crc)
-    return np.array(table, dtype=np.uint16)
+    return table
 
 
-_CRC_TABLE = _crc_table()
+@cache
+def _crc_table() -> np.ndarray:
+    """The table as numpy wants it, made on first use (numpy is not imported until then)."""
+    import numpy as np
+
+    return np.array(_CRC_LIST, dtype=np.uint16)
+
+
+_CRC_LIST = _crc_list()
 _CRC_LANE = 256  # bytes are processed as interleaved runs of this length, then combined
 
 
@@ -151,10 +161,12 @@ def crc16(data: bytes | memoryview, crc: int = 0) -> int:
     """LAME's CRC-16 of `data`, continuing from `crc`. Fast on megabytes (numpy lanes)."""
     lanes = len(data) // _CRC_LANE
     if lanes:
+        import numpy as np
+
         body = np.frombuffer(data, dtype=np.uint8, count=lanes * _CRC_LANE).reshape(lanes, _CRC_LANE)
         crcs = np.zeros(lanes, dtype=np.uint16)
         for column in range(_CRC_LANE):
-            crcs = _CRC_TABLE[(crcs ^ body[:, column]) & 0xFF] ^ (crcs >> 8)
+            crcs = _crc_table()[(crcs ^ body[:, column]) & 0xFF] ^ (crcs >> 8)
         low, high = _SHIFT_LOW, _SHIFT_HIGH
         for value in crcs.tolist():  # crc(A + B) = crc(A followed by len(B) zeros) ^ crc(B)
             crc = low[crc & 0xFF] ^ high[crc >> 8] ^ value
@@ -184,7 +196,7 @@ def _shift_tables(count: int) -> tuple[list[int], list[int]]:
 
 
 def _zero_byte(crc: int) -> int:
-    return int(_CRC_TABLE[crc & 0xFF]) ^ (crc >> 8)
+    return _CRC_LIST[crc & 0xFF] ^ (crc >> 8)
 
 
 def _apply(operator: tuple[int, ...], crc: int) -> int:
@@ -198,7 +210,6 @@ def _apply(operator: tuple[int, ...], crc: int) -> int:
     return out
 
 
-_CRC_LIST = _CRC_TABLE.tolist()
 _SHIFT_LOW, _SHIFT_HIGH = _shift_tables(_CRC_LANE)
 
 

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from audioguide import fingerprint
 from audioguide.cues import SPEECH, CueScript
 
 ARTIST = "audioguide"
@@ -38,12 +39,22 @@ def lines(script: CueScript) -> tuple[Line, ...]:
     return tuple(Line(e.start_ms, e.end_ms, e.text) for e in script.events if e.kind == SPEECH)
 
 
-def timeline_json(script: CueScript, engine: str, voice: str, custom: str = "", source: str = "") -> str:
-    """The cue script as JSON, with the voice that spoke it, what overrides changed and the
-    routine it was made from (`source`: a file's absolute path, or `builtin:NAME`)."""
+def timeline_json(
+    script: CueScript,
+    engine: str,
+    voice: str,
+    custom: str = "",
+    source: str = "",
+    record: fingerprint.Record | None = None,
+) -> str:
+    """The cue script as JSON, with the voice that spoke it, what overrides changed, the
+    routine it was made from (`source`: a file's absolute path, or `builtin:NAME`) and the
+    build's fingerprint record (fingerprint.py), where it has one."""
     data: dict[str, Any] = {
         **script.to_json(), "engine": engine, "voice": voice, "changed": custom, "source": source,
     }  # fmt: skip
+    if record is not None:
+        data[fingerprint.RECORD_KEY] = record.to_json()
     return json.dumps(data, indent=1) + "\n"
 
 

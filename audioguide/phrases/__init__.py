@@ -17,11 +17,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from babel import Locale
-from num2words import num2words
+
+if TYPE_CHECKING:
+    from babel import Locale
 
 from audioguide.phrases.template import CAPITAL, ORDINAL, Template, parsed
 
@@ -77,6 +78,8 @@ class Phrasebook:
 
     def number(self, n: int, form: str = "") -> str:
         """`n` in words; `form` is `ordinal` or one of the catalogue's `number_forms`."""
+        from num2words import num2words  # on first use: it loads every language's module
+
         spoken = num2words(n, lang=self.lang, to=ORDINAL if form == ORDINAL else "cardinal")
         if not form or form == ORDINAL:
             return spoken
@@ -118,6 +121,8 @@ class Phrasebook:
 
 @cache
 def _locale(lang: str) -> Locale:
+    from babel import Locale  # on first use, as num2words
+
     return Locale.parse(lang)
 
 

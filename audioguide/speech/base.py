@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from importlib.metadata import entry_points
 from typing import ClassVar
@@ -9,6 +10,8 @@ from typing import ClassVar
 from pydub import AudioSegment
 
 from audioguide.errors import SpeechError
+
+SAMPLE_WIDTH = 2  # 16-bit PCM throughout
 
 
 class Engine(ABC):
@@ -66,6 +69,11 @@ class Engine(ABC):
     @abstractmethod
     def synthesize(self, text: str) -> AudioSegment:
         """Speak `text`; raise SpeechError with the probable cause when that fails."""
+
+
+def duration_ms(audio: AudioSegment) -> int:
+    """A clip's length, rounded up, so an event's end is never before its clip's last sample."""
+    return math.ceil(audio.frame_count() * 1000 / audio.frame_rate)
 
 
 ENGINES: dict[str, type[Engine]] = {}

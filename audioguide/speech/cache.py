@@ -29,7 +29,7 @@ from pydub import AudioSegment
 
 from audioguide import files
 from audioguide.errors import SpeechError
-from audioguide.speech.clips import SAMPLE_WIDTH
+from audioguide.speech.base import SAMPLE_WIDTH
 
 CACHE_ENV = "AUDIOGUIDE_CACHE_DIR"
 FORMAT = 4  # bump when conditioning changes what a stored clip sounds like
@@ -84,6 +84,21 @@ class PhraseCache:
         _touch(path)
         rate, samples, _engine = entry
         return AudioSegment(samples, sample_width=SAMPLE_WIDTH, frame_rate=rate, channels=1)
+
+    def digest(self, key: str) -> str | None:
+        """What the entry for `key` holds, from its header alone (its rate and the SHA-256 of its
+        samples), or None if there is no entry of that key's. For fingerprints: a read of the
+        entry itself still checks the samples."""
+        try:
+            header = _header(self.path(key))
+        except OSError:
+            return None
+        if len(header) < _HEADER.size:
+            return None
+        magic, rate, digest, made_for, _engine = _HEADER.unpack(header)
+        if magic != _MAGIC or made_for != _key_digest(key):
+            return None
+        return f"{rate}:{digest.hex()}"
 
     def sweep_leftovers(self) -> list[Path]:
         """Remove temporary files that builds killed mid-write left in the cache."""

@@ -6,9 +6,9 @@ import math
 
 import numpy as np
 from pydub import AudioSegment
-from pydub.silence import detect_leading_silence
 
-SAMPLE_WIDTH = 2  # 16-bit PCM throughout
+from audioguide.speech.base import SAMPLE_WIDTH, duration_ms  # noqa: F401  (clips.duration_ms)
+
 SILENCE_BELOW_PEAK_DB = 40.0  # quieter than this, relative to the clip's peak, is silence
 TRIM_CHUNK_MS = 2
 EDGE_PAD_MS = 8  # keep the very start of a soft consonant
@@ -50,15 +50,46 @@ def condition(audio: AudioSegment) -> AudioSegment:
 
 
 def trim(audio: AudioSegment) -> AudioSegment:
-    """Cut leading and trailing silence so a cue is heard exactly when the script says."""
-    if audio.rms == 0:
+    """Cut leading and trailing silence so a cue is heard exactly when the script says.
+
+    Silence is measured as pydub's `detect_leading_silence` measures it (the RMS of 2 ms
+    chunks from either end against the clip's peak), on the samples at once.
+    """
+    samples = np.frombuffer(audio.raw_data, dtype="<i2")
+    if _rms(samples) == 0:
         return audio[:0]
-    threshold = audio.max_dBFS - SILENCE_BELOW_PEAK_DB
-    lead = detect_leading_silence(audio, threshold, TRIM_CHUNK_MS)
-    tail = detect_leading_silence(audio.reverse(), threshold, TRIM_CHUNK_MS)
+    peak = int(np.abs(samples.astype(np.int32)).max())
+    threshold = 20 * math.log10(peak / audio.max_possible_amplitude) - SILENCE_BELOW_PEAK_DB
+    lead = _leading_silence_ms(samples, audio.frame_rate, len(audio), threshold)
+    tail = _leading_silence_ms(samples[::-1], audio.frame_rate, len(audio), threshold)
     start = max(0, lead - EDGE_PAD_MS)
     end = min(len(audio), len(audio) - tail + EDGE_PAD_MS)
     return audio[start:end]
+
+
+def _rms(samples: np.ndarray) -> int:
+    """As audioop.rms: the root mean square, rounded down to a whole number."""
+    if not len(samples):
+        return 0
+    return int(math.sqrt(float(np.sum(samples.astype(np.int64) ** 2)) / len(samples)))
+
+
+def _leading_silence_ms(samples: np.ndarray, rate: int, length_ms: int, threshold_db: float) -> int:
+    """Where the sound starts, in whole chunks of TRIM_CHUNK_MS: the first chunk whose RMS
+    (a whole number, as audioop gives it) reaches `threshold_db`. A chunk is sliced as pydub
+    slices milliseconds, and one running past the end counts the missing samples as silence."""
+    starts_ms = np.arange(0, length_ms, TRIM_CHUNK_MS)
+    ends_ms = np.minimum(starts_ms + TRIM_CHUNK_MS, length_ms)
+    starts = (starts_ms * (rate / 1000.0)).astype(np.int64)
+    ends = (ends_ms * (rate / 1000.0)).astype(np.int64)
+    energy = np.concatenate([[0], np.cumsum(samples.astype(np.int64) ** 2)])
+    sums = energy[np.minimum(ends, len(samples))] - energy[np.minimum(starts, len(samples))]
+    counts = ends - starts
+    rms = np.floor(np.sqrt(sums / np.maximum(counts, 1)))
+    with np.errstate(divide="ignore"):
+        loud = (counts > 0) & (20 * np.log10(rms / (1 << (8 * SAMPLE_WIDTH - 1))) >= threshold_db)
+    found = np.flatnonzero(loud)
+    return int(starts_ms[found[0]]) if len(found) else length_ms
 
 
 def _samples(audio: AudioSegment) -> np.ndarray:
@@ -69,6 +100,18 @@ def _samples(audio: AudioSegment) -> np.ndarray:
 def _biquad_response(b: tuple[float, ...], a: tuple[float, ...], w: np.ndarray) -> np.ndarray:
     z = np.exp(-1j * w)
     return (b[0] + b[1] * z + b[2] * z**2) / (a[0] + a[1] * z + a[2] * z**2)
+
+
+Responses = dict[tuple[int, int], np.ndarray]  # (rate, FFT size) -> the K-weighting's response
+
+
+def _k_response(rate: int, size: int, responses: Responses) -> np.ndarray:
+    """The K-weighting's response on the bins of a real FFT of `size` points at `rate`, kept in
+    `responses`: levelling a clip measures it several times at one size. (Not kept for the
+    process: a long clip's response is megabytes.)"""
+    if (rate, size) not in responses:
+        responses[rate, size] = _k_weighting(rate, np.linspace(0, math.pi, size // 2 + 1))
+    return responses[rate, size]
 
 
 def _k_weighting(rate: int, w: np.ndarray) -> np.ndarray:
@@ -100,7 +143,7 @@ def _k_weighting(rate: int, w: np.ndarray) -> np.ndarray:
     return shelf * highpass
 
 
-def loudness_lufs(audio: AudioSegment) -> float:
+def loudness_lufs(audio: AudioSegment, responses: Responses | None = None) -> float:
     """The clip's integrated loudness as an EBU R128 meter reads it with silence around it.
 
     K-weighted (in the frequency domain), mean square over 400 ms blocks every 100 ms,
@@ -114,7 +157,7 @@ def loudness_lufs(audio: AudioSegment) -> float:
     # Silence around the clip, as in a track: the blocks that hold only part of it count too.
     padded = np.pad(samples, block - step)
     size = _fft_size(len(padded) + rate * FILTER_TAIL_MS // 1000)
-    response = _k_weighting(rate, np.linspace(0, math.pi, size // 2 + 1))
+    response = _k_response(rate, size, {} if responses is None else responses)
     weighted = np.fft.irfft(np.fft.rfft(padded, size) * response, size)[: len(padded)]
     energy = np.concatenate([[0.0], np.cumsum(weighted**2)])
     starts = np.arange(0, len(padded) - block + 1, step)
@@ -152,17 +195,20 @@ def level(audio: AudioSegment) -> AudioSegment:
 
     Limiting takes back part of any gain, most in a peaky voice: the gain that reaches the
     loudness through the limiter is found by the secant method, from the clip as it came.
+    The clip's true peaks are found once; each try only scales them.
     """
     if audio.rms == 0:
         return audio
-    plain_gain = CLIP_LUFS - loudness_lufs(audio)
+    responses: Responses = {}
+    plain_gain = CLIP_LUFS - loudness_lufs(audio, responses)
+    limiter = Limiter(audio)
     gains: list[float] = []
     reached: list[float] = []
     gain = plain_gain
     for _ in range(LEVEL_PASSES):
-        levelled = limit(audio, gain)
+        levelled = limiter.apply(gain)
         gains.append(gain)
-        reached.append(loudness_lufs(levelled))
+        reached.append(loudness_lufs(levelled, responses))
         if abs(CLIP_LUFS - reached[-1]) < LEVEL_TOLERANCE_LU:
             break
         slope = 1.0
@@ -177,31 +223,49 @@ def level(audio: AudioSegment) -> AudioSegment:
 def limit(
     audio: AudioSegment, gain_db: float = 0.0, ceiling_dbfs: float = TRUE_PEAK_CEILING_DBFS
 ) -> AudioSegment:
-    """Apply a gain through a look-ahead true-peak limiter: no peak above the ceiling.
+    """Apply a gain through a look-ahead true-peak limiter: no peak above the ceiling."""
+    return Limiter(audio, ceiling_dbfs).apply(gain_db)
+
+
+class Limiter:
+    """A look-ahead true-peak limiter for one clip, at any gain.
 
     Peaks are looked for between the samples too (4x oversampling), since that is where a
-    decoder's reconstruction overshoots. The gain is applied in floating point, before any
-    rounding to 16 bits, so a gain that would take a peak past full scale is limited, never
-    clipped. The limiting gain at each sample is the lowest gain needed anywhere within one
-    ramp of it, averaged over the same span; so the smoothed gain never exceeds what any
-    sample needs.
+    decoder's reconstruction overshoots; they are found once, since a gain only scales them.
+    The gain is applied in floating point, before any rounding to 16 bits, so a gain that
+    would take a peak past full scale is limited, never clipped. The limiting gain at each
+    sample is the lowest gain needed anywhere within one ramp of it, averaged over the same
+    span; so the smoothed gain never exceeds what any sample needs.
     """
-    full = audio.max_possible_amplitude
-    samples = np.frombuffer(audio.raw_data, dtype="<i2") * 10 ** (gain_db / 20)
-    ceiling = 10 ** (ceiling_dbfs / 20)
-    peaks = np.abs(_oversampled(samples / full)).reshape(-1, OVERSAMPLING).max(axis=1)
-    needed = np.minimum(1.0, ceiling / np.maximum(peaks, 1 / full))
-    if needed.min() >= 1.0:
-        return audio._spawn(np.round(samples).astype("<i2").tobytes())
-    half = max(1, audio.frame_rate * LIMITER_RAMP_MS // 1000)
-    padded = np.pad(needed, half, constant_values=1.0)
-    windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1)
-    held = np.pad(windows.min(axis=1), half, mode="edge")
-    smoothed = np.convolve(held, np.ones(2 * half + 1) / (2 * half + 1), mode="valid")
-    limited = np.clip(np.round(samples * np.minimum(smoothed, needed)), -ceiling * full, ceiling * full)
-    return audio._spawn(limited.astype("<i2").tobytes())
+
+    def __init__(self, audio: AudioSegment, ceiling_dbfs: float = TRUE_PEAK_CEILING_DBFS):
+        self.audio = audio
+        self.full = audio.max_possible_amplitude
+        self.samples = np.frombuffer(audio.raw_data, dtype="<i2")
+        self.peaks = np.abs(_oversampled(self.samples / self.full)).reshape(-1, OVERSAMPLING).max(axis=1)
+        self.ceiling = 10 ** (ceiling_dbfs / 20)
+        self.half = max(1, audio.frame_rate * LIMITER_RAMP_MS // 1000)
+
+    def apply(self, gain_db: float) -> AudioSegment:
+        gain = 10 ** (gain_db / 20)
+        samples = self.samples * gain
+        needed = np.minimum(1.0, self.ceiling / np.maximum(self.peaks * gain, 1 / self.full))
+        if needed.min() >= 1.0:
+            return self.audio._spawn(np.round(samples).astype("<i2").tobytes())
+        half = self.half
+        padded = np.pad(needed, half, constant_values=1.0)
+        held = np.pad(_running_min(padded, 2 * half + 1), half, mode="edge")
+        smoothed = np.convolve(held, np.ones(2 * half + 1) / (2 * half + 1), mode="valid")
+        bound = self.ceiling * self.full
+        limited = np.clip(np.round(samples * np.minimum(smoothed, needed)), -bound, bound)
+        return self.audio._spawn(limited.astype("<i2").tobytes())
 
 
-def duration_ms(audio: AudioSegment) -> int:
-    """Rounded up, so an event's end is never before its clip's last sample."""
-    return math.ceil(audio.frame_count() * 1000 / audio.frame_rate)
+def _running_min(values: np.ndarray, width: int) -> np.ndarray:
+    """The least of every `width` consecutive values, by doubling spans (a few passes, not `width`)."""
+    span = 1
+    while span * 2 <= width:
+        values = np.minimum(values[:-span], values[span:])  # each now covers twice the span
+        span *= 2
+    rest = width - span
+    return np.minimum(values[: len(values) - rest], values[rest:]) if rest else values

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ctypes
+import os
+import sys
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
@@ -11,8 +14,7 @@ from pydub import AudioSegment
 
 from audioguide.errors import SpeechError
 from audioguide.routine import MAX_SPOKEN_CHARS
-from audioguide.speech import clips
-from audioguide.speech.base import Engine
+from audioguide.speech.base import Engine, duration_ms
 from audioguide.speech.cache import PhraseCache
 from audioguide.speech.text import prepare, preparers
 
@@ -30,6 +32,17 @@ MAX_PHRASE_CHARS = MAX_SPOKEN_CHARS
 # the cache when the track reaches them, so memory stays flat however many distinct
 # phrases a routine has (200 long instructions are half a gigabyte of samples).
 MEMORY_BUDGET_BYTES = 24_000_000
+# Threads conditioning clips while an engine that speaks one phrase at a time speaks the
+# next: the other cores, at least one (conditioning and Pico both leave the interpreter free).
+CONDITIONING_THREADS = max(1, min(4, (os.cpu_count() or 2) - 1))
+
+
+def _return_freed_memory() -> None:
+    """glibc keeps what a thread frees in that thread's own heap, for the thread to use again;
+    once the conditioning threads are gone, nothing will: hand it back to the system, so that
+    the rest of the build (the encoding) does not peak higher for it (4 MB on the built-in)."""
+    if sys.platform.startswith("linux") and (trim := getattr(ctypes.CDLL(None), "malloc_trim", None)):
+        trim(0)
 
 
 class Voice:
@@ -100,9 +113,7 @@ class Voice:
             else:
                 ready(text, audio)
         if self.jobs == 1:
-            for text in missing:
-                ready(text, self._synthesize(text))
-                self.synthesized += 1
+            self._speak_in_turn(missing, ready)
             return
         with ThreadPoolExecutor(self.jobs, thread_name_prefix=f"speech-{self.engine.name}") as pool:
             # Longest first: a long phrase is several requests in a row, and one started last
@@ -119,9 +130,40 @@ class Voice:
             finally:
                 pool.shutdown(wait=True, cancel_futures=True)  # phrases not yet started never start
 
+    def _speak_in_turn(self, texts: list[str], ready: Callable[[str, AudioSegment], None]) -> None:
+        """Speak one phrase at a time on this thread, while the phrases spoken before it are
+        conditioned and cached on other cores: the engine never waits for the conditioning.
+
+        At most CONDITIONING_THREADS + 1 spoken clips wait for conditioning, so memory stays
+        flat however fast the engine speaks.
+        """
+        with ThreadPoolExecutor(CONDITIONING_THREADS, thread_name_prefix="condition") as pool:
+            pending: deque[tuple[str, Future[AudioSegment]]] = deque()
+            try:
+                for text in texts:
+                    raw = self.engine.synthesize(prepare(text, self.preparers))
+                    pending.append((text, pool.submit(self._finish, text, raw)))
+                    while pending and (len(pending) > CONDITIONING_THREADS or pending[0][1].done()):
+                        done, future = pending.popleft()
+                        ready(done, future.result())
+                        self.synthesized += 1
+                while pending:
+                    done, future = pending.popleft()
+                    ready(done, future.result())
+                    self.synthesized += 1
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)
+                _return_freed_memory()
+
     def _synthesize(self, text: str) -> AudioSegment:
         """Speak, condition and cache one phrase (may run on a worker thread)."""
-        audio = clips.condition(self.engine.synthesize(prepare(text, self.preparers)))
+        return self._finish(text, self.engine.synthesize(prepare(text, self.preparers)))
+
+    def _finish(self, text: str, spoken: AudioSegment) -> AudioSegment:
+        """Condition and cache a phrase the engine has spoken (may run on a worker thread)."""
+        from audioguide.speech import clips  # numpy, once there is something to condition
+
+        audio = clips.condition(spoken)
         if len(audio) == 0:
             raise SpeechError(f'the {self.engine.name} voice produced silence for "{text}"')
         self.cache.put(self.key(text), audio, self.engine.name)
@@ -146,7 +188,7 @@ class Voice:
         if pinned is None:  # cleared or damaged since it was loaded: the same words again
             pinned = self._synthesize(text)
         audio = pinned.set_frame_rate(self.rate)
-        if clips.duration_ms(audio) != self._durations[text]:
+        if duration_ms(audio) != self._durations[text]:
             raise SpeechError(
                 f'the {self.engine.name} voice spoke "{text[:40]}" at another length the second time. '
                 "Probable cause: the phrase cache was cleared during the build; build again"
@@ -160,7 +202,7 @@ class Voice:
     def _keep(self, text: str, audio: AudioSegment) -> None:
         """Note the phrase's length, and keep its clip in memory while the budget allows."""
         with self._lock:
-            self._durations[text] = clips.duration_ms(audio)
+            self._durations[text] = duration_ms(audio)
             if text in self._recent:
                 self._recent.move_to_end(text)
                 return
