@@ -126,6 +126,3 @@ class _StatusLine:
     def close(self) -> None:
         if self.enabled and self.width:
             click.echo(err=True)
-
-
-COMMANDS = (coach_command,)

@@ -56,6 +56,3 @@ def unset_command(key: str) -> None:
         click.echo(f"{key} is no longer set")
     else:
         click.echo(f"{key} was not set")
-
-
-COMMANDS = (config_command,)

@@ -133,6 +133,3 @@ def _checked(typed: str, engine: str | None, known: validate.KnownLength | None)
 def schema_command() -> None:
     """Print the JSON Schema of the routine format, for editors' completion and checking."""
     click.echo(json.dumps(routine_schema(), indent=1))
-
-
-COMMANDS = (init_command, validate_command, schema_command)

@@ -87,6 +87,3 @@ def _summary(imported: importer.Imported, where: str, to_stderr: bool) -> None:
         lines.append(f"Then: audioguide validate {where} && audioguide build {where}")
     for line in lines:
         click.echo(line, err=to_stderr)
-
-
-COMMANDS = (import_command,)

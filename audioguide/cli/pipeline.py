@@ -325,6 +325,3 @@ class _Progress:
         filled = width * done // max(total, 1)
         label = "synthesizing" if stage == "speech" else "rendering  "
         click.echo(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", err=True, nl=False)
-
-
-COMMANDS = (build_command, script_command, list_command)

@@ -235,10 +235,9 @@ def _lan_address() -> str:
     return socket.gethostname()
 
 
-COMMANDS = (serve_command,)
-
-
-@click.command("log")
+@click.command(
+    "log", short_help="Show your training log: tracks played through on the page, and live coach sessions."
+)
 @click.option(
     "-o",
     "--output",

@@ -196,6 +196,3 @@ def _size(n: int) -> str:
         if n >= scale:
             return f"{n / scale:.1f} {unit}"
     return f"{n} bytes"
-
-
-COMMANDS = (voices_command, cache_command)
