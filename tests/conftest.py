@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import signal
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,14 @@ from audioguide.speech.google import RetryPolicy
 
 HERE = Path(__file__).parent
 SMALL_ROUTINE = HERE / "routines" / "small.yaml"
+
+
+def pytest_configure(config):
+    """Ctrl-C reaches the tests and the builds they start: a shell starts a background job
+    with SIGINT ignored, and its children would inherit that (a handler set here is reset to
+    the default in each child)."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(autouse=True)

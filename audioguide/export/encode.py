@@ -189,6 +189,8 @@ def _without_reservoir(encoder: lameenc.Encoder, rate: int, target: Path) -> Non
 
 @cache
 def _lame_library() -> ctypes.CDLL | None:
+    import lameenc
+
     try:
         lame = ctypes.CDLL(lameenc.__file__)
         lame.lame_set_disable_reservoir.argtypes = [ctypes.c_void_p, ctypes.c_int]
