@@ -1,4 +1,10 @@
-"""The whole pipeline behind one call: routine -> cue script -> speech -> PCM -> MP3 files."""
+"""The whole pipeline behind one call: routine -> cue script -> speech -> PCM -> MP3 files.
+
+A build first asks whether the track in place is already this build's (`up_to_date`), which
+needs only the routine, the phrase cache's headers and the timeline. The stages that make a
+track (the compiler, render, the music bed, the encoders) are imported by the functions that
+run them, so a build with nothing to do answers at once.
+"""
 
 from __future__ import annotations
 
@@ -7,27 +13,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from audioguide import files, fingerprint, grid, music, phrases, render, speech, tracks
-from audioguide.compiler import compile_routine, estimate_ms
+from audioguide import files, fingerprint, music, phrases, speech, tracks
 from audioguide.cues import LENGTH_ROLE, SPEECH, CueScript
 from audioguide.errors import MusicError, SpeechError
-from audioguide.export import (
-    DEFAULT_BITRATE,
-    DEFAULT_RATE,
-    AudioFormat,
-    Reuse,
-    TrackInfo,
-    Written,
-    sidecar_paths,
-    write_split,
-    write_track,
-)
+from audioguide.export import DEFAULT_BITRATE, DEFAULT_RATE, AudioFormat, TrackInfo, Written, sidecar_paths
 from audioguide.export.files import owned
-from audioguide.export.segment_cache import SegmentCache
 from audioguide.music import Settings as MusicSettings
 from audioguide.routine import DEFAULT_LEVEL, Routine
 from audioguide.tracks import output_path
+
+if TYPE_CHECKING:
+    from audioguide.export.segments import Reuse
+    from audioguide.music.bed import Bed
 
 # (stage, done, total): stage is "speech" or "render"
 MAX_COVER_BYTES = 50_000_000  # a cover larger than this is not read for the fingerprint: a new build then
@@ -118,6 +117,9 @@ def lay_out(
     lengths, which can change a phrase (the intro states the track's length). Each part
     starts on the MP3 frame grid of the voice's rate, where a frame is whole milliseconds.
     """
+    from audioguide import grid
+    from audioguide.compiler import compile_routine, estimate_ms
+
     frames = grid.of(voice.rate)
 
     def report(done: int, total: int) -> None:
@@ -150,7 +152,7 @@ def kept_voice(
     if options.engine != speech.AUTO:
         return None
     before = tracks.previous(tracks.anchor(target, options.split))
-    if before is None or before.engine not in speech.ENGINES:
+    if before is None or before.engine not in speech.engines():
         return None
     try:
         engine = speech.make_engine(before.engine, lang, **options.engine_options)
@@ -161,6 +163,9 @@ def kept_voice(
     voice = speech.Voice(engine, cache, options.rate, options.jobs)
     if not engine.online:
         return voice  # it speaks here, without sending anything anywhere
+    from audioguide import grid
+    from audioguide.compiler import compile_routine, estimate_ms
+
     frames = grid.of(voice.rate)
 
     def duration_ms(text: str) -> int:
@@ -189,6 +194,10 @@ def build(
             **fresh, synthesized=0, warnings=(*language_warnings(routine, lang), *fresh["script"].warnings),
             up_to_date=True,
         )  # fmt: skip
+    from audioguide import render
+    from audioguide.export.writer import write_split, write_track
+    from audioguide.music.bed import mixed
+
     # Builds killed outright (SIGKILL, power loss) cannot clean up after themselves.
     files.sweep_leftovers(target.parent)
     files.sweep_leftovers(target.with_suffix(""))  # split mode's folder of parts
@@ -229,7 +238,7 @@ def build(
         sounds = render.placements(script, voice.clip, options.rate)
         length = render.sample_at(script.duration_ms, options.rate)
         bed = bed_music.laid(sounds, length, options.rate, cache.root)
-        pcm = music.mixed(pcm, bed)
+        pcm = mixed(pcm, bed)
     if replaced := tracks.replaced_voice(
         tracks.anchor(target, options.split), voice.engine.name, voice.engine.voice_id
     ):
@@ -345,8 +354,11 @@ def place(routine: Routine, options: BuildOptions, lang: str | None) -> tuple[Pa
 
 
 def _reuse(
-    voice: speech.Voice, cache: speech.PhraseCache, progress: Progress | None, bed: music.Bed | None
+    voice: speech.Voice, cache: speech.PhraseCache, progress: Progress | None, bed: Bed | None
 ) -> Reuse:
+    from audioguide.export.segment_cache import SegmentCache
+    from audioguide.export.segments import Reuse
+
     def report(done: int, total: int) -> None:
         if progress:
             progress("render", done, total)

@@ -101,6 +101,11 @@ class CueScript:
         return "\n".join(lines) + "\n"
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """A count that agrees with its number: `1 phrase`, `0 phrases`, `2 phrases`."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
 def clock(ms: int) -> str:
     """Milliseconds as m:ss (or h:mm:ss), rounded down to the second as a player shows it."""
     seconds = ms // 1000

@@ -134,11 +134,6 @@ def estimate(
 SECONDS_SHOWN_BELOW_MS = 60_000  # a length under a minute is given in seconds, never "0 min"
 
 
-def counted(n: int, noun: str, plural: str | None = None) -> str:
-    """A count that agrees with its number: `1 phrase`, `0 phrases`, `2 phrases`."""
-    return f"{n} {noun if n == 1 else plural or noun + 's'}"
-
-
 def rough_length(ms: int) -> str:
     """A length to the nearest minute, or second under a minute: `19 min`, `45 s`."""
     if ms < SECONDS_SHOWN_BELOW_MS:

@@ -52,10 +52,10 @@ def config_path() -> Path:
 def _engine(value: str) -> str:
     from audioguide import speech  # the engines, only when an engine is named
 
-    known = {name.casefold(): name for name in (speech.AUTO, *speech.ENGINES)}
-    if value.casefold() not in known:
-        raise ValueError(f"no speech engine named '{value}'; choose one of: {', '.join(known.values())}")
-    return known[value.casefold()]
+    if name := speech.engine_name(value):
+        return name
+    known = ", ".join((speech.AUTO, *speech.engines()))
+    raise ValueError(f"no speech engine named '{value}'; choose one of: {known}")
 
 
 def _voice(value: str) -> str:

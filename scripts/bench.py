@@ -123,6 +123,7 @@ def render_pcm(pcm: Path, cache: Path, reps: list[str], bed: Path | None = None)
     from audioguide.authoring import overrides
     from audioguide.build import lay_out
     from audioguide.export.encode import DEFAULT_BITRATE, DEFAULT_RATE, LAME_QUALITY
+    from audioguide.music.bed import mixed
 
     customized = overrides.resolve(None, overrides.from_options({"reps": reps}))
     voice = speech.Voice(speech.offline_engine(), speech.PhraseCache(cache), DEFAULT_RATE)
@@ -132,7 +133,7 @@ def render_pcm(pcm: Path, cache: Path, reps: list[str], bed: Path | None = None)
         chosen = music.Music(music.find(bed))
         sounds = render.placements(script, voice.clip, DEFAULT_RATE)
         length = render.sample_at(script.duration_ms, DEFAULT_RATE)
-        chunks = music.mixed(chunks, chosen.laid(sounds, length, DEFAULT_RATE, cache))
+        chunks = mixed(chunks, chosen.laid(sounds, length, DEFAULT_RATE, cache))
     with pcm.open("wb") as file:
         for chunk in chunks:
             file.write(chunk)
@@ -293,6 +294,8 @@ def main() -> None:
     parser.add_argument("--music", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("reps", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    # As on a user's machine: Python keeps each module compiled (pip compiles them at install).
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     if args.render_pcm:
         render_pcm(args.render_pcm, args.cache, args.reps, args.music)
         return

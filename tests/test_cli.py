@@ -17,7 +17,8 @@ from pydub import AudioSegment
 from test_docs import ROOT
 
 from audioguide.cli import EXIT_INTERRUPTED, EXIT_TERMINATED, cli
-from audioguide.estimates import counted, rough_length
+from audioguide.cues import counted
+from audioguide.estimates import rough_length
 from audioguide.speech import PhraseCache
 
 

@@ -14,9 +14,10 @@ from pathlib import Path
 from click.testing import CliRunner
 from conftest import SMALL_ROUTINE
 
-from audioguide import export, files, signing
+from audioguide import files, signing
 from audioguide.cli import cli
 from audioguide.export import files as export_files
+from audioguide.export import writer
 from audioguide.export.files import Staging
 
 HERE = Path(__file__).parent
@@ -234,7 +235,7 @@ def test_a_split_tidy_up_cut_short_is_finished_by_the_next_build(tmp_path, fake_
     assert CliRunner().invoke(cli, args).exit_code == 0
     mine.write_text(SMALL_ROUTINE.read_text().replace("name: Wall sit", "name: Wall squat"))
     with monkeypatch.context() as patched:
-        patched.setattr(export, "remove_owned", lambda *a: [])  # killed before deleting anything
+        patched.setattr(writer, "remove_owned", lambda *a: [])  # killed before deleting anything
         assert CliRunner().invoke(cli, args).exit_code == 0
     folder = tmp_path / "small-test-routine"
     assert (folder / "01-wall-sit.mp3").exists()

@@ -155,6 +155,26 @@ def test_version_and_help_import_none_of_the_heavy_libraries(args):
     assert result.stdout.strip().splitlines()[-1] == "imported:", result.stdout
 
 
+# What makes a track, none of which a build with nothing to do needs.
+STAGES = ("numpy", "pydub", "lameenc", "mutagen", "importlib.metadata", "audioguide.compiler",
+          "audioguide.render", "audioguide.music.bed", "audioguide.export.writer", "audioguide.authoring.validate")  # fmt: skip
+
+
+def test_a_build_with_nothing_to_do_imports_none_of_the_stages(tmp_path):
+    """"Up to date" answers at once: the routine, the cache's headers and the timeline, no audio library."""
+    from conftest import SMALL_ROUTINE
+
+    args = ["build", str(SMALL_ROUTINE), "--engine", "pico", "--cache-dir", str(tmp_path / "cache"),
+            "-o", str(tmp_path / "out")]  # fmt: skip
+    assert audioguide(*args).returncode == 0
+    again = subprocess.run(
+        [sys.executable, "-c", IMPORTED.format(heavy=STAGES), *args], capture_output=True, text=True, timeout=60
+    )
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.startswith("Up to date: "), again.stdout
+    assert again.stdout.strip().splitlines()[-1] == "imported:", again.stdout
+
+
 def test_a_command_loads_its_module_when_it_runs():
     result = subprocess.run(
         [sys.executable, "-c", IMPORTED.format(heavy=HEAVY), "schema"], capture_output=True, text=True, timeout=60

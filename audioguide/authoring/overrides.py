@@ -19,8 +19,8 @@ from typing import Any
 import yaml
 
 from audioguide import routine
+from audioguide.cues import counted
 from audioguide.errors import OverrideError, RoutineError
-from audioguide.estimates import counted
 from audioguide.routine import Count, Hold, Reps, Routine, slugify
 
 REPS, SETS, HOLD, REST, SET = "reps", "sets", "hold", "rest", "set"

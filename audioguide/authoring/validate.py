@@ -15,8 +15,9 @@ from pathlib import Path
 
 from audioguide import routine, speech
 from audioguide.compiler import compile_routine
+from audioguide.cues import counted
 from audioguide.errors import RoutineError, SpeechError, TimingError
-from audioguide.estimates import counted, rough_length, upper_bound
+from audioguide.estimates import rough_length, upper_bound
 from audioguide.routine import LEVELS
 from audioguide.speech.text import prepare, preparers
 

@@ -9,14 +9,17 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from audioguide import routine
-from audioguide.authoring import overrides, starter, validate
-from audioguide.authoring.schema import routine_schema
+from audioguide.authoring import overrides
+from audioguide.cues import counted
 from audioguide.errors import RoutineError
-from audioguide.estimates import counted
+
+if TYPE_CHECKING:  # init, validate and schema import theirs when they run: build needs only overrides
+    from audioguide.authoring import validate
 
 OVERRIDE_HELP = {
     overrides.REPS: "Reps of EXERCISE's rep steps (or step STEP, from 1), e.g. heel-raises=12.",
@@ -79,6 +82,8 @@ def builtin_name(spec: str | None) -> str | None:
 @click.option("--force", is_flag=True, help="Replace PATH if it exists.")
 def init_command(name: str | None, path: Path | None, force: bool) -> None:
     """Write an editable copy of built-in ROUTINE to PATH (default: ./<routine>.yaml)."""
+    from audioguide.authoring import starter
+
     started = starter.write_copy(builtin_name(name), path, force)
     click.echo(f"Wrote {started.routine} and, for your editor, {started.schema}.")
     click.echo(f"Edit it, then run: audioguide build {started.routine}")
@@ -93,6 +98,8 @@ def validate_command(files: tuple[str, ...], engine: str | None) -> None:
     A name without .yaml is NAME.yaml (or .yml) in this folder. Each file is loaded strictly
     and compiled at every level. Exits 1 if any file has a problem.
     """
+    from audioguide.authoring import validate
+
     known = validate.cached_lengths(engine) if engine else None
     reports = [_checked(typed, engine, known) for typed in files]
     for report in reports:
@@ -113,6 +120,8 @@ def validate_command(files: tuple[str, ...], engine: str | None) -> None:
 
 def _checked(typed: str, engine: str | None, known: validate.KnownLength | None) -> validate.Report:
     """validate's report on one typed FILE: your file first, as build takes it."""
+    from audioguide.authoring import validate
+
     try:
         spec = chosen(typed)
     except RoutineError as exc:
@@ -132,4 +141,6 @@ def _checked(typed: str, engine: str | None, known: validate.KnownLength | None)
 @click.command("schema", short_help="Print the routine format's JSON Schema, for editors.")
 def schema_command() -> None:
     """Print the JSON Schema of the routine format, for editors' completion and checking."""
+    from audioguide.authoring.schema import routine_schema
+
     click.echo(json.dumps(routine_schema(), indent=1))

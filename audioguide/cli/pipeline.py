@@ -1,4 +1,8 @@
-"""The pipeline's commands: `build`, `script` and `list`."""
+"""The pipeline's commands: `build`, `script` and `list`.
+
+What `build` needs to find a track up to date is imported here; the compiler, the estimates
+and the dry run are imported where they run, so that answer comes at once.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +15,8 @@ import click
 from audioguide import music, routine, settings, speech
 from audioguide.build import BuildOptions, build
 from audioguide.cli.custom import chosen, customized, override_options
-from audioguide.cli.speech import CACHE_DIR_OPTION, show_plan
-from audioguide.compiler import compile_routine
-from audioguide.cues import clock
-from audioguide.dryrun import plan
-from audioguide.estimates import counted, estimate
+from audioguide.cli.speech import CACHE_DIR_OPTION
+from audioguide.cues import clock, counted
 from audioguide.export import DEFAULT_BITRATE, DEFAULT_RATE
 from audioguide.phrases import base_language
 from audioguide.routine import DEFAULT_LEVEL, LEVELS
@@ -181,6 +182,9 @@ def build_command(
     if dry_run:
         from_config = chosen_settings["engine"].origin == settings.YOUR_CONFIG
         by = f"engine {engine} in your config ({settings.config_path()})" if from_config else ""
+        from audioguide.cli.speech import show_plan
+        from audioguide.dryrun import plan
+
         show_plan(plan(loaded, options, by))
         _show_settings(chosen_settings)
         return
@@ -204,7 +208,7 @@ def build_command(
         f"{counted(result.synthesized, 'phrase')} synthesized, {cached} from cache."
     )
     click.echo(f"Sidecars: {written.timeline}, {written.cues}, and .lrc and .vtt lyrics beside each track")
-    if engine == speech.AUTO and speech.ENGINES[result.engine].online and result.synthesized:
+    if engine == speech.AUTO and speech.engine_class(result.engine).online and result.synthesized:
         _google_notice()
 
 
@@ -246,6 +250,8 @@ def script_command(routine_spec, level, as_json, lang, **changes) -> None:
     chosen_settings = settings.effective({"level": level, "lang": lang}, DEFAULTS)
     level, lang = chosen_settings["level"].value, chosen_settings["lang"].value
     loaded = customized(routine.localized(chosen(routine_spec), lang), changes).routine
+    from audioguide.estimates import estimate
+
     planned = estimate(loaded, level, lang=_lang_for(loaded, chosen_settings))
     if as_json:
         click.echo(json.dumps(planned.to_json(), indent=1))
@@ -260,6 +266,8 @@ def script_command(routine_spec, level, as_json, lang, **changes) -> None:
 @click.command("list", short_help="List the built-in routines and their length at each level.")
 def list_command() -> None:
     """List the built-in routines with their estimated length at each level, and their languages."""
+    from audioguide.compiler import compile_routine
+
     for name in routine.builtin_names():
         loaded = routine.load_builtin(name)
         lengths = ", ".join(
@@ -291,14 +299,13 @@ def _lang_for(loaded: routine.Routine, chosen: dict[str, settings.Setting]) -> s
 
 
 def _takes_voice(engine: str) -> bool:
-    cls = speech.ENGINES.get(engine)
+    cls = speech.engines().get(engine)
     return cls is not None and cls.supports_voice
 
 
 def _engine_name(name: str) -> str:
     """An engine's name as registered, whatever its case (`Pico` -> `pico`); unknown names pass on."""
-    known = {known.casefold(): known for known in (speech.AUTO, *speech.ENGINES)}
-    return known.get(name.casefold(), name)
+    return speech.engine_name(name) or name
 
 
 class _Progress:

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from audioguide import music, speech
-from audioguide.dryrun import EnginePlan, GoogleCheck, Plan, check_google
-from audioguide.estimates import counted
+from audioguide.cues import counted
 from audioguide.export.segment_cache import SegmentCache
 from audioguide.speech import google, piper
 from audioguide.speech.cache import parse_age, parse_size
+
+if TYPE_CHECKING:
+    from audioguide.dryrun import EnginePlan, GoogleCheck, Plan
 
 LANGUAGES_SHOWN = 12  # the text listing abbreviates long language lists; --json has them all
 CACHE_DIR_OPTION = click.option(
@@ -63,6 +66,8 @@ def voices_command(ctx: click.Context, as_json: bool, check: bool) -> None:
     if ctx.invoked_subcommand:
         return
     engines = speech.catalog()
+    from audioguide.dryrun import check_google
+
     checked = check_google() if check else None
     if as_json:
         found = [e.to_json() for e in engines]

@@ -25,12 +25,13 @@ from importlib import metadata
 from itertools import pairwise
 from pathlib import Path
 
-from audioguide import grid, music, render
+from audioguide import grid, render
 from audioguide.cues import CueScript
 from audioguide.errors import ExportError
 from audioguide.export.encode import LAME_QUALITY, AudioFormat, encode_frames, silence
 from audioguide.export.mp3frames import ENCODER_DELAY, Assembler, Gapless, frame_offsets, main_data_begin
 from audioguide.export.segment_cache import SegmentCache, max_entry_bytes
+from audioguide.music.bed import Bed, mix
 
 SEGMENT_FORMAT = 2  # bump when what a cached segment holds changes
 SILENT_MS = 250  # a silence holding this much between its cuts is copied, not encoded
@@ -50,7 +51,7 @@ class Reuse:
     cache: SegmentCache
     progress: Progress | None = None
     span: tuple[int, int, CueScript] | None = None  # split mode: samples (from, to) of this script
-    bed: music.Bed | None = None  # music mixed under the voice, in the whole track's samples
+    bed: Bed | None = None  # music mixed under the voice, in the whole track's samples
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,7 @@ def _music_segments(
     length: int,
     audio: AudioFormat,
     clip_for: render.ClipFor,
-    bed: music.Bed,
+    bed: Bed,
     offset: int,
 ) -> list[Segment]:
     """Under music: a segment starts at each part's start (where its music starts, see
@@ -259,7 +260,7 @@ def _encode(
     clip_for: render.ClipFor,
     cache: SegmentCache,
     target: Path,
-    mixing: tuple[music.Bed, int] | None = None,
+    mixing: tuple[Bed, int] | None = None,
 ) -> bytes:
     piece = audio.rate * PIECE_SECONDS
     start, end = segment.start - segment.roll, segment.end + (segment.roll if segment.keep is not None else 0)
@@ -267,7 +268,7 @@ def _encode(
     if mixing:
         bed, offset = mixing
         pieces = (
-            music.mix(pcm, bed.samples(offset + first, offset + first + len(pcm) // 2))
+            mix(pcm, bed.samples(offset + first, offset + first + len(pcm) // 2))
             for first, pcm in zip(range(start, end, piece), pieces, strict=True)
         )
     frames = (

@@ -1,6 +1,7 @@
 """The user's own music under the coach: found, decoded once, laid out and ducked from the timeline.
 
-`sources` finds and decodes the files; `bed` lays the bed against a track and mixes it in.
+`sources` finds and decodes the files; `mixing` holds the settings; `bed` lays the bed against
+a track and mixes it in (`bed.mixed`), and is imported when a build has music to lay.
 """
 
 from __future__ import annotations
@@ -9,18 +10,15 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from audioguide.music.bed import (
+from audioguide.music.mixing import (
     DEFAULT_DUCK_DB,
     DEFAULT_LEVEL_DB,
     LEAD_MS,
     MIX_FORMAT,
     RECOVERY_MS,
-    Bed,
     Settings,
-    mix,
-    mixed,
-    needed,
 )
 from audioguide.music.sources import (
     DECODE_FORMAT,
@@ -33,14 +31,16 @@ from audioguide.music.sources import (
     find,
     identity,
 )
-from audioguide.render import Placed
+
+if TYPE_CHECKING:
+    from audioguide.music.bed import Bed
+    from audioguide.render import Placed
 
 __all__ = [
     "DEFAULT_DUCK_DB",
     "DEFAULT_LEVEL_DB",
     "LEAD_MS",
     "RECOVERY_MS",
-    "Bed",
     "Decoded",
     "Music",
     "Settings",
@@ -50,9 +50,6 @@ __all__ = [
     "copies",
     "decoded",
     "find",
-    "mix",
-    "mixed",
-    "needed",
 ]
 
 
@@ -78,5 +75,7 @@ class Music:
     def laid(self, sounds: list[Placed], length: int, rate: int, cache_root: Path) -> Bed:
         """The bed under a track of `length` samples whose sounds are `sounds`: as much of the
         music as it plays decoded (or taken from the cache), laid against the timeline."""
+        from audioguide.music.bed import Bed, needed  # numpy, on first use
+
         played = decoded(self.files, rate, cache_root, needed(sounds, length, rate))
         return Bed(played, self.settings, sounds, length, rate)

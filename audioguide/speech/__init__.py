@@ -7,11 +7,12 @@ Built-in engines register themselves exactly as a third-party engine would (thro
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from audioguide.errors import SpeechError
 from audioguide.speech import espeak, google, pico, piper  # noqa: F401  (each registers its engine)
-from audioguide.speech.base import ENGINES, Engine, engine_class, load_plugins, register
+from audioguide.speech.base import ENGINES, Engine, engine_class, engines, register
 from audioguide.speech.cache import PhraseCache
 from audioguide.speech.voice import DEFAULT_JOBS, Voice
 
@@ -30,13 +31,23 @@ __all__ = [
     "PhraseCache",
     "SpeechError",
     "Voice",
+    "engine_name",
+    "engines",
     "make_engine",
     "offline_engine",
     "online_engine",
     "register",
 ]
 
-load_plugins()
+
+def engine_name(name: str) -> str | None:
+    """`name` as an engine is registered, whatever its case (`Pico` -> `pico`), or None if no
+    engine has it. Third-party engines are looked up only for a name no built-in one has."""
+
+    def named(known: Iterable[str]) -> str | None:
+        return next((k for k in known if k.casefold() == name.casefold()), None)
+
+    return named((AUTO, *ENGINES)) or named(engines())
 
 
 def make_engine(name: str, lang: str | None = None, **options: object) -> Engine:
@@ -151,7 +162,7 @@ class EngineInfo:
 def catalog() -> tuple[EngineInfo, ...]:
     """Every registered engine: usable here or why not, its languages and voices. No network."""
     found = []
-    for name, cls in sorted(ENGINES.items()):
+    for name, cls in sorted(engines().items()):
         reason = cls.unavailable_reason()
         models = piper.find_voices() if cls is piper.PiperEngine and reason is None else None
         voices = tuple(model.name for model in models) if models else ()

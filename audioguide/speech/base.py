@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from importlib.metadata import entry_points
-from typing import ClassVar
-
-from pydub import AudioSegment
+from functools import cache
+from typing import TYPE_CHECKING, ClassVar
 
 from audioguide.errors import SpeechError
+
+if TYPE_CHECKING:
+    from pydub import AudioSegment
 
 SAMPLE_WIDTH = 2  # 16-bit PCM throughout
 
@@ -76,7 +77,7 @@ def duration_ms(audio: AudioSegment) -> int:
     return math.ceil(audio.frame_count() * 1000 / audio.frame_rate)
 
 
-ENGINES: dict[str, type[Engine]] = {}
+ENGINES: dict[str, type[Engine]] = {}  # the built-in engines; `engines()` adds third-party ones
 
 
 def register(engine: type[Engine]) -> type[Engine]:
@@ -85,16 +86,26 @@ def register(engine: type[Engine]) -> type[Engine]:
     return engine
 
 
+@cache
 def load_plugins() -> None:
-    """Register engines that other packages declare under `audioguide.engines`."""
+    """Register engines that other packages declare under `audioguide.engines`, once. Looking
+    them up reads every installed package's metadata (tens of milliseconds), so it waits
+    until a name is asked for that no built-in engine has, or the whole list."""
+    from importlib.metadata import entry_points
+
     for entry in entry_points(group="audioguide.engines"):
         register(entry.load())
 
 
+def engines() -> dict[str, type[Engine]]:
+    """Every engine by name, third-party ones included."""
+    load_plugins()
+    return ENGINES
+
+
 def engine_class(name: str) -> type[Engine]:
-    try:
-        return ENGINES[name]
-    except KeyError:
-        raise SpeechError(
-            f"no speech engine named '{name}'. Choose one of: auto, {', '.join(sorted(ENGINES))}"
-        ) from None
+    cls = ENGINES.get(name) or engines().get(name)
+    if cls is None:
+        known = ", ".join(sorted(ENGINES))
+        raise SpeechError(f"no speech engine named '{name}'. Choose one of: auto, {known}")
+    return cls

@@ -23,13 +23,16 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
-from pydub import AudioSegment
 
 from audioguide import files
 from audioguide.errors import SpeechError
 from audioguide.speech.base import SAMPLE_WIDTH
+
+if TYPE_CHECKING:
+    from pydub import AudioSegment
 
 CACHE_ENV = "AUDIOGUIDE_CACHE_DIR"
 FORMAT = 4  # bump when conditioning changes what a stored clip sounds like
@@ -83,6 +86,8 @@ class PhraseCache:
             return None
         _touch(path)
         rate, samples, _engine = entry
+        from pydub import AudioSegment
+
         return AudioSegment(samples, sample_width=SAMPLE_WIDTH, frame_rate=rate, channels=1)
 
     def digest(self, key: str) -> str | None:

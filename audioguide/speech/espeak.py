@@ -10,12 +10,14 @@ from __future__ import annotations
 import ctypes
 import threading
 from functools import cache
-
-from pydub import AudioSegment
+from typing import TYPE_CHECKING
 
 from audioguide.errors import SpeechError
 from audioguide.speech.base import Engine, register
 from audioguide.speech.text import for_engine
+
+if TYPE_CHECKING:
+    from pydub import AudioSegment
 
 # From espeak-ng's speak_lib.h.
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
@@ -149,4 +151,6 @@ class EspeakEngine(Engine):
         pcm = library().speak(text, self.voice, words_per_minute)
         if not pcm:
             raise SpeechError(f'the espeak-ng voice produced no audio for "{text}"')
+        from pydub import AudioSegment
+
         return AudioSegment(pcm, sample_width=2, frame_rate=library().rate, channels=1)

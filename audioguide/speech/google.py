@@ -8,7 +8,6 @@ that say what failed and what to do.
 from __future__ import annotations
 
 import base64
-import email.utils
 import io
 import os
 import random
@@ -20,14 +19,14 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
 
-from pydub import AudioSegment
-from pydub.exceptions import CouldntDecodeError
-
 from audioguide import ffmpeg
 from audioguide.errors import SpeechError
 from audioguide.speech import mp3
 from audioguide.speech.base import Engine, register
 from audioguide.speech.text import for_engine
+
+if TYPE_CHECKING:
+    from pydub import AudioSegment
 
 if TYPE_CHECKING:
     import requests
@@ -282,6 +281,8 @@ def _retry_after(value: str | None) -> float | None:
         return max(0.0, float(value))
     except ValueError:
         pass
+    import email.utils  # an HTTP date: rare, and the email package is slow to import
+
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
@@ -294,6 +295,9 @@ def decode_mp3(data: bytes, what: str) -> AudioSegment:
     if not data:
         raise SpeechError(f"{what} was empty")
     ffmpeg.executable()
+    from pydub import AudioSegment
+    from pydub.exceptions import CouldntDecodeError
+
     try:
         audio = AudioSegment.from_file(io.BytesIO(data), format="mp3", codec="mp3")
     except (CouldntDecodeError, IndexError, OSError):

@@ -9,13 +9,15 @@ Both speak a phrase to the same samples, so they share phrase-cache entries.
 from __future__ import annotations
 
 from types import ModuleType
-
-from pydub import AudioSegment
+from typing import TYPE_CHECKING
 
 from audioguide.errors import SpeechError
 from audioguide.speech import pico_nanotts, pico_ttspico
 from audioguide.speech.base import Engine, register
 from audioguide.speech.text import for_engine
+
+if TYPE_CHECKING:
+    from pydub import AudioSegment
 
 PICO_RATE = 16_000
 PERCENT = 100  # Pico's <speed level> is a percentage of its normal speed
@@ -64,4 +66,6 @@ class PicoEngine(Engine):
         pcm = module.speak(self.lang, text)
         if not pcm:
             raise SpeechError(f'the pico voice produced no audio for "{text}"')
+        from pydub import AudioSegment
+
         return AudioSegment(pcm, sample_width=2, frame_rate=PICO_RATE, channels=1)

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import threading
 from functools import cache
-from importlib import metadata, util
+from importlib import util
 from pathlib import Path
 
 from audioguide import files
@@ -40,6 +40,8 @@ def language_dir() -> Path | None:
     They live under the environment's prefix (`<venv>/languages`), not inside the package,
     so find them in the installed distribution's own file list instead of guessing.
     """
+    from importlib import metadata  # slow to import: only where ttspico is asked for
+
     try:
         dist = metadata.distribution("ttspico")
     except metadata.PackageNotFoundError:
@@ -60,6 +62,8 @@ def language_dir() -> Path | None:
 
 def _installed_at() -> str:
     """Where the ttspico distribution is installed, for messages about its files."""
+    from importlib import metadata
+
     try:
         return str(metadata.distribution("ttspico").locate_file(""))
     except metadata.PackageNotFoundError:

@@ -19,17 +19,18 @@ import re
 import threading
 from dataclasses import dataclass
 from functools import cache
-from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
-from pydub import AudioSegment
 
 from audioguide import files
 from audioguide.errors import SpeechError
 from audioguide.speech.base import Engine, register
 from audioguide.speech.text import for_engine
+
+if TYPE_CHECKING:
+    from pydub import AudioSegment
 
 VOICES_ENV = "AUDIOGUIDE_PIPER_VOICES"
 # Piper's published voices (the list that `python -m piper.download_voices` reads).
@@ -109,6 +110,8 @@ def _package_models() -> tuple[tuple[Path, str], ...]:
     Read from each distribution's own file list, so nothing is imported or guessed.
     Remembered for the process: what is installed does not change during a build.
     """
+    from importlib import metadata  # slow to import: only where Piper's voices are looked up
+
     found = []
     for dist in metadata.distributions():
         listed = {str(file): file for file in dist.files or ()}
@@ -353,6 +356,8 @@ class PiperEngine(Engine):
         if not parts or not sum(len(p) for p in parts):
             raise SpeechError(f'the piper voice produced no audio for "{text}"')
         pcm = (np.clip(np.concatenate(parts), -1.0, 1.0) * INT16_MAX).astype("<i2").tobytes()
+        from pydub import AudioSegment
+
         return AudioSegment(pcm, sample_width=2, frame_rate=voice.config.sample_rate, channels=1)
 
 

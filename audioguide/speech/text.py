@@ -80,11 +80,9 @@ def preparers(lang: str = DEFAULT_LANGUAGE) -> tuple[Preparer, ...]:
     )
 
 
-PREPARERS: tuple[Preparer, ...] = preparers()
-
-
-def prepare(text: str, preparers: tuple[Preparer, ...] = PREPARERS) -> str:
-    for step in preparers:
+def prepare(text: str, steps: tuple[Preparer, ...] | None = None) -> str:
+    """`text` through `steps`; by default, the English preparers."""
+    for step in preparers() if steps is None else steps:
         text = step(text)
     return text
 

@@ -9,14 +9,16 @@ import threading
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-
-from pydub import AudioSegment
+from typing import TYPE_CHECKING
 
 from audioguide.errors import SpeechError
 from audioguide.routine import MAX_SPOKEN_CHARS
 from audioguide.speech.base import Engine, duration_ms
 from audioguide.speech.cache import PhraseCache
 from audioguide.speech.text import prepare, preparers
+
+if TYPE_CHECKING:
+    from pydub import AudioSegment
 
 Progress = Callable[[int, int], None]
 

@@ -397,7 +397,7 @@ def find_routine(entries: list[RoutineEntry], routine_id: str) -> RoutineEntry |
 def languages(engine: str) -> tuple[str, ...]:
     """The languages to offer for builds with `engine`; under auto, the offline default's."""
     name = speech.OFFLINE_ORDER[0] if engine == speech.AUTO else engine
-    cls = speech.ENGINES.get(name)
+    cls = speech.engines().get(name)
     if cls is None or cls.unavailable_reason() is not None:
         return ()
     return tuple(cls.language_list())

@@ -106,7 +106,7 @@ def _unquoted(
     if not (node.flow_style and pair and isinstance(value, yaml.ScalarNode) and value.tag.endswith(":null")):
         return ""
     name, text = pair
-    if not (isinstance(name, yaml.ScalarNode) and isinstance(text, yaml.ScalarNode) and text.style is None):
+    if not (isinstance(name, yaml.ScalarNode) and isinstance(text, yaml.ScalarNode) and not text.style):
         return ""
     joined = f"{text.value}, {key.value}"
     return (
