@@ -75,6 +75,21 @@ def test_a_limiter_made_once_limits_as_one_made_for_each_gain():
         assert clips.true_peak_dbfs(limiter.apply(gain)) <= clips.TRUE_PEAK_CEILING_DBFS + 0.05
 
 
+def test_a_phrase_size_filter_is_designed_once_per_process_and_a_long_clip_keeps_none():
+    """The K-weighting's response is kept for a phrase's FFT sizes, the same values as one made
+    afresh, and never for a long clip's (megabytes each)."""
+    rng = np.random.default_rng(3)
+    clips._kept_response.cache_clear()
+    phrase = clip(rng.normal(0, 3000, 20_000), 16_000)
+    first = clips.loudness_lufs(phrase)
+    assert clips.loudness_lufs(phrase) == first and clips._kept_response.cache_info().misses == 1
+    size = clips._fft_size(20_000 + 2 * (6400 - 1600) + 1600)
+    kept = clips._k_response(16_000, size, {})
+    assert np.array_equal(kept, clips._k_weighting(16_000, np.linspace(0, np.pi, size // 2 + 1)))
+    clips.loudness_lufs(clip(rng.normal(0, 3000, clips.KEPT_RESPONSE_SIZE), 16_000))
+    assert clips._kept_response.cache_info().currsize == 1
+
+
 def test_an_engine_speaking_in_turn_is_called_on_one_thread_while_clips_are_conditioned_beside_it(
     tmp_path, fake_engine, monkeypatch
 ):
