@@ -122,7 +122,8 @@ def render_pcm(pcm: Path, cache: Path, reps: list[str], bed: Path | None = None)
     from audioguide import ffmpeg, music, render, speech
     from audioguide.authoring import overrides
     from audioguide.build import lay_out
-    from audioguide.export.encode import DEFAULT_BITRATE, DEFAULT_RATE, LAME_QUALITY
+    from audioguide.export import DEFAULT_BITRATE, DEFAULT_RATE
+    from audioguide.export.encode import LAME_QUALITY
     from audioguide.music.bed import mixed
 
     customized = overrides.resolve(None, overrides.from_options({"reps": reps}))
@@ -151,7 +152,7 @@ def synthesis_floor(cache: Path, reps: list[str]) -> float:
     from audioguide import speech
     from audioguide.authoring import overrides
     from audioguide.build import lay_out
-    from audioguide.export.encode import DEFAULT_RATE
+    from audioguide.export import DEFAULT_RATE
     from audioguide.speech.text import prepare
 
     customized = overrides.resolve(None, overrides.from_options({"reps": reps}))
@@ -171,7 +172,7 @@ def cold_encode(pcm_dir: Path, cache: Path, reps: list[str]) -> float:
     from audioguide import speech
     from audioguide.authoring import overrides
     from audioguide.build import lay_out
-    from audioguide.export.encode import DEFAULT_RATE, AudioFormat
+    from audioguide.export import DEFAULT_RATE, AudioFormat
     from audioguide.export.segment_cache import SegmentCache
     from audioguide.export.segments import Reuse, encode_reusing
 
@@ -194,7 +195,7 @@ def verify(candidate: Path, reference: Path, timeline: Path) -> None:
     import numpy as np
 
     from audioguide import ffmpeg
-    from audioguide.export.encode import DEFAULT_RATE
+    from audioguide.export import DEFAULT_RATE
     from audioguide.render import sample_at
 
     def decoded(path: Path):

@@ -22,8 +22,8 @@ from pydub import AudioSegment
 from audioguide import ffmpeg, grid, render
 from audioguide.compiler import TONE_MS
 from audioguide.cues import SPEECH, TONE, Chapter, CueScript, Event
-from audioguide.export import segments
-from audioguide.export.encode import AudioFormat, encode
+from audioguide.export import AudioFormat, segments
+from audioguide.export.encode import encode
 from audioguide.export.segment_cache import SegmentCache
 from audioguide.export.segments import Reuse, encode_reusing
 

@@ -10,74 +10,23 @@ encode in parallel on threads, with no process to start and no pipe to feed.
 from __future__ import annotations
 
 import ctypes
-import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from fractions import Fraction
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from audioguide.errors import ExportError
+from audioguide.export import AudioFormat
 from audioguide.export.mp3frames import ENCODER_DELAY, Assembler, Gapless, main_data_begin, parse_header
 
 if TYPE_CHECKING:
     import lameenc
 
-# Mono speech at 64 kb/s: clean on phone speakers and earbuds, and 7.2 MB for a 15-minute
-# track. At 48 kHz an MP3 frame lasts exactly 24 ms, so each part of the routine can start
-# on a frame and a rebuild reuses what a change did not touch (grid.py).
-DEFAULT_BITRATE = "64k"
-DEFAULT_RATE = 48_000
-MP3_RATES = (8000, 11_025, 12_000, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000)
-MIN_KBPS, MAX_KBPS = 8, 320
-# The constant bitrates (kb/s) LAME encodes at each sample rate; it would quietly move any
-# other to one of these, so another is refused instead (measured for each rate and bitrate).
-MPEG1_KBPS = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)  # 32 to 48 kHz
-MPEG2_KBPS = (8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160)  # 16 to 24 kHz
-MPEG25_KBPS = MPEG2_KBPS[:8]  # 8 to 12 kHz: up to 64
 LAME_QUALITY = 3  # LAME's algorithm quality (2 best, 7 fastest); 3 is also ffmpeg's default
-_BITRATE = re.compile(r"^(\d+)k$")
 BYTES_PER_SAMPLE = 2  # the PCM fed in: mono 16-bit
 SILENT_FRAME_INPUT = 4608  # samples of zeros encoded to take a silent frame from
 PADDING_BIT = 1 << 9  # in a frame header: one byte more in this frame
-
-
-@dataclass(frozen=True)
-class AudioFormat:
-    """How the MP3 is encoded. The PCM fed in is always mono 16-bit at `rate`."""
-
-    rate: int = DEFAULT_RATE
-    bitrate: str = DEFAULT_BITRATE
-    channels: int = 1  # 2 writes the mono voice to both channels, for players that want it
-
-    def check(self) -> AudioFormat:
-        """The format itself, or an ExportError naming what MP3 cannot do."""
-        if self.rate not in MP3_RATES:
-            rates = ", ".join(map(str, MP3_RATES))
-            raise ExportError(f"sample rate {self.rate} Hz: MP3 does not support it. Use one of {rates}")
-        match = _BITRATE.match(self.bitrate.strip().lower())
-        if not match or not MIN_KBPS <= int(match.group(1)) <= MAX_KBPS:
-            raise ExportError(
-                f"bitrate {self.bitrate!r}: not an MP3 bitrate. "
-                f"Give kilobits per second from {MIN_KBPS}k to {MAX_KBPS}k, such as {DEFAULT_BITRATE}"
-            )
-        kbps, allowed = int(match.group(1)), bitrates(self.rate)
-        if kbps not in allowed:
-            raise ExportError(
-                f"bitrate {kbps}k at {self.rate} Hz: MP3 has no such bitrate there. "
-                f"Use one of {', '.join(f'{k}k' for k in allowed)}, or another --sample-rate"
-            )
-        if self.channels not in (1, 2):
-            raise ExportError(f"{self.channels} channels: a track is mono or stereo. Use 1 or 2")
-        return self
-
-
-def bitrates(rate: int) -> tuple[int, ...]:
-    """The constant bitrates (kb/s) an MP3 at `rate` can have."""
-    if rate >= 32_000:
-        return MPEG1_KBPS
-    return MPEG2_KBPS if rate >= 16_000 else MPEG25_KBPS
 
 
 def encode(pcm: Iterable[bytes], path: Path, audio: AudioFormat, target: Path | None = None) -> Gapless:

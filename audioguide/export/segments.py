@@ -28,7 +28,8 @@ from pathlib import Path
 from audioguide import grid, render
 from audioguide.cues import CueScript
 from audioguide.errors import ExportError
-from audioguide.export.encode import LAME_QUALITY, AudioFormat, encode_frames, silence
+from audioguide.export import AudioFormat
+from audioguide.export.encode import LAME_QUALITY, encode_frames, silence
 from audioguide.export.mp3frames import ENCODER_DELAY, Assembler, Gapless, frame_offsets, main_data_begin
 from audioguide.export.segment_cache import SegmentCache, max_entry_bytes
 from audioguide.music.bed import Bed, mix

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from audioguide import fingerprint
 from audioguide.cues import CueScript
-from audioguide.export import TrackInfo, Written, parts, sidecar_paths, text
+from audioguide.export import AudioFormat, TrackInfo, Written, parts, sidecar_paths, text
 from audioguide.export import cover as covers
-from audioguide.export.encode import AudioFormat, encode
+from audioguide.export.encode import encode
 from audioguide.export.files import Staging, owned, remove_owned, staged
 from audioguide.export.segments import Reuse, encode_reusing
 from audioguide.export.tags import TrackTags, write_tags

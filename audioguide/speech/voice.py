@@ -8,7 +8,6 @@ import sys
 import threading
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING
 
 from audioguide.errors import SpeechError
@@ -18,6 +17,8 @@ from audioguide.speech.cache import PhraseCache
 from audioguide.speech.text import prepare, preparers
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from pydub import AudioSegment
 
 Progress = Callable[[int, int], None]
@@ -117,6 +118,12 @@ class Voice:
         if self.jobs == 1:
             self._speak_in_turn(missing, ready)
             return
+        from concurrent.futures import (  # once there is speech to make
+            FIRST_COMPLETED,
+            ThreadPoolExecutor,
+            wait,
+        )
+
         with ThreadPoolExecutor(self.jobs, thread_name_prefix=f"speech-{self.engine.name}") as pool:
             # Longest first: a long phrase is several requests in a row, and one started last
             # would leave the other workers idle while it finishes.
@@ -139,6 +146,8 @@ class Voice:
         At most CONDITIONING_THREADS + 1 spoken clips wait for conditioning, so memory stays
         flat however fast the engine speaks.
         """
+        from concurrent.futures import ThreadPoolExecutor
+
         with ThreadPoolExecutor(CONDITIONING_THREADS, thread_name_prefix="condition") as pool:
             pending: deque[tuple[str, Future[AudioSegment]]] = deque()
             try:
