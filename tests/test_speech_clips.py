@@ -90,6 +90,17 @@ def test_a_phrase_size_filter_is_designed_once_per_process_and_a_long_clip_keeps
     assert clips._kept_response.cache_info().currsize == 1
 
 
+def test_a_voice_drops_the_kept_responses_once_its_phrases_are_conditioned(tmp_path, fake_engine, monkeypatch):
+    """The encoding that follows the speech stage does not carry them (4 MB on a 3-hour routine)."""
+    clips._kept_response.cache_clear()
+    kept_before, forget = [], clips.forget_responses
+    monkeypatch.setattr(clips, "forget_responses", lambda: kept_before.append(clips._kept_response.cache_info()) or forget())
+    voice = speech.Voice(speech.make_engine("fake"), speech.PhraseCache(tmp_path), 24_000)
+    voice.load([f"Phrase number {n}." for n in range(4)])
+    assert kept_before and kept_before[-1].currsize > 0 and kept_before[-1].hits > 0
+    assert clips._kept_response.cache_info().currsize == 0
+
+
 def test_an_engine_speaking_in_turn_is_called_on_one_thread_while_clips_are_conditioned_beside_it(
     tmp_path, fake_engine, monkeypatch
 ):

@@ -104,16 +104,17 @@ def _biquad_response(b: tuple[float, ...], a: tuple[float, ...], w: np.ndarray) 
 
 
 Responses = dict[tuple[int, int], np.ndarray]  # (rate, FFT size) -> the K-weighting's response
-# The responses of FFTs up to this size (a phrase of up to about 7 s at 16 kHz) are kept for the
-# process, at most KEPT_RESPONSES of them (1 MB each at most): a track's phrases share a few sizes.
+# The responses of FFTs up to this size (a phrase of up to about 7 s at 16 kHz) are kept while a
+# voice conditions its phrases, at most KEPT_RESPONSES of them (1 MB each at most): a track's
+# phrases share a few sizes.
 KEPT_RESPONSE_SIZE = 1 << 17
 KEPT_RESPONSES = 6
 
 
 def _k_response(rate: int, size: int, responses: Responses) -> np.ndarray:
-    """The K-weighting's response on the bins of a real FFT of `size` points at `rate`: kept for
-    the process for a phrase's sizes, else in `responses`, since levelling a clip measures it
-    several times at one size (a long clip's response is megabytes)."""
+    """The K-weighting's response on the bins of a real FFT of `size` points at `rate`: kept
+    across clips for a phrase's sizes (until `forget_responses`), else in `responses`, since
+    levelling a clip measures it several times at one size (a long clip's response is megabytes)."""
     if size <= KEPT_RESPONSE_SIZE:
         return _kept_response(rate, size)
     if (rate, size) not in responses:
@@ -126,6 +127,11 @@ def _kept_response(rate: int, size: int) -> np.ndarray:
     response = _k_weighting(rate, np.linspace(0, math.pi, size // 2 + 1))
     response.flags.writeable = False  # shared by every clip of that size
     return response
+
+
+def forget_responses() -> None:
+    """Drop the kept responses, once a voice's phrases are conditioned."""
+    _kept_response.cache_clear()
 
 
 def _k_weighting(rate: int, w: np.ndarray) -> np.ndarray:

@@ -40,10 +40,16 @@ MEMORY_BUDGET_BYTES = 24_000_000
 CONDITIONING_THREADS = max(1, min(4, (os.cpu_count() or 2) - 1))
 
 
-def _return_freed_memory() -> None:
-    """glibc keeps what a thread frees in that thread's own heap, for the thread to use again;
-    once the conditioning threads are gone, nothing will: hand it back to the system, so that
-    the rest of the build (the encoding) does not peak higher for it (4 MB on the built-in)."""
+def _done_conditioning(conditioned: bool) -> None:
+    """The conditioning threads are gone: give back what they held, so that the rest of the
+    build (the encoding) does not peak higher for it. The K-weighting responses kept for the
+    phrases' sizes go (4 MB on the 3-hour routine), and glibc, which keeps what a thread frees
+    in that thread's own heap for the thread to use again, hands it back to the system (4 MB
+    on the built-in)."""
+    if conditioned:
+        from audioguide.speech import clips
+
+        clips.forget_responses()
     if sys.platform.startswith("linux") and (trim := getattr(ctypes.CDLL(None), "malloc_trim", None)):
         trim(0)
 
@@ -118,11 +124,7 @@ class Voice:
         if self.jobs == 1:
             self._speak_in_turn(missing, ready)
             return
-        from concurrent.futures import (  # once there is speech to make
-            FIRST_COMPLETED,
-            ThreadPoolExecutor,
-            wait,
-        )
+        from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
         with ThreadPoolExecutor(self.jobs, thread_name_prefix=f"speech-{self.engine.name}") as pool:
             # Longest first: a long phrase is several requests in a row, and one started last
@@ -138,6 +140,7 @@ class Voice:
                         self.synthesized += 1
             finally:
                 pool.shutdown(wait=True, cancel_futures=True)  # phrases not yet started never start
+                _done_conditioning(bool(missing))
 
     def _speak_in_turn(self, texts: list[str], ready: Callable[[str, AudioSegment], None]) -> None:
         """Speak one phrase at a time on this thread, while the phrases spoken before it are
@@ -164,7 +167,7 @@ class Voice:
                     self.synthesized += 1
             finally:
                 pool.shutdown(wait=True, cancel_futures=True)
-                _return_freed_memory()
+                _done_conditioning(bool(texts))
 
     def _synthesize(self, text: str) -> AudioSegment:
         """Speak, condition and cache one phrase (may run on a worker thread)."""
