@@ -329,6 +329,14 @@ class TooLarge(OSError):
         self.limit = limit
 
 
+def is_regular(path: Path) -> bool:
+    """A regular file in its own right: a link (to /etc/passwd, say) is never served or read."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except (OSError, ValueError):
+        return False
+
+
 def kind_of(mode: int) -> str:
     """ "a named pipe (FIFO)" and the like, for a message."""
     return next((name for test, name in _KINDS if test(mode)), "not a regular file")

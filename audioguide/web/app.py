@@ -37,7 +37,7 @@ from audioguide import __version__, sessions, speech
 from audioguide.errors import AudioguideError
 from audioguide.export import cover as covers
 from audioguide.routine import DEFAULT_LEVEL, LEVELS
-from audioguide.web import feed, library
+from audioguide.web import choices, feed, library
 from audioguide.web.builds import Builder, BuildRequest, Change, Settings, in_form_words, music_choices
 from audioguide.web.guard import Guard
 
@@ -98,14 +98,14 @@ def create_app(config: ServeConfig, builder: Builder | None = None) -> Guard:
         return _no_cache(JSONResponse({"tracks": [track.to_json() for track in found]}))
 
     async def routine_list(request: Request) -> Response:
-        entries = await run_in_threadpool(library.routines, config.routines)
+        entries = await run_in_threadpool(choices.routines, config.routines)
         return _no_cache(
             JSONResponse(
                 {
                     "routines": [entry.to_json() for entry in entries],
                     "levels": list(LEVELS),
                     "default_level": DEFAULT_LEVEL,
-                    "languages": list(library.languages(config.engine)),
+                    "languages": list(choices.languages(config.engine)),
                     "engine": config.engine,
                     "music": list(await run_in_threadpool(music_choices)),
                 }
@@ -234,8 +234,8 @@ def create_app(config: ServeConfig, builder: Builder | None = None) -> Guard:
             asked = _build_request(body)
         except ValueError as exc:
             return JSONResponse({"error": f"the form was not understood: {exc}"}, BAD_REQUEST)
-        entries = await run_in_threadpool(library.routines, config.routines)
-        entry = library.find_routine(entries, asked.routine)
+        entries = await run_in_threadpool(choices.routines, config.routines)
+        entry = choices.find_routine(entries, asked.routine)
         if entry is None:
             return JSONResponse({"error": f"no routine '{asked.routine}'; reload the page"}, BAD_REQUEST)
         try:

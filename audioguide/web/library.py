@@ -1,4 +1,5 @@
-"""What the page shows: the finished tracks in the output folder, and the routines a phone may build.
+"""What the page shows: the finished tracks in the output folder (choices.py: the routines a
+phone may build).
 
 Everything here is read from what a build wrote (the MP3's tags, its timeline sidecar) or
 from the routine loader; nothing is worked out anew. Only names found by listing the
@@ -9,8 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import stat
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,18 +18,14 @@ from mutagen import MutagenError
 from mutagen.id3 import ID3, ID3NoHeaderError
 from mutagen.mp3 import MP3
 
-from audioguide import routine, speech
-from audioguide.errors import AudioguideError
 from audioguide.export import sidecar_paths
-from audioguide.files import is_leftover, read_regular
-from audioguide.routine import Hold, Reps, Routine
+from audioguide.files import is_leftover, is_regular, read_regular
 
 MP3_SUFFIX = ".mp3"
 VTT_SUFFIX = ".vtt"
 PLAYLIST_SUFFIX = ".m3u8"  # a split build's folder holds <folder>.m3u8 beside its tracks
 DIGEST_CHARS = 16  # 64 bits of the content hash: a track's identity and its addresses' version
 READ_CHUNK = 1 << 20
-ROUTINE_SUFFIXES = (".yaml", ".yml")
 MAX_TIMELINE_BYTES = 20_000_000  # a 12-hour track's timeline is a few MB
 MS_PER_SECOND = 1000
 # The files beside a track that may be fetched, with the type a browser or podcast app expects.
@@ -41,8 +36,6 @@ SERVED_TYPES = {
     ".timeline.json": "application/json",
     ".cues.txt": "text/plain; charset=utf-8",
 }
-BUILTIN = "builtin"
-USER = "file"
 
 
 @dataclass(frozen=True)
@@ -159,7 +152,7 @@ class Library:
             for suffix, media_type in SERVED_TYPES.items():
                 if name == track.stem + suffix:
                     path = self.folder / name
-                    return (path, media_type) if _regular(path) else None
+                    return (path, media_type) if is_regular(path) else None
         return None
 
     def cover(self, name: str) -> tuple[bytes, str] | None:
@@ -172,14 +165,6 @@ class Library:
         except (OSError, MutagenError):
             return None
         return (pictures[0].data, pictures[0].mime) if pictures else None
-
-
-def _regular(path: Path) -> bool:
-    """A regular file in its own right: a link (to /etc/passwd, say) is never served or read."""
-    try:
-        return stat.S_ISREG(os.lstat(path).st_mode)
-    except (OSError, ValueError):
-        return False
 
 
 def _listing(folder: Path) -> list[Path]:
@@ -208,7 +193,7 @@ def _mp3s(folder: Path) -> list[Path]:
         and path.suffix.lower() == MP3_SUFFIX
         and not is_leftover(path.name)
         and not path.name.startswith(".")
-        and _regular(path)
+        and is_regular(path)
     ]
 
 
@@ -258,7 +243,7 @@ def _read_track(path: Path, name: str, modified: float, size: int) -> Track:
         size=size,
         modified=modified,
         chapters=chapters,
-        captions=name[: -len(path.name)] + captions.name if _regular(captions) else None,
+        captions=name[: -len(path.name)] + captions.name if is_regular(captions) else None,
         cover_mime=covers[0].mime if covers else None,
         digest=_digest(path),
         album=path.parent.name if split else "",
@@ -330,105 +315,3 @@ def _digest(path: Path) -> str:
         while chunk := stream.read(READ_CHUNK):
             content.update(chunk)
     return content.hexdigest()[:DIGEST_CHARS]
-
-
-# --- routines a phone may build ---------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ExerciseFields:
-    """One exercise's values as the form shows them; None where the exercise has no such step."""
-
-    number: int
-    slug: str
-    name: str
-    reps: str | None
-    sets: str
-    hold: str | None
-    rest: str  # between rounds (with one round, overrides say how to add rounds)
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "number": self.number,
-            "slug": self.slug,
-            "name": self.name,
-            "reps": self.reps,
-            "sets": self.sets,
-            "hold": self.hold,
-            "rest": self.rest,
-        }
-
-
-@dataclass(frozen=True)
-class RoutineEntry:
-    """A routine the form offers: a built-in one or a file in the user's routines folder."""
-
-    id: str  # "builtin:feet-and-back" or "file:my-knees.yaml"
-    spec: str  # what overrides.resolve takes: a built-in name or a file path
-    title: str
-    exercises: tuple[ExerciseFields, ...]
-    error: str | None = None  # a user file that does not load says why, instead of a form
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "id": self.id,
-            "title": self.title,
-            "exercises": [e.to_json() for e in self.exercises],
-            "error": self.error,
-        }
-
-
-def routines(folder: Path | None) -> list[RoutineEntry]:
-    """The built-in routines, then the routine files in `folder` (not its subfolders)."""
-    entries = [_entry(f"{BUILTIN}:{name}", name) for name in routine.builtin_names()]
-    if folder is not None:
-        try:
-            paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in ROUTINE_SUFFIXES)
-        except OSError:
-            paths = []
-        entries += [_entry(f"{USER}:{path.name}", str(path)) for path in paths if _regular(path)]
-    return entries
-
-
-def find_routine(entries: list[RoutineEntry], routine_id: str) -> RoutineEntry | None:
-    return next((entry for entry in entries if entry.id == routine_id), None)
-
-
-def languages(engine: str) -> tuple[str, ...]:
-    """The languages to offer for builds with `engine`; under auto, the offline default's."""
-    name = speech.OFFLINE_ORDER[0] if engine == speech.AUTO else engine
-    cls = speech.engines().get(name)
-    if cls is None or cls.unavailable_reason() is not None:
-        return ()
-    return tuple(cls.language_list())
-
-
-def _entry(routine_id: str, spec: str) -> RoutineEntry:
-    try:
-        loaded = routine.resolve(spec)
-    except AudioguideError as exc:
-        return RoutineEntry(routine_id, spec, Path(spec).name, (), error=str(exc))
-    return RoutineEntry(routine_id, spec, loaded.title, _fields(loaded))
-
-
-def _fields(loaded: Routine) -> tuple[ExerciseFields, ...]:
-    fields = []
-    for number, exercise in enumerate(loaded.exercises, 1):
-        reps = next((s for s in exercise.steps if isinstance(s, Reps)), None)
-        hold = next((s for s in exercise.steps if isinstance(s, Hold)), None)
-        fields.append(
-            ExerciseFields(
-                number=number,
-                slug=exercise.slug,
-                name=exercise.name,
-                reps=str(reps.count) if reps else None,
-                sets=str(exercise.sets),
-                hold=_seconds(hold.duration_ms) if hold else None,
-                rest=_seconds(exercise.rest_ms),
-            )
-        )
-    return tuple(fields)
-
-
-def _seconds(ms: int) -> str:
-    return f"{ms / MS_PER_SECOND:g}s"
